@@ -1,0 +1,94 @@
+"""``create_app(settings)``: routes and lifespan, no logic."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from phonghop import __version__
+from phonghop.config import Settings
+from phonghop.errors import PhonghopError
+from phonghop.services.accounts import Passwords
+from phonghop.storage.db import Database
+from phonghop.web import api
+from phonghop.web.context import AppState, app_state
+from phonghop.web.errors import (
+    error_body,
+    http_error_handler,
+    phonghop_error_handler,
+    unexpected_error_handler,
+)
+
+CLIENT_DIR = Path(__file__).resolve().parent.parent.parent / "client_web"
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok", "version": __version__})
+
+
+async def readyz(request: Request) -> Response:
+    """Ready when the database answers (and Redis, once configured)."""
+    state = app_state(request)
+    checks: dict[str, str] = {}
+    try:
+        async with state.db.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"error: {type(exc).__name__}"
+    ready = all(v == "ok" for v in checks.values())
+    body: dict[str, Any] = {"status": "ok" if ready else "unavailable", "checks": checks}
+    if not ready:
+        body.update(error_body("service_unavailable", "vi"))
+    return JSONResponse(body, status_code=200 if ready else 503)
+
+
+async def root(request: Request) -> Response:
+    return RedirectResponse("/console/", status_code=302)
+
+
+def create_app(settings: Settings, *, client_dir: Path | None = None) -> Starlette:
+    settings = settings.with_secret()
+    client = client_dir or CLIENT_DIR
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        db = Database(settings.database_url)
+        state = AppState(
+            settings=settings,
+            db=db,
+            passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
+            extra={},
+        )
+        try:
+            yield {"phonghop": state}
+        finally:
+            await db.dispose()
+
+    routes: list[BaseRoute] = [
+        Route("/", root),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        *api.routes,
+    ]
+    if client.is_dir():
+        routes.append(Mount("/", app=StaticFiles(directory=client, html=True), name="client"))
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={
+            PhonghopError: phonghop_error_handler,
+            HTTPException: http_error_handler,
+            Exception: unexpected_error_handler,
+        },
+    )

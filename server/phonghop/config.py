@@ -1,0 +1,113 @@
+"""Settings, read once from the environment (``PHONGHOP_*``).
+
+Defaults give a working single-machine install: SQLite in the data directory, the
+in-process event bus, a secret key generated on first start and kept in the data dir.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+
+def _env_int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _env_bool(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    redis_url: str | None = None
+    secret_key: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str | None = None
+    #: Origins allowed to open websockets and send state-changing requests, besides the
+    #: request's own host. Comma separated in PHONGHOP_ALLOWED_ORIGINS.
+    allowed_origins: tuple[str, ...] = ()
+    session_max_age: int = 12 * 3600
+    cookie_secure: bool = False
+    max_upload_mb: int = 200
+    #: Argon2 cost; tests lower it, production keeps the library's defaults.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    #: Events kept for replay on reconnect before a client gets a snapshot instead.
+    replay_limit: int = 1000
+    #: Per-connection outbound buffer (bytes) above which a tablet is told to resync.
+    outbound_limit_bytes: int = 1 << 20
+    heartbeat_seconds: float = 20.0
+    max_message_bytes: int = 64 * 1024
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        data_dir = Path(env.get("PHONGHOP_DATA_DIR") or "./data").resolve()
+        database_url = env.get("PHONGHOP_DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir / 'phonghop.db'}"
+        origins = tuple(
+            o.strip().rstrip("/") for o in env.get("PHONGHOP_ALLOWED_ORIGINS", "").split(",") if o.strip()
+        )
+        return cls(
+            data_dir=data_dir,
+            database_url=normalize_database_url(database_url),
+            redis_url=env.get("PHONGHOP_REDIS_URL") or None,
+            secret_key=env.get("PHONGHOP_SECRET_KEY", ""),
+            host=env.get("PHONGHOP_HOST", "127.0.0.1"),
+            port=_env_int(env, "PHONGHOP_PORT", 8000),
+            public_url=env.get("PHONGHOP_PUBLIC_URL") or None,
+            allowed_origins=origins,
+            session_max_age=_env_int(env, "PHONGHOP_SESSION_MAX_AGE", 12 * 3600),
+            cookie_secure=_env_bool(env, "PHONGHOP_COOKIE_SECURE", False),
+            max_upload_mb=_env_int(env, "PHONGHOP_MAX_UPLOAD_MB", 200),
+            argon2_time_cost=_env_int(env, "PHONGHOP_ARGON2_TIME_COST", 3),
+            argon2_memory_kib=_env_int(env, "PHONGHOP_ARGON2_MEMORY_KIB", 65536),
+        )
+
+    def with_secret(self) -> Settings:
+        """The same settings with a secret key: the configured one, else one kept in the
+        data directory (created on first start, readable by the owner only)."""
+        if self.secret_key:
+            return self
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key_file = self.data_dir / "secret_key"
+        if not key_file.exists():
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+        return replace(self, secret_key=key_file.read_text().strip())
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the plain URLs people write and pick the async drivers phonghop uses."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+asyncpg://" + url[len("postgresql://") :]
+    if url.startswith("sqlite:///"):
+        url = "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
+    return url

@@ -1,0 +1,1 @@
+"""Pure rules of phonghop. Nothing here imports sqlalchemy, starlette or redis."""

@@ -1,0 +1,58 @@
+"""Appending to the meeting event log: the only way a state change reaches tablets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import update
+
+from phonghop.domain.permissions import Actor
+from phonghop.storage.db import UnitOfWork
+from phonghop.storage.models import Meeting, MeetingEvent, utcnow
+
+
+async def append_event(
+    uow: UnitOfWork,
+    meeting_id: int,
+    type_: str,
+    data: dict[str, Any],
+    *,
+    actor: Actor | None = None,
+    audience: str = "all",
+) -> MeetingEvent:
+    """Give the event the meeting's next sequence number and store it in this transaction.
+
+    ``UPDATE ... RETURNING`` takes the meeting row's lock on PostgreSQL until commit, so
+    two instances appending to one meeting commit in sequence order; SQLite has one writer.
+    """
+    result = await uow.session.execute(
+        update(Meeting)
+        .where(Meeting.id == meeting_id)
+        .values(last_seq=Meeting.last_seq + 1)
+        .returning(Meeting.last_seq)
+        .execution_options(synchronize_session=False)
+    )
+    seq = int(result.scalar_one())
+    row = MeetingEvent(
+        meeting_id=meeting_id,
+        seq=seq,
+        type=type_,
+        data=data,
+        audience=audience,
+        actor_user_id=actor.user_id if actor else None,
+        actor_participant_id=actor.participant_id if actor else None,
+        created_at=utcnow(),
+    )
+    uow.session.add(row)
+    await uow.session.flush()
+    uow.events.append(
+        {
+            "meeting_id": meeting_id,
+            "seq": seq,
+            "type": type_,
+            "ts": row.created_at.isoformat().replace("+00:00", "Z"),
+            "data": data,
+            "audience": audience,
+        }
+    )
+    return row

@@ -1,0 +1,1 @@
+"""Persistence: engine and unit of work, ORM models, repositories, Alembic migrations."""

@@ -1,0 +1,108 @@
+"""Engine, sessions and the unit of work.
+
+Services receive a :class:`UnitOfWork`; they read and write through its session and
+record the meeting events they produce, but never commit. The caller (a web endpoint,
+the CLI) opens the unit of work; on a clean exit it commits and *then* hands the events
+to the publisher, so no tablet ever sees an event for a change that was rolled back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
+
+EventPublisher = Callable[[list[dict[str, Any]]], Awaitable[None]]
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, poolclass=NullPool if ":memory:" not in url else None)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_engine(url)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        # SQLite takes one writer at a time; serialising writers inside the process turns
+        # "database is locked" retries into an orderly queue. PostgreSQL needs no such lock.
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self.publisher: EventPublisher | None = None
+
+    def unit(self, *, write: bool = True) -> UnitOfWork:
+        return UnitOfWork(self, write=write)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+    @property
+    def sync_engine(self) -> Engine:
+        return self.engine.sync_engine
+
+
+class UnitOfWork:
+    """``async with db.unit() as uow:`` — one transaction, events published after commit."""
+
+    def __init__(self, db: Database, *, write: bool) -> None:
+        self.db = db
+        self.write = write
+        self.events: list[dict[str, Any]] = []
+        self.after_commit: list[Callable[[], Awaitable[None]]] = []
+        self._session: AsyncSession | None = None
+        self._locked = False
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("unit of work used outside 'async with'")
+        return self._session
+
+    async def __aenter__(self) -> UnitOfWork:
+        if self.write and self.db._write_lock is not None:
+            await self.db._write_lock.acquire()
+            self._locked = True
+        self._session = self.db.sessionmaker()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        session = self.session
+        try:
+            if exc_type is None and self.write:
+                await session.commit()
+            elif exc_type is not None:
+                await session.rollback()
+            # A read-only unit just closes: closing ends the transaction without expiring
+            # what was loaded, so views can still be built from those objects.
+        finally:
+            await session.close()
+            self._session = None
+            if self._locked and self.db._write_lock is not None:
+                self.db._write_lock.release()
+                self._locked = False
+        if exc_type is None:
+            if self.events and self.db.publisher is not None:
+                await self.db.publisher(self.events)
+            for callback in self.after_commit:
+                await callback()

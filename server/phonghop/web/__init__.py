@@ -1,0 +1,1 @@
+"""Thin HTTP and websocket endpoints: parse, authenticate, call a service, serialise."""

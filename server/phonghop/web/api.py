@@ -1,0 +1,424 @@
+"""The JSON API for preparing meetings (``/api/...``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import segno
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from phonghop.domain.meeting import MeetingAction, MeetingState
+from phonghop.domain.permissions import can_run_meeting
+from phonghop.errors import InvalidInput, NotFound, PermissionDenied
+from phonghop.services import accounts, meetings
+from phonghop.services.accounts import SessionInfo
+from phonghop.services.meetings import AgendaFields, MeetingFields, ParticipantFields
+from phonghop.web import schemas
+from phonghop.web.context import app_state, authenticate, check_origin, read_json, session_token
+from phonghop.web.cookies import SESSION_COOKIE, sign
+
+
+def _int(request: Request, name: str) -> int:
+    value = request.path_params[name]
+    assert isinstance(value, int)
+    return value
+
+
+def _session_json(info: SessionInfo) -> dict[str, Any]:
+    actor = info.actor
+    who: dict[str, Any] = {"name": actor.name, "csrf_token": info.csrf_token}
+    if info.user is not None:
+        who.update(
+            kind="user",
+            user={
+                "id": info.user.id,
+                "username": info.user.username,
+                "full_name": info.user.full_name,
+                "title": info.user.title,
+                "role": info.user.role,
+                "language": info.user.language,
+            },
+        )
+    if info.participant is not None:
+        who.update(
+            kind="tablet",
+            meeting_id=actor.meeting_id,
+            participant=meetings.participant_view(info.participant),
+        )
+    return who
+
+
+def _set_session_cookie(request: Request, response: Response, token: str, max_age: int) -> None:
+    settings = app_state(request).settings
+    response.set_cookie(
+        SESSION_COOKIE,
+        sign(settings.secret_key, token),
+        max_age=max_age,
+        httponly=True,
+        secure=settings.cookie_secure or request.url.scheme == "https",
+        samesite="lax",
+        path="/",
+    )
+
+
+# -- sessions -------------------------------------------------------------------------------
+
+
+async def login(request: Request) -> Response:
+    check_origin(request)
+    body = await read_json(request, schemas.LoginIn)
+    state = app_state(request)
+    async with state.db.unit() as uow:
+        user = await accounts.authenticate(uow, state.passwords, body.username, body.password)
+        new = await accounts.start_session(
+            uow,
+            max_age=state.settings.session_max_age,
+            user_id=user.id,
+            user_agent=request.headers.get("user-agent", ""),
+        )
+    async with state.db.unit(write=False) as uow:
+        info = await accounts.resolve_session(uow, new.token)
+    response = JSONResponse(_session_json(info))
+    _set_session_cookie(request, response, new.token, new.max_age)
+    return response
+
+
+async def current_session(request: Request) -> Response:
+    async with app_state(request).db.unit(write=False) as uow:
+        info = await authenticate(request, uow)
+        return JSONResponse(_session_json(info))
+
+
+async def logout(request: Request) -> Response:
+    state = app_state(request)
+    async with state.db.unit() as uow:
+        await authenticate(request, uow, method="DELETE")
+        token = session_token(request)
+        assert token is not None
+        await accounts.end_session(uow, token)
+    response = JSONResponse({"ok": True})
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+async def join_info(request: Request) -> Response:
+    """What a tablet shows after the code is typed: the meeting and whom to pick."""
+    async with app_state(request).db.unit(write=False) as uow:
+        meeting = await accounts.meeting_for_code(uow, request.path_params["code"])
+        detail = await meetings.load_meeting_unchecked(uow, meeting.id)
+        return JSONResponse(
+            {
+                "meeting": {
+                    "id": meeting.id,
+                    "title": meeting.title,
+                    "starts_at": meetings.iso(meeting.starts_at),
+                    "location": meeting.location,
+                },
+                "participants": [
+                    {"id": p.id, "full_name": p.full_name, "title": p.title, "role": p.role}
+                    for p in sorted(detail.participants, key=lambda p: (p.position, p.id))
+                ],
+            }
+        )
+
+
+async def join(request: Request) -> Response:
+    check_origin(request)
+    body = await read_json(request, schemas.JoinIn)
+    state = app_state(request)
+    async with state.db.unit() as uow:
+        _participant, new = await accounts.join_meeting(
+            uow,
+            code=body.code,
+            participant_id=body.participant_id,
+            max_age=state.settings.session_max_age,
+            user_agent=request.headers.get("user-agent", ""),
+        )
+    async with state.db.unit(write=False) as uow:
+        info = await accounts.resolve_session(uow, new.token)
+    response = JSONResponse(_session_json(info))
+    _set_session_cookie(request, response, new.token, new.max_age)
+    return response
+
+
+# -- meetings ---------------------------------------------------------------------------------
+
+
+async def list_meetings(request: Request) -> Response:
+    state_param = request.query_params.get("state")
+    try:
+        state = MeetingState(state_param) if state_param else None
+        limit = min(max(int(request.query_params.get("limit", "100")), 1), 500)
+        offset = max(int(request.query_params.get("offset", "0")), 0)
+    except ValueError:
+        raise InvalidInput("invalid_query") from None
+    async with app_state(request).db.unit(write=False) as uow:
+        info = await authenticate(request, uow)
+        rows, total = await meetings.list_meetings(uow, info.actor, state=state, limit=limit, offset=offset)
+        return JSONResponse({"meetings": [meetings.meeting_view(m) for m in rows], "total": total})
+
+
+async def create_meeting(request: Request) -> Response:
+    body = await read_json(request, schemas.MeetingIn)
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow, method="POST")
+        meeting = await meetings.create_meeting(uow, info.actor, MeetingFields(**body.model_dump()))
+        view = meetings.meeting_view(meeting, with_code=True)
+    return JSONResponse(view, status_code=201)
+
+
+async def _detail(request: Request, meeting_id: int) -> dict[str, Any]:
+    async with app_state(request).db.unit(write=False) as uow:
+        info = await authenticate(request, uow)
+        meeting = await meetings.load_meeting(uow, info.actor, meeting_id, full=True)
+        actor = await meetings.actor_in_meeting(uow, info.actor, meeting)
+        view = meetings.meeting_detail_view(meeting, with_code=can_run_meeting(actor))
+        view["my_role"] = actor.meeting_role.value if actor.meeting_role else None
+        view["my_participant_id"] = actor.participant_id
+        return view
+
+
+async def get_meeting(request: Request) -> Response:
+    return JSONResponse(await _detail(request, _int(request, "meeting_id")))
+
+
+async def patch_meeting(request: Request) -> Response:
+    body = await read_json(request, schemas.MeetingPatch)
+    meeting_id = _int(request, "meeting_id")
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow, method="PATCH")
+        await meetings.update_meeting(uow, info.actor, meeting_id, MeetingFields(**body.model_dump()))
+    return JSONResponse(await _detail(request, meeting_id))
+
+
+async def meeting_action(request: Request) -> Response:
+    try:
+        action = MeetingAction(request.path_params["action"])
+    except ValueError:
+        raise NotFound("action_not_found") from None
+    meeting_id = _int(request, "meeting_id")
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow, method="POST")
+        await meetings.change_state(uow, info.actor, meeting_id, action)
+    return JSONResponse(await _detail(request, meeting_id))
+
+
+async def reissue_join_code(request: Request) -> Response:
+    meeting_id = _int(request, "meeting_id")
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow, method="POST")
+        meeting = await meetings.reissue_join_code(uow, info.actor, meeting_id)
+        code = meeting.join_code
+    return JSONResponse({"join_code": code})
+
+
+async def revoke_join_code(request: Request) -> Response:
+    meeting_id = _int(request, "meeting_id")
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow, method="DELETE")
+        await meetings.revoke_join_code(uow, info.actor, meeting_id)
+    return JSONResponse({"join_code": None})
+
+
+def join_url(request: Request, code: str) -> str:
+    base = app_state(request).settings.public_url or str(request.base_url)
+    return base.rstrip("/") + f"/tablet/#join={code}"
+
+
+async def join_qr(request: Request) -> Response:
+    """The QR code of the join link, as SVG (printable, scales on the room display)."""
+    meeting_id = _int(request, "meeting_id")
+    async with app_state(request).db.unit(write=False) as uow:
+        info = await authenticate(request, uow)
+        meeting = await meetings.load_meeting(uow, info.actor, meeting_id)
+        actor = await meetings.actor_in_meeting(uow, info.actor, meeting)
+        if not can_run_meeting(actor):
+            raise PermissionDenied("secretary_required")
+        code = meeting.join_code
+    if code is None:
+        raise NotFound("join_code_not_issued")
+    svg = segno.make(join_url(request, code), error="m").svg_inline(scale=8, border=2)
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+# -- participants -----------------------------------------------------------------------------
+
+
+async def add_participant(request: Request) -> Response:
+    body = await read_json(request, schemas.ParticipantIn)
+    meeting_id = _int(request, "meeting_id")
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow, method="POST")
+        p = await meetings.add_participant(
+            uow, info.actor, meeting_id, ParticipantFields(**body.model_dump())
+        )
+        view = meetings.participant_view(p)
+    return JSONResponse(view, status_code=201)
+
+
+async def patch_participant(request: Request) -> Response:
+    body = await read_json(request, schemas.ParticipantPatch)
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow, method="PATCH")
+        p = await meetings.update_participant(
+            uow,
+            info.actor,
+            _int(request, "meeting_id"),
+            _int(request, "participant_id"),
+            ParticipantFields(**body.model_dump()),
+        )
+        view = meetings.participant_view(p)
+    return JSONResponse(view)
+
+
+async def delete_participant(request: Request) -> Response:
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow, method="DELETE")
+        await meetings.remove_participant(
+            uow, info.actor, _int(request, "meeting_id"), _int(request, "participant_id")
+        )
+    return JSONResponse({"ok": True})
+
+
+async def put_attendance(request: Request) -> Response:
+    body = await read_json(request, schemas.AttendanceIn)
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow, method="PUT")
+        p = await meetings.set_attendance(
+            uow,
+            info.actor,
+            _int(request, "meeting_id"),
+            _int(request, "participant_id"),
+            body.attendance,
+            body.reason,
+        )
+        view = meetings.participant_view(p)
+    return JSONResponse(view)
+
+
+# -- agenda -------------------------------------------------------------------------------------
+
+
+async def add_agenda_item(request: Request) -> Response:
+    body = await read_json(request, schemas.AgendaItemIn)
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow, method="POST")
+        item = await meetings.add_agenda_item(
+            uow, info.actor, _int(request, "meeting_id"), AgendaFields(**body.model_dump())
+        )
+        view = meetings.agenda_item_view(item)
+    return JSONResponse(view, status_code=201)
+
+
+async def patch_agenda_item(request: Request) -> Response:
+    body = await read_json(request, schemas.AgendaItemPatch)
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow, method="PATCH")
+        item = await meetings.update_agenda_item(
+            uow,
+            info.actor,
+            _int(request, "meeting_id"),
+            _int(request, "item_id"),
+            AgendaFields(**body.model_dump()),
+        )
+        view = meetings.agenda_item_view(item)
+    return JSONResponse(view)
+
+
+async def delete_agenda_item(request: Request) -> Response:
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow, method="DELETE")
+        await meetings.remove_agenda_item(
+            uow, info.actor, _int(request, "meeting_id"), _int(request, "item_id")
+        )
+    return JSONResponse({"ok": True})
+
+
+async def put_agenda_order(request: Request) -> Response:
+    body = await read_json(request, schemas.AgendaOrderIn)
+    meeting_id = _int(request, "meeting_id")
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow, method="PUT")
+        await meetings.reorder_agenda(uow, info.actor, meeting_id, body.order, body.parent_id)
+    return JSONResponse(await _detail(request, meeting_id))
+
+
+# -- users ----------------------------------------------------------------------------------------
+
+
+async def add_user(request: Request) -> Response:
+    body = await read_json(request, schemas.UserIn)
+    state = app_state(request)
+    async with state.db.unit() as uow:
+        info = await authenticate(request, uow, method="POST")
+        user = await accounts.create_user(
+            uow,
+            state.passwords,
+            body_id=info.actor.body_id,
+            username=body.username,
+            full_name=body.full_name,
+            role=body.role,
+            title=body.title,
+            password=body.password,
+            actor=info.actor,
+        )
+        view = {
+            "id": user.id,
+            "username": user.username,
+            "full_name": user.full_name,
+            "title": user.title,
+            "role": user.role,
+        }
+    return JSONResponse(view, status_code=201)
+
+
+async def list_users(request: Request) -> Response:
+    async with app_state(request).db.unit(write=False) as uow:
+        info = await authenticate(request, uow)
+        users = await accounts.list_users(uow, info.actor)
+        return JSONResponse(
+            {
+                "users": [
+                    {
+                        "id": u.id,
+                        "username": u.username,
+                        "full_name": u.full_name,
+                        "title": u.title,
+                        "role": u.role,
+                        "active": u.active,
+                    }
+                    for u in users
+                ]
+            }
+        )
+
+
+M = "/api/meetings/{meeting_id:int}"
+
+routes: list[BaseRoute] = [
+    Route("/api/session", login, methods=["POST"]),
+    Route("/api/session", current_session, methods=["GET"]),
+    Route("/api/session", logout, methods=["DELETE"]),
+    Route("/api/join/{code:str}", join_info, methods=["GET"]),
+    Route("/api/join", join, methods=["POST"]),
+    Route("/api/users", list_users, methods=["GET"]),
+    Route("/api/users", add_user, methods=["POST"]),
+    Route("/api/meetings", list_meetings, methods=["GET"]),
+    Route("/api/meetings", create_meeting, methods=["POST"]),
+    Route(M, get_meeting, methods=["GET"]),
+    Route(M, patch_meeting, methods=["PATCH"]),
+    Route(M + "/actions/{action:str}", meeting_action, methods=["POST"]),
+    Route(M + "/join-code", reissue_join_code, methods=["POST"]),
+    Route(M + "/join-code", revoke_join_code, methods=["DELETE"]),
+    Route(M + "/join-qr.svg", join_qr, methods=["GET"]),
+    Route(M + "/participants", add_participant, methods=["POST"]),
+    Route(M + "/participants/{participant_id:int}", patch_participant, methods=["PATCH"]),
+    Route(M + "/participants/{participant_id:int}", delete_participant, methods=["DELETE"]),
+    Route(M + "/participants/{participant_id:int}/attendance", put_attendance, methods=["PUT"]),
+    Route(M + "/agenda", add_agenda_item, methods=["POST"]),
+    Route(M + "/agenda/order", put_agenda_order, methods=["PUT"]),
+    Route(M + "/agenda/{item_id:int}", patch_agenda_item, methods=["PATCH"]),
+    Route(M + "/agenda/{item_id:int}", delete_agenda_item, methods=["DELETE"]),
+]

@@ -1,0 +1,80 @@
+"""What every endpoint needs: the lifespan's shared objects, body parsing, the session."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.requests import HTTPConnection, Request
+
+from phonghop.config import Settings
+from phonghop.errors import InvalidInput, PayloadTooLarge, PermissionDenied, Unauthenticated, UnsupportedMedia
+from phonghop.services.accounts import Passwords, SessionInfo, resolve_session
+from phonghop.storage.db import Database, UnitOfWork
+from phonghop.web.cookies import SESSION_COOKIE, check_csrf, origin_allowed, unsign
+from phonghop.web.errors import validation_to_error
+
+MAX_JSON_BYTES = 256 * 1024
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class AppState:
+    """Shared resources, created in the lifespan and reached through ``request.state``."""
+
+    settings: Settings
+    db: Database
+    passwords: Passwords
+    extra: dict[str, Any]
+
+
+def app_state(conn: HTTPConnection) -> AppState:
+    state: AppState = conn.state.phonghop
+    return state
+
+
+async def read_json(request: Request, model: type[M]) -> M:
+    if "json" not in request.headers.get("content-type", ""):
+        raise UnsupportedMedia("json_required")
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_JSON_BYTES:
+        raise PayloadTooLarge("body_too_large", limit_kb=MAX_JSON_BYTES // 1024)
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_JSON_BYTES:
+            raise PayloadTooLarge("body_too_large", limit_kb=MAX_JSON_BYTES // 1024)
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("invalid_json") from None
+    if not isinstance(data, dict):
+        raise InvalidInput("invalid_json")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_to_error(exc) from None
+
+
+def check_origin(conn: HTTPConnection) -> None:
+    state = app_state(conn)
+    if not origin_allowed(conn.headers, conn.url.scheme, state.settings.allowed_origins):
+        raise PermissionDenied("origin_not_allowed")
+
+
+def session_token(conn: HTTPConnection) -> str | None:
+    return unsign(app_state(conn).settings.secret_key, conn.cookies.get(SESSION_COOKIE))
+
+
+async def authenticate(conn: HTTPConnection, uow: UnitOfWork, *, method: str = "GET") -> SessionInfo:
+    """The caller's session; for state-changing methods also the Origin and CSRF checks."""
+    token = session_token(conn)
+    if token is None:
+        raise Unauthenticated("not_authenticated")
+    info = await resolve_session(uow, token)
+    if method not in ("GET", "HEAD", "OPTIONS"):
+        check_origin(conn)
+        check_csrf(method, conn.headers, info.csrf_token)
+    return info

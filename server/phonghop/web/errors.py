@@ -1,0 +1,71 @@
+"""One JSON shape for every error: ``{"error": {"code", "message", "params"}}``.
+
+The message is in the request's language (``?lang=``, else Accept-Language, else
+Vietnamese); the code is stable and is what clients branch on.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from phonghop.errors import InvalidInput, PhonghopError
+from phonghop.translations import error_message, pick_language
+
+log = logging.getLogger("phonghop.web")
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "route_not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def request_language(request: Request) -> str:
+    return pick_language(request.query_params.get("lang") or request.headers.get("accept-language"))
+
+
+def error_body(code: str, lang: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    params = params or {}
+    return {"error": {"code": code, "message": error_message(code, lang, **params), "params": params}}
+
+
+def error_response(request: Request, exc: PhonghopError) -> JSONResponse:
+    return JSONResponse(error_body(exc.code, request_language(request), exc.params), status_code=exc.status)
+
+
+def validation_to_error(exc: ValidationError) -> InvalidInput:
+    """Pydantic's report as our ``invalid_input`` with the offending fields named."""
+    fields = []
+    for err in exc.errors():
+        loc = ".".join(str(part) for part in err["loc"]) or "body"
+        fields.append({"field": loc, "problem": err["type"]})
+    first = fields[0]["field"] if fields else "body"
+    return InvalidInput("invalid_input", field=first, fields=fields)
+
+
+async def phonghop_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, PhonghopError)
+    return error_response(request, exc)
+
+
+async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "bad_request")
+    return JSONResponse(
+        error_body(code, request_language(request)), status_code=exc.status_code, headers=exc.headers
+    )
+
+
+async def unexpected_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return JSONResponse(error_body("internal_error", request_language(request)), status_code=500)

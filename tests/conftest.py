@@ -1,0 +1,116 @@
+"""Shared fixtures: real SQLite per test, real PostgreSQL/Redis where a test asks.
+
+PostgreSQL tests create their own database (``phonghop_t_<random>``) and drop it after,
+so two runs never see each other's rows. When the server cannot be reached the test is
+skipped with the reason on screen, except in CI (``CI=true``) or when
+``PHONGHOP_REQUIRE_SERVICES=1``, where it fails: CI must never go green without them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from phonghop.app import create_app
+from phonghop.config import Settings
+from phonghop.storage import migrate
+
+POSTGRES_ADMIN_URL = os.environ.get("PHONGHOP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("PHONGHOP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+SERVICES_REQUIRED = (
+    os.environ.get("CI", "").lower() == "true" or os.environ.get("PHONGHOP_REQUIRE_SERVICES") == "1"
+)
+
+
+def service_missing(what: str, why: str) -> None:
+    message = f"{what} is not reachable ({why})"
+    if SERVICES_REQUIRED:
+        pytest.fail(message + " and CI requires the real-server tests", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settings:
+    base = Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key="test-secret-" + secrets.token_hex(8),
+        argon2_time_cost=1,
+        argon2_memory_kib=8192,
+    )
+    return Settings(**{**base.__dict__, **overrides})
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'phonghop.db'}"
+    asyncio.run(migrate.upgrade(url))
+    return url
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    dsn = POSTGRES_ADMIN_URL.replace("postgresql+asyncpg://", "postgresql://")
+    conn = await asyncpg.connect(dsn, timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    name = "phonghop_t_" + secrets.token_hex(6)
+    try:
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        service_missing("PostgreSQL", f"{type(exc).__name__}: {exc}")
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def migrated_postgres_url(postgres_url: str) -> str:
+    asyncio.run(migrate.upgrade(postgres_url))
+    return postgres_url
+
+
+@pytest.fixture
+def settings(tmp_path: Path, sqlite_url: str) -> Settings:
+    return make_settings(tmp_path / "data", sqlite_url)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings), base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+async def redis_url() -> AsyncIterator[str]:
+    from redis.asyncio import Redis
+
+    r = Redis.from_url(REDIS_URL)
+    try:
+        await r.ping()
+    except Exception as exc:
+        service_missing("Redis", f"{type(exc).__name__}: {exc}")
+    finally:
+        await r.aclose()
+    yield REDIS_URL
