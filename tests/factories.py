@@ -122,3 +122,16 @@ def prepared_meeting(client: TestClient, world: World) -> dict[str, Any]:
     assert r.status_code == 200, r.text
     result: dict[str, Any] = r.json()
     return result
+
+
+def companion(base: TestClient) -> TestClient:
+    """Another browser (its own cookies) talking to the same running app as ``base``.
+
+    Entering a TestClient starts the app's lifespan again, i.e. a second app instance
+    with its own hub. A companion shares ``base``'s event loop and lifespan state
+    instead, as a second tablet on the same server would.
+    """
+    other = TestClient(base.app, base_url=str(base.base_url))
+    other.portal = base.portal
+    other.app_state.update(base.app_state)
+    return other

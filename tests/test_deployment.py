@@ -23,9 +23,7 @@ def compose() -> dict[str, Any]:
 def test_compose_is_valid_for_docker_compose() -> None:
     tool = shutil.which("docker-compose")
     if tool is None:
-        pytest.fail(
-            "docker-compose (Debian package) validates docker-compose.yml; scripts/test installs it"
-        )
+        pytest.fail("docker-compose (Debian package) validates docker-compose.yml; scripts/test installs it")
     env = {**os.environ, "PHONGHOP_SECRET_KEY": "test"}
     result = subprocess.run(
         [tool, "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,13 @@ from starlette.staticfiles import StaticFiles
 from phonghop import __version__
 from phonghop.config import Settings
 from phonghop.errors import PhonghopError
+from phonghop.realtime._transport import CaptureTransport
+from phonghop.realtime.bus import create_bus
+from phonghop.realtime.hub import Hub
+from phonghop.realtime.replay import events_after, last_seqs
 from phonghop.services.accounts import Passwords
 from phonghop.storage.db import Database
-from phonghop.web import api
+from phonghop.web import api, socket
 from phonghop.web.context import AppState, app_state
 from phonghop.web.errors import (
     error_body,
@@ -40,6 +45,9 @@ async def readyz(request: Request) -> Response:
     """Ready when the database answers (and Redis, once configured)."""
     state = app_state(request)
     checks: dict[str, str] = {}
+    bus = state.extra.get("bus")
+    if bus is not None and bus.name == "redis":
+        checks["redis"] = "ok" if bus.healthy else "error: not connected"
     try:
         async with state.db.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
@@ -57,22 +65,34 @@ async def root(request: Request) -> Response:
     return RedirectResponse("/console/", status_code=302)
 
 
-def create_app(settings: Settings, *, client_dir: Path | None = None) -> Starlette:
+def create_app(settings: Settings, *, client_dir: Path | None = None) -> CaptureTransport:
     settings = settings.with_secret()
     client = client_dir or CLIENT_DIR
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         db = Database(settings.database_url)
+        hub = Hub(
+            lambda meeting_id, after: events_after(db, meeting_id, after),
+            lambda ids: last_seqs(db, ids),
+        )
+        bus = create_bus(settings.redis_url)
+        await bus.start(hub.deliver, hub.catch_up)
+        db.publisher = bus.publish
         state = AppState(
             settings=settings,
             db=db,
             passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
-            extra={},
+            extra={"hub": hub, "bus": bus},
         )
+        # Everything allocated so far lives as long as the process: keep it out of the
+        # collector's way, so a full collection does not stall a page turn.
+        gc.freeze()
         try:
             yield {"phonghop": state}
         finally:
+            await hub.close_all()
+            await bus.stop()
             await db.dispose()
 
     routes: list[BaseRoute] = [
@@ -80,10 +100,11 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Starlet
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         *api.routes,
+        *socket.routes,
     ]
     if client.is_dir():
         routes.append(Mount("/", app=StaticFiles(directory=client, html=True), name="client"))
-    return Starlette(
+    app = Starlette(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={
@@ -92,3 +113,4 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Starlet
             Exception: unexpected_error_handler,
         },
     )
+    return CaptureTransport(app)

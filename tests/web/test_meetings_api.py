@@ -195,6 +195,7 @@ def test_login_logout_and_wrong_password(client: TestClient, world: World) -> No
     assert cookie and "." in cookie
     assert client.get("/api/session").json()["user"]["username"] == "office"
     assert client.delete("/api/session").status_code == 200
+    client.cookies.clear()
     client.cookies.set("phonghop_session", cookie)  # replaying the old cookie
     r = client.get("/api/session")
     assert r.status_code == 401 and error_of(r)["code"] == "session_expired"
@@ -205,6 +206,7 @@ def test_session_cookie_is_signed_and_http_only(client: TestClient, world: World
     header = r.headers["set-cookie"]
     assert "HttpOnly" in header and "SameSite=lax" in header
     token, _sig = client.cookies["phonghop_session"].rsplit(".", 1)
+    client.cookies.clear()
     client.cookies.set("phonghop_session", token + ".forged")
     assert client.get("/api/session").json()["error"]["code"] == "not_authenticated"
 

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import update
 
 from phonghop.domain.permissions import Actor
+from phonghop.realtime.protocol import validate_event
 from phonghop.storage.db import UnitOfWork
 from phonghop.storage.models import Meeting, MeetingEvent, utcnow
 
@@ -25,6 +26,7 @@ async def append_event(
     ``UPDATE ... RETURNING`` takes the meeting row's lock on PostgreSQL until commit, so
     two instances appending to one meeting commit in sequence order; SQLite has one writer.
     """
+    data = validate_event(type_, data)
     result = await uow.session.execute(
         update(Meeting)
         .where(Meeting.id == meeting_id)

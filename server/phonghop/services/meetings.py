@@ -379,7 +379,7 @@ async def add_agenda_item(uow: UnitOfWork, actor: Actor, meeting_id: int, fields
     return item
 
 
-async def _load_item(uow: UnitOfWork, meeting_id: int, item_id: int) -> AgendaItem:
+async def load_agenda_item(uow: UnitOfWork, meeting_id: int, item_id: int) -> AgendaItem:
     item = await uow.session.get(AgendaItem, item_id)
     if item is None or item.meeting_id != meeting_id:
         raise NotFound("agenda_item_not_found")
@@ -397,7 +397,7 @@ async def update_agenda_item(
         require_office(actor)
     if not rules.is_editable(state):
         raise Conflict("meeting_not_editable", state=meeting.state)
-    item = await _load_item(uow, meeting.id, item_id)
+    item = await load_agenda_item(uow, meeting.id, item_id)
     if fields.title is not None:
         if not normalize(fields.title):
             raise InvalidInput("agenda_title_required")
@@ -415,7 +415,7 @@ async def remove_agenda_item(uow: UnitOfWork, actor: Actor, meeting_id: int, ite
     meeting = await load_meeting(uow, actor, meeting_id)
     if MeetingState(meeting.state) not in (MeetingState.DRAFT, MeetingState.SCHEDULED):
         raise Conflict("meeting_not_editable", state=meeting.state)
-    item = await _load_item(uow, meeting.id, item_id)
+    item = await load_agenda_item(uow, meeting.id, item_id)
     await uow.session.delete(item)
     await append_event(uow, meeting.id, "agenda.item_removed", {"item_id": item_id}, actor=actor)
 

@@ -1,0 +1,1 @@
+"""The realtime side: protocol models, event bus, hub (rooms and connections), replay."""

@@ -1,0 +1,66 @@
+"""The fast path for fan-out: writing one pre-built websocket frame to many transports.
+
+A server-to-client websocket frame is not masked, so the bytes of one text frame are the
+same for every tablet. Under uvicorn's sans-I/O websocket protocol we reach the asyncio
+transport (captured by :class:`CaptureTransport` at the edge of the ASGI app) and write
+the frame directly, after checking the tablet's write buffer: no coroutine, no task and
+no re-framing per recipient. Any other server (or the test client) takes the portable
+path, a bounded queue drained by ``WebSocket.send_text``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+SCOPE_KEY = "phonghop.ws_protocol"
+
+
+class CaptureTransport:
+    """Outermost ASGI wrapper: remember uvicorn's websocket protocol object in the scope."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            proto = getattr(send, "__self__", None)
+            if proto is not None and all(hasattr(proto, a) for a in ("transport", "conn", "close_sent")):
+                scope[SCOPE_KEY] = proto
+        await self.app(scope, receive, send)
+
+
+def text_frame(payload: bytes) -> bytes:
+    """One final, unmasked text frame (RFC 6455 §5.2) carrying ``payload``."""
+    n = len(payload)
+    if n < 126:
+        return bytes((0x81, n)) + payload
+    if n < 65536:
+        return bytes((0x81, 126)) + n.to_bytes(2, "big") + payload
+    return bytes((0x81, 127)) + n.to_bytes(8, "big") + payload
+
+
+class RawWriter:
+    """Writes frames straight to one uvicorn websocket transport."""
+
+    __slots__ = ("_proto", "_transport")
+
+    def __init__(self, proto: Any) -> None:
+        self._proto = proto
+        self._transport = proto.transport
+
+    @staticmethod
+    def usable(proto: Any) -> bool:
+        conn = getattr(proto, "conn", None)
+        return conn is not None and not getattr(conn, "extensions", None)
+
+    def buffered(self) -> int:
+        size: int = self._transport.get_write_buffer_size()
+        return size
+
+    def open(self) -> bool:
+        return not self._proto.close_sent and not self._transport.is_closing()
+
+    def write(self, frame: bytes) -> None:
+        self._transport.write(frame)

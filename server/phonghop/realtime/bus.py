@@ -1,0 +1,166 @@
+"""The event bus between app instances.
+
+Events are published only after their transaction committed. Every instance delivers
+its own events to its hub at once, so a Redis outage never stops a meeting on one
+instance; Redis carries them to the other instances. The meeting log in the database
+stays the source of truth: the hub fills any gap from it, after a reconnect and on a
+periodic check, so an event lost in transit is late, never missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+log = logging.getLogger("phonghop.bus")
+
+CHANNEL = "phonghop:events"
+Deliver = Callable[[dict[str, Any]], None]
+CatchUp = Callable[[], Awaitable[None]]
+
+
+class MemoryBus:
+    """One process: publishing is delivering."""
+
+    name = "memory"
+
+    def __init__(self) -> None:
+        self._deliver: Deliver | None = None
+        self.healthy = True
+
+    async def start(self, deliver: Deliver, catch_up: CatchUp) -> None:
+        self._deliver = deliver
+
+    async def publish(self, events: list[dict[str, Any]]) -> None:
+        if self._deliver is not None:
+            for event in events:
+                self._deliver(event)
+
+    async def stop(self) -> None:
+        self._deliver = None
+
+
+class RedisBus:
+    """Redis pub/sub between instances, with local delivery first and self-healing."""
+
+    name = "redis"
+
+    def __init__(self, url: str, *, check_interval: float = 2.0) -> None:
+        self.url = url
+        self.origin = secrets.token_hex(8)
+        self.check_interval = check_interval
+        self.healthy = False
+        self._deliver: Deliver | None = None
+        self._catch_up: CatchUp | None = None
+        self._outbox: asyncio.Queue[str] = asyncio.Queue(10_000)
+        self._tasks: list[asyncio.Task[None]] = []
+        self._redis: Any = None
+
+    async def start(self, deliver: Deliver, catch_up: CatchUp) -> None:
+        from redis.asyncio import Redis
+
+        self._deliver = deliver
+        self._catch_up = catch_up
+        self._redis = Redis.from_url(
+            self.url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=10
+        )
+        loop = asyncio.get_running_loop()
+        self._tasks = [
+            loop.create_task(self._listen()),
+            loop.create_task(self._send()),
+            loop.create_task(self._check()),
+        ]
+
+    async def publish(self, events: list[dict[str, Any]]) -> None:
+        assert self._deliver is not None
+        for event in events:
+            self._deliver(event)
+        message = json.dumps(
+            {"origin": self.origin, "events": events}, ensure_ascii=False, separators=(",", ":")
+        )
+        try:
+            self._outbox.put_nowait(message)
+        except asyncio.QueueFull:
+            # The other instances will read these from the log on their next check.
+            log.warning("redis outbox full; dropping a notification")
+
+    async def _send(self) -> None:
+        while True:
+            message = await self._outbox.get()
+            try:
+                await self._redis.publish(CHANNEL, message)
+            except Exception as exc:
+                if self.healthy:
+                    log.warning("redis publish failed (%s); other instances will catch up from the log", exc)
+                self.healthy = False
+
+    async def _listen(self) -> None:
+        delay = 0.2
+        while True:
+            pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(CHANNEL)
+                if not self.healthy:
+                    log.info("redis bus connected")
+                self.healthy = True
+                delay = 0.2
+                assert self._catch_up is not None
+                await self._catch_up()
+                while True:
+                    message = await pubsub.get_message(timeout=1.0)
+                    if message is None or message.get("type") != "message":
+                        continue
+                    self._on_message(message["data"])
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if self.healthy:
+                    log.warning("redis bus lost (%s); serving local tablets, reconnecting", exc)
+                self.healthy = False
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+
+    def _on_message(self, raw: bytes | str) -> None:
+        try:
+            payload = json.loads(raw)
+        except ValueError:
+            log.warning("ignoring a malformed bus message")
+            return
+        if payload.get("origin") == self.origin or self._deliver is None:
+            return
+        for event in payload.get("events", []):
+            self._deliver(event)
+
+    async def _check(self) -> None:
+        """The safety net: compare each room with the log, often while Redis is down."""
+        assert self._catch_up is not None
+        while True:
+            await asyncio.sleep(self.check_interval if self.healthy else 0.5)
+            try:
+                await self._catch_up()
+            except Exception:
+                log.exception("periodic catch-up failed")
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self._redis is not None:
+            await self._redis.aclose()
+
+
+Bus = MemoryBus | RedisBus
+
+
+def create_bus(redis_url: str | None) -> Bus:
+    return RedisBus(redis_url) if redis_url else MemoryBus()

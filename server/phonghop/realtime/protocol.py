@@ -1,0 +1,343 @@
+"""The tablet/console websocket protocol: the single source of truth.
+
+``docs/protocol.md`` documents every model here, field by field; ``tests/realtime/
+test_protocol_doc.py`` fails when the two disagree. Change a model, change the document,
+and bump :data:`PROTOCOL_VERSION` when an old client would misread the new messages.
+
+Frames from the client are *commands* ``{"id", "type", ...}``, each answered by one
+*result* ``{"type": "result", "id", "ok", "result" | "error"}``. Frames from the server
+are results, *events* ``{"v", "seq", "type", "ts", "data"}`` (numbered per meeting,
+replayed on resume), the *snapshot* and *signals* (``{"v", "type", "data"}`` without a
+seq: presence and viewer counts, never replayed). Undeclared fields are refused: an
+unknown field is a bug, on either side.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from phonghop.domain.meeting import Attendance
+
+PROTOCOL_VERSION = 1
+
+#: Websocket close codes the server uses (4000-4999 are the application's own).
+CLOSE_CODES: dict[int, str] = {
+    1000: "normal: the server is going away or the meeting ended for this tablet",
+    1008: "policy: the Origin is not allowed",
+    1009: "a frame larger than the hard limit (1 MiB); reconnect",
+    4001: "resync: the tablet fell too far behind; reconnect and send hello with last_seq",
+    4401: "not authenticated: the session cookie is missing, expired or revoked; sign in again",
+    4403: "not allowed: this session may not open this meeting",
+    4404: "no such meeting",
+    4408: "hello not received in time after connecting",
+    4409: "recalled: the session was revoked by the office",
+}
+
+ID = Annotated[int | str, Field(union_mode="left_to_right")]
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# -- commands (client -> server) ------------------------------------------------------------
+
+
+class Command(Message):
+    id: Annotated[int | str, Field()]
+
+
+class Hello(Command):
+    """First frame after connecting. ``last_seq`` is the last event the tablet applied
+    (null on a first start); the server replays what follows or sends a snapshot."""
+
+    type: Literal["hello"]
+    last_seq: Annotated[int, Field(ge=0)] | None = None
+    protocol: int = PROTOCOL_VERSION
+
+
+class Ping(Command):
+    """Application-level keepalive; the result carries the server's time and last seq."""
+
+    type: Literal["ping"]
+
+
+class ViewerReport(Command):
+    """Which page the tablet shows and whether it follows the presenter (a signal only)."""
+
+    type: Literal["viewer.report"]
+    document_id: int | None = None
+    page: Annotated[int, Field(ge=1)] | None = None
+    following: bool
+
+
+class MeetingControl(Command):
+    """Start, pause, resume or close the meeting (secretary or chair)."""
+
+    type: Literal["meeting.control"]
+    action: Literal["start", "pause", "resume", "close"]
+
+
+class AgendaOpenItem(Command):
+    type: Literal["agenda.open_item"]
+    item_id: int
+
+
+class AgendaFinishItem(Command):
+    type: Literal["agenda.finish_item"]
+    item_id: int
+
+
+class PresenterShowPage(Command):
+    """Every following tablet turns to this document and page."""
+
+    type: Literal["presenter.show_page"]
+    document_id: int
+    page: Annotated[int, Field(ge=1, le=100_000)]
+
+
+class PresenterClear(Command):
+    type: Literal["presenter.clear"]
+
+
+class AttendanceRecord(Command):
+    type: Literal["attendance.record"]
+    participant_id: int
+    attendance: Attendance
+    reason: Annotated[str, Field(max_length=500)] = ""
+
+
+class SpeakerRequest(Command):
+    """A delegate asks to speak (đăng ký phát biểu)."""
+
+    type: Literal["speaker.request"]
+
+
+class SpeakerWithdraw(Command):
+    type: Literal["speaker.withdraw"]
+
+
+class SpeakerGrant(Command):
+    type: Literal["speaker.grant"]
+    participant_id: int
+
+
+class SpeakerFinish(Command):
+    type: Literal["speaker.finish"]
+    participant_id: int
+
+
+class TimerStart(Command):
+    type: Literal["timer.start"]
+    seconds: Annotated[int, Field(ge=1, le=24 * 3600)]
+    label: Annotated[str, Field(max_length=200)] = ""
+
+
+class TimerStop(Command):
+    type: Literal["timer.stop"]
+
+
+class AnnouncementMake(Command):
+    type: Literal["announcement.make"]
+    text: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+ClientCommand = Annotated[
+    Hello
+    | Ping
+    | ViewerReport
+    | MeetingControl
+    | AgendaOpenItem
+    | AgendaFinishItem
+    | PresenterShowPage
+    | PresenterClear
+    | AttendanceRecord
+    | SpeakerRequest
+    | SpeakerWithdraw
+    | SpeakerGrant
+    | SpeakerFinish
+    | TimerStart
+    | TimerStop
+    | AnnouncementMake,
+    Field(discriminator="type"),
+]
+COMMAND_ADAPTER: TypeAdapter[Any] = TypeAdapter(ClientCommand)
+COMMAND_MODELS: dict[str, type[Command]] = {
+    m.model_fields["type"].annotation.__args__[0]: m  # type: ignore[union-attr]
+    for m in Command.__subclasses__()
+}
+
+
+# -- events (server -> client, numbered, replayed) ----------------------------------------------
+
+
+class EventData(Message):
+    """The ``data`` of one event type."""
+
+
+class MeetingCreated(EventData):
+    title: str
+
+
+class MeetingUpdated(EventData):
+    title: str | None = None
+    location: str | None = None
+    starts_at: str | None = None
+    ends_at: str | None = None
+    classification: str | None = None
+    members_total: int | None = None
+
+
+class MeetingStateChanged(EventData):
+    """Data of meeting.scheduled/unscheduled/started/paused/resumed/closed/cancelled."""
+
+    state: str
+
+
+class ParticipantData(EventData):
+    """Data of participant.added and participant.updated."""
+
+    id: int
+    user_id: int | None
+    full_name: str
+    title: str
+    role: str
+    voting_member: bool
+    position: int
+    attendance: str
+    absence_reason: str
+
+
+class ParticipantRemoved(EventData):
+    participant_id: int
+
+
+class AttendanceRecorded(EventData):
+    participant_id: int
+    attendance: str
+    reason: str
+
+
+class AgendaItemData(EventData):
+    """Data of agenda.item_added and agenda.item_updated."""
+
+    id: int
+    parent_id: int | None
+    position: int
+    title: str
+    presenter: str
+    planned_minutes: int | None
+    state: str
+
+
+class AgendaItemRemoved(EventData):
+    item_id: int
+
+
+class AgendaReordered(EventData):
+    parent_id: int | None
+    order: list[int]
+
+
+class AgendaItemOpened(EventData):
+    item_id: int
+    previous_item_id: int | None
+
+
+class AgendaItemFinished(EventData):
+    item_id: int
+
+
+class PresenterPageChanged(EventData):
+    document_id: int
+    page: int
+
+
+class PresenterCleared(EventData):
+    pass
+
+
+class SpeakerChanged(EventData):
+    """Data of speaker.requested/withdrawn/granted/finished: who, and the whole queue after."""
+
+    participant_id: int
+    queue: list[dict[str, Any]]
+
+
+class TimerStarted(EventData):
+    label: str
+    seconds: int
+    ends_at: str
+
+
+class TimerStopped(EventData):
+    pass
+
+
+class AnnouncementMade(EventData):
+    text: str
+
+
+EVENT_MODELS: dict[str, type[EventData]] = {
+    "meeting.created": MeetingCreated,
+    "meeting.updated": MeetingUpdated,
+    "meeting.scheduled": MeetingStateChanged,
+    "meeting.unscheduled": MeetingStateChanged,
+    "meeting.started": MeetingStateChanged,
+    "meeting.paused": MeetingStateChanged,
+    "meeting.resumed": MeetingStateChanged,
+    "meeting.closed": MeetingStateChanged,
+    "meeting.cancelled": MeetingStateChanged,
+    "participant.added": ParticipantData,
+    "participant.updated": ParticipantData,
+    "participant.removed": ParticipantRemoved,
+    "attendance.recorded": AttendanceRecorded,
+    "agenda.item_added": AgendaItemData,
+    "agenda.item_updated": AgendaItemData,
+    "agenda.item_removed": AgendaItemRemoved,
+    "agenda.reordered": AgendaReordered,
+    "agenda.item_opened": AgendaItemOpened,
+    "agenda.item_finished": AgendaItemFinished,
+    "presenter.page_changed": PresenterPageChanged,
+    "presenter.cleared": PresenterCleared,
+    "speaker.requested": SpeakerChanged,
+    "speaker.withdrawn": SpeakerChanged,
+    "speaker.granted": SpeakerChanged,
+    "speaker.finished": SpeakerChanged,
+    "timer.started": TimerStarted,
+    "timer.stopped": TimerStopped,
+    "announcement.made": AnnouncementMade,
+}
+
+
+def validate_event(type_: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The event's data, checked against its model; an unknown type is a programming error."""
+    model = EVENT_MODELS.get(type_)
+    if model is None:
+        raise ValueError(f"event type {type_!r} is not declared in realtime.protocol")
+    return model.model_validate(data).model_dump(mode="json", exclude_unset=True)
+
+
+# -- signals (server -> client, not numbered, not replayed) -------------------------------------
+
+
+class PresenceChanged(EventData):
+    """To the secretary/chair: participants connected right now (tablets per participant)."""
+
+    online: dict[str, int]
+
+
+class ViewerSummary(EventData):
+    """To the secretary/chair: how tablets follow the presenter."""
+
+    connected: int
+    following: int
+    on_presenter_page: int
+
+
+SIGNAL_MODELS: dict[str, type[EventData]] = {
+    "presence.changed": PresenceChanged,
+    "viewer.summary": ViewerSummary,
+}

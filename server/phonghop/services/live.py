@@ -1,0 +1,240 @@
+"""What the secretary and the tablets do while the meeting runs.
+
+Each use case locks the meeting row (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite has
+one writer), changes the live state kept on the meeting, and appends the event — all in
+one transaction, so the snapshot a late tablet reads always matches the log.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from phonghop.domain import meeting as rules
+from phonghop.domain.meeting import Attendance, MeetingState
+from phonghop.domain.permissions import Actor, MeetingRole, can_run_meeting, require_meeting_controller
+from phonghop.domain.text import normalize
+from phonghop.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from phonghop.services import meetings
+from phonghop.services.events import append_event
+from phonghop.storage.db import UnitOfWork
+from phonghop.storage.models import Meeting, Participant, utcnow
+
+
+async def lock_meeting(uow: UnitOfWork, actor: Actor, meeting_id: int) -> tuple[Meeting, Actor]:
+    meeting = await uow.session.scalar(
+        select(Meeting)
+        .where(Meeting.id == meeting_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if meeting is None:
+        raise NotFound("meeting_not_found")
+    if meeting.body_id != actor.body_id:
+        raise NotFound("meeting_not_found")
+    return meeting, await meetings.actor_in_meeting(uow, actor, meeting)
+
+
+async def _lock_running(uow: UnitOfWork, actor: Actor, meeting_id: int) -> tuple[Meeting, Actor]:
+    """The locked meeting, for the secretary or chair, while it runs."""
+    meeting, actor = await lock_meeting(uow, actor, meeting_id)
+    require_meeting_controller(actor)
+    _require_live(meeting)
+    return meeting, actor
+
+
+def _require_live(meeting: Meeting) -> None:
+    if not rules.is_live(MeetingState(meeting.state)):
+        raise Conflict("meeting_not_running", state=meeting.state)
+
+
+def _set_live(meeting: Meeting, **changes: Any) -> dict[str, Any]:
+    live = dict(meeting.live or {})
+    live.update(changes)
+    meeting.live = live  # a new dict, so SQLAlchemy sees the JSON change
+    return live
+
+
+async def open_agenda_item(uow: UnitOfWork, actor: Actor, meeting_id: int, item_id: int) -> dict[str, Any]:
+    meeting, actor = await _lock_running(uow, actor, meeting_id)
+    item = await meetings.load_agenda_item(uow, meeting.id, item_id)
+    previous = (meeting.live or {}).get("current_item_id")
+    if previous == item.id:
+        return {"item_id": item.id}
+    item.state = "open"
+    _set_live(meeting, current_item_id=item.id)
+    await append_event(
+        uow, meeting.id, "agenda.item_opened", {"item_id": item.id, "previous_item_id": previous}, actor=actor
+    )
+    return {"item_id": item.id}
+
+
+async def finish_agenda_item(uow: UnitOfWork, actor: Actor, meeting_id: int, item_id: int) -> dict[str, Any]:
+    meeting, actor = await _lock_running(uow, actor, meeting_id)
+    item = await meetings.load_agenda_item(uow, meeting.id, item_id)
+    item.state = "done"
+    if (meeting.live or {}).get("current_item_id") == item.id:
+        _set_live(meeting, current_item_id=None)
+    await append_event(uow, meeting.id, "agenda.item_finished", {"item_id": item.id}, actor=actor)
+    return {"item_id": item.id}
+
+
+async def show_page(
+    uow: UnitOfWork, actor: Actor, meeting_id: int, document_id: int, page: int
+) -> dict[str, Any]:
+    """The presenter turns to a page; following tablets turn with it.
+
+    The document is checked against the meeting's documents once documents exist in
+    the schema (issue #4); until then any positive id and page is accepted.
+    """
+    meeting, actor = await _lock_running(uow, actor, meeting_id)
+    _set_live(meeting, presenter={"document_id": document_id, "page": page})
+    await append_event(
+        uow, meeting.id, "presenter.page_changed", {"document_id": document_id, "page": page}, actor=actor
+    )
+    return {"document_id": document_id, "page": page}
+
+
+async def clear_presenter(uow: UnitOfWork, actor: Actor, meeting_id: int) -> dict[str, Any]:
+    meeting, actor = await lock_meeting(uow, actor, meeting_id)
+    require_meeting_controller(actor)
+    _set_live(meeting, presenter=None)
+    await append_event(uow, meeting.id, "presenter.cleared", {}, actor=actor)
+    return {}
+
+
+async def record_attendance(
+    uow: UnitOfWork, actor: Actor, meeting_id: int, participant_id: int, state: Attendance, reason: str
+) -> dict[str, Any]:
+    participant = await meetings.set_attendance(uow, actor, meeting_id, participant_id, state, reason)
+    return meetings.participant_view(participant)
+
+
+def _queue(meeting: Meeting) -> list[dict[str, Any]]:
+    return [dict(entry) for entry in (meeting.live or {}).get("speakers", [])]
+
+
+async def _speaker_event(
+    uow: UnitOfWork,
+    meeting: Meeting,
+    actor: Actor,
+    type_: str,
+    participant_id: int,
+    queue: list[dict[str, Any]],
+) -> dict[str, Any]:
+    _set_live(meeting, speakers=queue)
+    await append_event(
+        uow, meeting.id, type_, {"participant_id": participant_id, "queue": queue}, actor=actor
+    )
+    return {"queue": queue}
+
+
+async def request_to_speak(uow: UnitOfWork, actor: Actor, meeting_id: int) -> dict[str, Any]:
+    meeting, actor = await lock_meeting(uow, actor, meeting_id)
+    _require_live(meeting)
+    if actor.participant_id is None or actor.meeting_role is MeetingRole.GUEST:
+        raise PermissionDenied("speaker_not_allowed")
+    queue = _queue(meeting)
+    if any(e["participant_id"] == actor.participant_id for e in queue):
+        raise Conflict("speaker_already_queued")
+    queue.append(
+        {"participant_id": actor.participant_id, "state": "waiting", "since": meetings.iso(utcnow())}
+    )
+    return await _speaker_event(uow, meeting, actor, "speaker.requested", actor.participant_id, queue)
+
+
+async def withdraw_request(uow: UnitOfWork, actor: Actor, meeting_id: int) -> dict[str, Any]:
+    meeting, actor = await lock_meeting(uow, actor, meeting_id)
+    queue = _queue(meeting)
+    mine = [e for e in queue if e["participant_id"] == actor.participant_id and e["state"] == "waiting"]
+    if actor.participant_id is None or not mine:
+        raise Conflict("speaker_not_queued")
+    queue = [e for e in queue if e not in mine]
+    return await _speaker_event(uow, meeting, actor, "speaker.withdrawn", actor.participant_id, queue)
+
+
+async def grant_floor(uow: UnitOfWork, actor: Actor, meeting_id: int, participant_id: int) -> dict[str, Any]:
+    """Give the floor to a participant (queued or not); whoever was speaking is done."""
+    meeting, actor = await _lock_running(uow, actor, meeting_id)
+    participant = await uow.session.get(Participant, participant_id)
+    if participant is None or participant.meeting_id != meeting.id:
+        raise NotFound("participant_not_found")
+    now = meetings.iso(utcnow())
+    queue = [e for e in _queue(meeting) if e["state"] != "speaking" and e["participant_id"] != participant_id]
+    queue.insert(0, {"participant_id": participant_id, "state": "speaking", "since": now})
+    return await _speaker_event(uow, meeting, actor, "speaker.granted", participant_id, queue)
+
+
+async def finish_speaking(
+    uow: UnitOfWork, actor: Actor, meeting_id: int, participant_id: int
+) -> dict[str, Any]:
+    meeting, actor = await lock_meeting(uow, actor, meeting_id)
+    if actor.participant_id != participant_id:
+        require_meeting_controller(actor)
+    queue = _queue(meeting)
+    if not any(e["participant_id"] == participant_id and e["state"] == "speaking" for e in queue):
+        raise Conflict("speaker_not_speaking")
+    queue = [e for e in queue if e["participant_id"] != participant_id]
+    return await _speaker_event(uow, meeting, actor, "speaker.finished", participant_id, queue)
+
+
+async def start_timer(
+    uow: UnitOfWork, actor: Actor, meeting_id: int, seconds: int, label: str
+) -> dict[str, Any]:
+    meeting, actor = await _lock_running(uow, actor, meeting_id)
+    ends_at = meetings.iso(utcnow() + timedelta(seconds=seconds))
+    timer = {"label": normalize(label), "seconds": seconds, "ends_at": ends_at}
+    _set_live(meeting, timer=timer)
+    await append_event(uow, meeting.id, "timer.started", timer, actor=actor)
+    return timer
+
+
+async def stop_timer(uow: UnitOfWork, actor: Actor, meeting_id: int) -> dict[str, Any]:
+    meeting, actor = await lock_meeting(uow, actor, meeting_id)
+    require_meeting_controller(actor)
+    _set_live(meeting, timer=None)
+    await append_event(uow, meeting.id, "timer.stopped", {}, actor=actor)
+    return {}
+
+
+async def announce(uow: UnitOfWork, actor: Actor, meeting_id: int, text: str) -> dict[str, Any]:
+    meeting, actor = await lock_meeting(uow, actor, meeting_id)
+    require_meeting_controller(actor)
+    text = normalize(text)
+    if not text:
+        raise InvalidInput("announcement_empty")
+    _set_live(meeting, announcement={"text": text, "at": meetings.iso(utcnow())})
+    await append_event(uow, meeting.id, "announcement.made", {"text": text}, actor=actor)
+    return {"text": text}
+
+
+async def snapshot(uow: UnitOfWork, actor: Actor, meeting_id: int) -> dict[str, Any]:
+    """Everything a tablet needs to draw the meeting now, and the seq it corresponds to.
+
+    Read in one transaction: ``last_seq`` and the live state were written together.
+    """
+    meeting = await meetings.load_meeting(uow, actor, meeting_id, full=True)
+    scoped = await meetings.actor_in_meeting(uow, actor, meeting)
+    view = meetings.meeting_detail_view(meeting, with_code=can_run_meeting(scoped))
+    return {
+        "meeting": view,
+        "live": _live_view(meeting.live or {}),
+        "me": {
+            "participant_id": scoped.participant_id,
+            "role": scoped.meeting_role.value if scoped.meeting_role else None,
+            "controller": can_run_meeting(scoped),
+        },
+        "seq": meeting.last_seq,
+    }
+
+
+def _live_view(live: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "current_item_id": live.get("current_item_id"),
+        "presenter": live.get("presenter"),
+        "speakers": live.get("speakers", []),
+        "timer": live.get("timer"),
+        "announcement": live.get("announcement"),
+    }

@@ -1,0 +1,262 @@
+"""The meeting websocket: ``/ws/meetings/{meeting_id}`` (see docs/protocol.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from phonghop.domain.meeting import MeetingAction
+from phonghop.domain.permissions import Actor, can_run_meeting
+from phonghop.errors import NotFound, PermissionDenied, PhonghopError, Unauthenticated
+from phonghop.realtime import protocol as p
+from phonghop.realtime._transport import SCOPE_KEY
+from phonghop.realtime.hub import Connection, Hub, dumps, event_message
+from phonghop.realtime.replay import events_after
+from phonghop.services import accounts, live, meetings
+from phonghop.storage.db import UnitOfWork
+from phonghop.translations import error_message, pick_language
+from phonghop.web.context import app_state, session_token
+from phonghop.web.cookies import origin_allowed
+
+log = logging.getLogger("phonghop.socket")
+
+HELLO_TIMEOUT = 10.0
+Handler = Callable[[UnitOfWork, Actor, int, Any], Awaitable[dict[str, Any]]]
+
+
+def _result(command_id: Any, result: dict[str, Any]) -> str:
+    return dumps({"type": "result", "id": command_id, "ok": True, "result": result})
+
+
+def _error(command_id: Any, code: str, lang: str, params: dict[str, Any] | None = None) -> str:
+    params = params or {}
+    message = error_message(code, lang, **params)
+    return dumps(
+        {
+            "type": "result",
+            "id": command_id,
+            "ok": False,
+            "error": {"code": code, "message": message, "params": params},
+        }
+    )
+
+
+async def _control(uow: UnitOfWork, actor: Actor, mid: int, cmd: p.MeetingControl) -> dict[str, Any]:
+    meeting = await meetings.change_state(uow, actor, mid, MeetingAction(cmd.action))
+    return {"state": meeting.state}
+
+
+HANDLERS: dict[str, Handler] = {
+    "meeting.control": _control,
+    "agenda.open_item": lambda uow, a, m, c: live.open_agenda_item(uow, a, m, c.item_id),
+    "agenda.finish_item": lambda uow, a, m, c: live.finish_agenda_item(uow, a, m, c.item_id),
+    "presenter.show_page": lambda uow, a, m, c: live.show_page(uow, a, m, c.document_id, c.page),
+    "presenter.clear": lambda uow, a, m, c: live.clear_presenter(uow, a, m),
+    "attendance.record": lambda uow, a, m, c: live.record_attendance(
+        uow, a, m, c.participant_id, c.attendance, c.reason
+    ),
+    "speaker.request": lambda uow, a, m, c: live.request_to_speak(uow, a, m),
+    "speaker.withdraw": lambda uow, a, m, c: live.withdraw_request(uow, a, m),
+    "speaker.grant": lambda uow, a, m, c: live.grant_floor(uow, a, m, c.participant_id),
+    "speaker.finish": lambda uow, a, m, c: live.finish_speaking(uow, a, m, c.participant_id),
+    "timer.start": lambda uow, a, m, c: live.start_timer(uow, a, m, c.seconds, c.label),
+    "timer.stop": lambda uow, a, m, c: live.stop_timer(uow, a, m),
+    "announcement.make": lambda uow, a, m, c: live.announce(uow, a, m, c.text),
+}
+
+
+def _parse(raw: str) -> tuple[Any, Any | None, str | None, dict[str, Any] | None]:
+    """(command id, command, error code, error params) for one text frame."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None, None, "frame_invalid_json", None
+    if not isinstance(data, dict):
+        return None, None, "frame_invalid_json", None
+    command_id = data.get("id")
+    if not isinstance(command_id, int | str) or isinstance(command_id, bool):
+        return None, None, "command_id_missing", None
+    kind = data.get("type")
+    if kind not in p.COMMAND_MODELS:
+        return command_id, None, "command_unknown", {"type": str(kind)[:60]}
+    try:
+        return command_id, p.COMMAND_ADAPTER.validate_python(data), None, None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(x) for x in first["loc"][1:]) or "type"
+        return command_id, None, "command_invalid", {"field": field}
+
+
+async def meeting_socket(websocket: WebSocket) -> None:
+    state = app_state(websocket)
+    hub: Hub = state.extra["hub"]
+    settings = state.settings
+    lang = pick_language(websocket.query_params.get("lang") or websocket.headers.get("accept-language"))
+    meeting_id = websocket.path_params["meeting_id"]
+
+    if not origin_allowed(websocket.headers, websocket.url.scheme, settings.allowed_origins):
+        await websocket.close(1008)
+        return
+    token = session_token(websocket)
+    try:
+        if token is None:
+            raise Unauthenticated("not_authenticated")
+        async with state.db.unit(write=False) as uow:
+            info = await accounts.resolve_session(uow, token)
+            meeting = await meetings.load_meeting(uow, info.actor, meeting_id)
+            actor = await meetings.actor_in_meeting(uow, info.actor, meeting)
+    except Unauthenticated:
+        await websocket.close(4401)
+        return
+    except NotFound:
+        await websocket.close(4404)
+        return
+    except PermissionDenied:
+        await websocket.close(4403)
+        return
+    await websocket.accept()
+    conn = Connection(
+        websocket,
+        meeting_id=meeting_id,
+        participant_id=actor.participant_id,
+        controller=can_run_meeting(actor),
+        language=lang,
+        limit=settings.outbound_limit_bytes,
+        proto=websocket.scope.get(SCOPE_KEY),
+    )
+    try:
+        await _serve(websocket, conn, hub, state, actor, meeting_id, lang)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        hub.remove(conn)
+        await conn.close(1000)
+
+
+async def _receive_text(websocket: WebSocket) -> str | None:
+    """The next text frame; None for a binary one. Raises WebSocketDisconnect at the end."""
+    message = await websocket.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000))
+    text = message.get("text")
+    return text if isinstance(text, str) else None
+
+
+async def _serve(
+    websocket: WebSocket, conn: Connection, hub: Hub, state: Any, actor: Actor, meeting_id: int, lang: str
+) -> None:
+    max_bytes = state.settings.max_message_bytes
+    # 1. hello
+    while True:
+        try:
+            raw = await asyncio.wait_for(_receive_text(websocket), HELLO_TIMEOUT)
+        except TimeoutError:
+            await conn.close(4408, "hello timeout")
+            return
+        if raw is None:
+            conn.push(_error(None, "frame_binary_unsupported", lang))
+            continue
+        command_id, command, code, params = _parse(raw)
+        if isinstance(command, p.Hello):
+            break
+        conn.push(_error(command_id, code or "hello_required", lang, params))
+    await _resume(conn, hub, state, actor, meeting_id, command, lang)
+
+    # 2. commands
+    while True:
+        raw = await _receive_text(websocket)
+        if raw is None:
+            conn.push(_error(None, "frame_binary_unsupported", lang))
+            continue
+        if len(raw) > max_bytes:
+            conn.push(_error(None, "frame_too_large", lang, {"limit_kb": max_bytes // 1024}))
+            continue
+        command_id, command, code, params = _parse(raw)
+        if command is None:
+            conn.push(_error(command_id, code or "command_invalid", lang, params))
+            continue
+        if isinstance(command, p.Hello):
+            # A client that saw a gap asks again: resume from where it says.
+            await _resume(conn, hub, state, actor, meeting_id, command, lang)
+            continue
+        if isinstance(command, p.Ping):
+            room = hub.rooms.get(meeting_id)
+            conn.push(_result(command_id, {"last_seq": room.last_seq if room else None}))
+            continue
+        if isinstance(command, p.ViewerReport):
+            conn.view = (command.document_id, command.page, command.following)
+            room = hub.rooms.get(meeting_id)
+            if room is not None:
+                hub.schedule_viewer_summary(room)
+            conn.push(_result(command_id, {}))
+            continue
+        handler = HANDLERS[command.type]
+        try:
+            async with state.db.unit() as uow:
+                result = await handler(uow, actor, meeting_id, command)
+        except PhonghopError as exc:
+            conn.push(_error(command_id, exc.code, lang, exc.params))
+            continue
+        except Exception:
+            log.exception("command %s failed", command.type)
+            conn.push(_error(command_id, "internal_error", lang))
+            continue
+        conn.push(_result(command_id, result))
+
+
+async def _resume(
+    conn: Connection, hub: Hub, state: Any, actor: Actor, meeting_id: int, hello: p.Hello, lang: str
+) -> None:
+    """Send what the tablet missed (replay) or the whole state (snapshot), then go live."""
+    conn.syncing = True
+    hub.add(conn)
+    limit = state.settings.replay_limit
+    last_seq, events = 0, list[dict[str, Any]]()
+    mode = "snapshot"
+    if hello.last_seq is not None:
+        last_seq, events = await events_after(state.db, meeting_id, hello.last_seq, limit=limit + 1)
+        if (
+            hello.last_seq <= last_seq
+            and len(events) <= limit
+            and (not events or events[0]["seq"] == hello.last_seq + 1)
+        ):
+            mode = "replay"
+    if mode == "replay":
+        to_seq = events[-1]["seq"] if events else hello.last_seq
+        assert to_seq is not None
+        conn.push(
+            _result(
+                hello.id,
+                {
+                    "mode": "replay",
+                    "protocol": p.PROTOCOL_VERSION,
+                    "from_seq": hello.last_seq,
+                    "to_seq": to_seq,
+                },
+            )
+        )
+        for event in events:
+            if event.get("audience") == "controllers" and not conn.controller:
+                continue
+            conn.push(dumps(event_message(event)))
+        hub.finish_sync(conn, to_seq)
+        return
+    async with state.db.unit(write=False) as uow:
+        snap = await live.snapshot(uow, actor, meeting_id)
+    seq = snap.pop("seq")
+    conn.push(_result(hello.id, {"mode": "snapshot", "protocol": p.PROTOCOL_VERSION, "to_seq": seq}))
+    conn.push(dumps({"v": p.PROTOCOL_VERSION, "type": "snapshot", "seq": seq, "data": snap}))
+    room = hub.rooms.get(meeting_id)
+    if room is not None and room.presenter is None and snap["live"]["presenter"]:
+        room.presenter = (snap["live"]["presenter"]["document_id"], snap["live"]["presenter"]["page"])
+    hub.finish_sync(conn, seq)
+
+
+routes = [WebSocketRoute("/ws/meetings/{meeting_id:int}", meeting_socket)]

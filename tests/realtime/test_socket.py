@@ -1,0 +1,288 @@
+"""The meeting websocket, in process: resume, permissions, bad frames, live features."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from phonghop.app import create_app
+from phonghop.config import Settings
+from tests.factories import World, companion, login, prepared_meeting, seed_world
+from tests.realtime.helpers import Peer
+
+
+@pytest.fixture
+def world(settings: Settings) -> World:
+    return seed_world(settings)
+
+
+@pytest.fixture
+def small_replay(settings: Settings) -> Settings:
+    return Settings(**{**settings.__dict__, "replay_limit": 3})
+
+
+class Room:
+    """A started meeting on one running app, with the office and the secretary signed in."""
+
+    def __init__(self, base: TestClient, world: World) -> None:
+        self.base = base
+        self.peers: list[Peer] = []
+        self.office = companion(base)
+        login(self.office, "office")
+        self.meeting = prepared_meeting(self.office, world)
+        self.id = self.meeting["id"]
+        self.secretary_client = companion(base)
+        login(self.secretary_client, "secretary")
+        assert (
+            self.secretary_client.post(f"/api/meetings/{self.id}/actions/start").json()["state"]
+            == "in_progress"
+        )
+
+    def tablet_client(self, index: int = 2) -> TestClient:
+        client = companion(self.base)
+        r = client.post(
+            "/api/join",
+            json={
+                "code": self.meeting["join_code"],
+                "participant_id": self.meeting["participants"][index]["id"],
+            },
+        )
+        assert r.status_code == 200, r.text
+        return client
+
+    def peer(self, client: TestClient) -> Peer:
+        peer = Peer(client, self.id)
+        self.peers.append(peer)
+        return peer
+
+    def close(self) -> None:
+        for peer in self.peers:
+            peer.close()
+
+
+@pytest.fixture
+def room(settings: Settings, world: World) -> Iterator[Room]:
+    with TestClient(create_app(settings)) as base:
+        r = Room(base, world)
+        try:
+            yield r
+        finally:
+            r.close()
+
+
+def test_snapshot_then_live_page_turns(room: Room) -> None:
+    tablet = room.peer(room.tablet_client())
+    reply = tablet.hello()
+    assert reply["result"]["mode"] == "snapshot"
+    tablet.sync()
+    assert len(tablet.snapshots) == 1
+    data = tablet.snapshots[0]["data"]
+    assert data["meeting"]["state"] == "in_progress"
+    assert data["meeting"]["agenda"][0]["title"] == "Tờ trình kế hoạch năm 2027"
+    assert data["me"]["role"] == "delegate" and data["me"]["controller"] is False
+    assert "join_code" not in data["meeting"]
+
+    console = room.peer(room.secretary_client)
+    console.hello()
+    result = console.call("presenter.show_page", document_id=7, page=3)
+    assert result["ok"] and result["result"] == {"document_id": 7, "page": 3}
+    tablet.sync()
+    turns = [e for e in tablet.events if e["type"] == "presenter.page_changed"]
+    assert turns[-1]["data"] == {"document_id": 7, "page": 3}
+    assert turns[-1]["v"] == 1 and turns[-1]["ts"].endswith("Z")
+    tablet.close()
+    console.close()
+
+
+def test_resume_replays_exactly_what_was_missed(room: Room) -> None:
+    client = room.tablet_client()
+    tablet = room.peer(client)
+    tablet.hello()
+    tablet.sync()
+    seen = tablet.applied
+    tablet.close()
+
+    console = room.peer(room.secretary_client)
+    console.hello()
+    for page in (1, 2, 3):
+        assert console.call("presenter.show_page", document_id=1, page=page)["ok"]
+    assert console.call("announcement.make", text="Giải lao 10 phút")["ok"]
+
+    again = room.peer(client)
+    again.applied = seen
+    reply = again.hello(last_seq=seen)
+    assert reply["result"] == {"mode": "replay", "protocol": 1, "from_seq": seen, "to_seq": seen + 4}
+    again.sync()
+    assert [e["seq"] for e in again.events] == [seen + 1, seen + 2, seen + 3, seen + 4]
+    assert [e["data"].get("page") for e in again.events[:3]] == [1, 2, 3]
+    assert again.events[3]["data"] == {"text": "Giải lao 10 phút"}
+    # and then live
+    console.call("presenter.show_page", document_id=1, page=4)
+    again.sync()
+    assert again.events[-1]["seq"] == seen + 5
+    again.close()
+    console.close()
+
+
+def test_too_far_behind_gets_a_snapshot(small_replay: Settings, world: World) -> None:
+    with TestClient(create_app(small_replay)) as base:
+        room = Room(base, world)
+        console = room.peer(room.secretary_client)
+        console.hello()
+        for page in range(1, 6):
+            console.call("presenter.show_page", document_id=2, page=page)
+        tablet = room.peer(room.tablet_client())
+        reply = tablet.hello(last_seq=1)
+        assert reply["result"]["mode"] == "snapshot"
+        tablet.sync()
+        assert tablet.snapshots[0]["data"]["live"]["presenter"] == {"document_id": 2, "page": 5}
+        # a client claiming to be ahead of the log is given the truth too
+        other = room.peer(room.tablet_client(3))
+        assert other.hello(last_seq=10_000)["result"]["mode"] == "snapshot"
+        room.close()
+
+
+def test_delegate_commands_are_checked_and_connection_kept(room: Room) -> None:
+    tablet = room.peer(room.tablet_client())
+    tablet.hello()
+    for type_, fields in [
+        ("presenter.show_page", {"document_id": 1, "page": 1}),
+        ("meeting.control", {"action": "close"}),
+        ("timer.start", {"seconds": 60}),
+        ("speaker.grant", {"participant_id": room.meeting["participants"][3]["id"]}),
+    ]:
+        reply = tablet.call(type_, **fields)
+        assert reply["ok"] is False
+        assert reply["error"]["code"] == "secretary_required", reply
+        assert reply["error"]["message"].startswith("Chỉ thư ký")
+    assert tablet.call("ping")["ok"]
+    tablet.close()
+
+
+def test_garbage_frames_get_error_codes(room: Room) -> None:
+    tablet = room.peer(room.tablet_client())
+    ws = tablet.ws
+    ws.send_text("ping")  # before hello, and not JSON
+    assert tablet.result(None)["error"]["code"] == "frame_invalid_json"
+    ws.send_json({"id": 1, "type": "ping"})
+    assert tablet.result(1)["error"]["code"] == "hello_required"
+    tablet.hello()
+    cases: list[tuple[Any, str]] = [
+        ("{not json", "frame_invalid_json"),
+        ("[1, 2, 3]", "frame_invalid_json"),
+        ('{"type": "ping"}', "command_id_missing"),
+        ('{"id": true, "type": "ping"}', "command_id_missing"),
+        ('{"id": 5, "type": "presenter.explode"}', "command_unknown"),
+        ('{"id": 6, "type": "presenter.show_page", "page": 1}', "command_invalid"),
+        ('{"id": 7, "type": "presenter.show_page", "document_id": "x", "page": 1}', "command_invalid"),
+        ('{"id": 8, "type": "ping", "extra": 1}', "command_invalid"),
+        ('{"id": 9, "type": "announcement.make", "text": "' + "a" * 70_000 + '"}', "frame_too_large"),
+    ]
+    for raw, code in cases:
+        ws.send_text(raw)
+        while True:
+            message = ws.receive_json()
+            if message.get("type") == "result":
+                break
+        assert message["ok"] is False and message["error"]["code"] == code, (raw[:60], message)
+    ws.send_bytes(b"\x00\x01")
+    assert tablet.result(None)["error"]["code"] == "frame_binary_unsupported"
+    reply = tablet.call("presenter.show_page", document_id=1, page=0)
+    assert reply["error"]["code"] == "command_invalid" and reply["error"]["params"] == {"field": "page"}
+    assert tablet.call("ping")["ok"]  # still connected
+    tablet.close()
+
+
+def test_socket_refuses_strangers(room: Room, world: World) -> None:
+    anonymous = companion(room.base)
+    with pytest.raises(WebSocketDisconnect) as info, anonymous.websocket_connect(f"/ws/meetings/{room.id}"):
+        pass
+    assert info.value.code == 4401
+    tablet = room.tablet_client()
+    with pytest.raises(WebSocketDisconnect) as info, tablet.websocket_connect("/ws/meetings/99999"):
+        pass
+    assert info.value.code == 4404
+    with (
+        pytest.raises(WebSocketDisconnect) as info,
+        tablet.websocket_connect(f"/ws/meetings/{room.id}", headers={"Origin": "http://evil.example"}),
+    ):
+        pass
+    assert info.value.code == 1008
+    stranger = companion(room.base)
+    login(stranger, "other_office")
+    with pytest.raises(WebSocketDisconnect) as info, stranger.websocket_connect(f"/ws/meetings/{room.id}"):
+        pass
+    assert info.value.code == 4404
+
+
+def test_speaker_queue_and_presence(room: Room) -> None:
+    console = room.peer(room.secretary_client)
+    console.hello()
+    delegate = room.meeting["participants"][2]
+    tablet = room.peer(room.tablet_client(2))
+    tablet.hello()
+    console.sync()
+    import time
+
+    time.sleep(0.3)  # viewer summaries are throttled
+    console.sync()
+    presence = [s for s in console.signals if s["type"] == "presence.changed"]
+    assert presence and str(delegate["id"]) in presence[-1]["data"]["online"]
+
+    assert tablet.call("speaker.request")["ok"]
+    again = tablet.call("speaker.request")
+    assert again["error"]["code"] == "speaker_already_queued"
+    console.sync()
+    queued = [e for e in console.events if e["type"] == "speaker.requested"][-1]
+    assert queued["data"]["queue"][0]["participant_id"] == delegate["id"]
+    assert queued["data"]["queue"][0]["state"] == "waiting"
+    assert console.call("speaker.grant", participant_id=delegate["id"])["ok"]
+    assert tablet.call("speaker.finish", participant_id=delegate["id"])["ok"]
+    tablet.sync()
+    assert [e["type"] for e in tablet.events][-3:] == [
+        "speaker.requested",
+        "speaker.granted",
+        "speaker.finished",
+    ]
+    assert tablet.events[-1]["data"]["queue"] == []
+
+    assert tablet.call("viewer.report", document_id=1, page=2, following=False)["ok"]
+    time.sleep(0.3)
+    console.sync()
+    summary = [s for s in console.signals if s["type"] == "viewer.summary"][-1]["data"]
+    assert summary == {"connected": 1, "following": 0, "on_presenter_page": 0}
+    tablet.close()
+    time.sleep(0.05)
+    console.sync()
+    assert (
+        str(delegate["id"])
+        not in [s for s in console.signals if s["type"] == "presence.changed"][-1]["data"]["online"]
+    )
+    console.close()
+
+
+def test_failed_commands_leave_no_event_and_rest_api_changes_reach_tablets(room: Room) -> None:
+    console = room.peer(room.secretary_client)
+    console.hello()
+    console.sync()
+    before = console.applied
+    assert console.call("agenda.open_item", item_id=99999)["error"]["code"] == "agenda_item_not_found"
+    item = room.meeting["agenda"][0]["id"]
+    assert console.call("agenda.open_item", item_id=item)["ok"]
+    console.sync()
+    assert console.events[-1]["seq"] == before + 1 and console.events[-1]["type"] == "agenda.item_opened"
+    # An item added over HTTP during the meeting reaches the sockets too.
+    r = room.secretary_client.post(f"/api/meetings/{room.id}/agenda", json={"title": "Nội dung phát sinh"})
+    assert r.status_code == 201
+    console.sync()
+    assert console.events[-1]["type"] == "agenda.item_added"
+    assert console.events[-1]["data"]["title"] == "Nội dung phát sinh"
+    assert console.call("timer.start", seconds=300, label="Phát biểu")["ok"]
+    assert console.call("meeting.control", action="pause")["result"] == {"state": "paused"}
+    console.sync()
+    assert [e["type"] for e in console.events][-2:] == ["timer.started", "meeting.paused"]
+    console.close()
