@@ -1,0 +1,194 @@
+"""Time the conclusion notice: draft, layout, PDF and DOCX for a meeting of N agenda items.
+
+    .venv/bin/python scripts/bench_notice.py            # 20 items, both formats, a table
+    .venv/bin/python scripts/bench_notice.py --json     # the same as JSON
+    .venv/bin/python scripts/bench_notice.py --items 50 --repeat 10
+
+Numbers are medians over ``--repeat`` runs after one warm-up (font loading happens once
+per process). Each format is also timed with a one-item notice in the same run, and the
+ratio to it is printed, so results compare across machines. Nothing here passes or fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+try:
+    import phonghop  # noqa: F401
+except ImportError:  # run from a checkout without PYTHONPATH=server
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "server"))
+
+from phonghop.domain.notice import (
+    AgendaItem,
+    Attendance,
+    Authority,
+    AuthorityLine,
+    ConclusionPoint,
+    IssuingBody,
+    MeetingRecord,
+    NoticeFormat,
+    NoticeSettings,
+    Person,
+    RecordedVote,
+    SignatureBlock,
+    VoteOption,
+    draft_notice,
+    issue_notice,
+)
+from phonghop.notices import build_document, write_docx, write_pdf
+
+BODIES = {
+    NoticeFormat.PARTY: IssuingBody(
+        name="TỈNH ỦY GIA LAI",
+        symbol="TU",
+        place="Gia Lai",
+        sentence_name="Ban Thường vụ Tỉnh ủy",
+        file_copy="Lưu Văn phòng Tỉnh ủy",
+        default_recipients=("Ban Bí thư (để báo cáo)", "Các đồng chí Tỉnh ủy viên", "Các sở, ban, ngành"),
+        default_signature=SignatureBlock(
+            "Phó Bí thư", "Nguyễn Văn Bình", (AuthorityLine(Authority.ON_BEHALF, "Ban Thường vụ"),)
+        ),
+    ),
+    NoticeFormat.STATE: IssuingBody(
+        name="ỦY BAN NHÂN DÂN\nTỈNH GIA LAI",
+        symbol="UBND",
+        place="Gia Lai",
+        sentence_name="Ủy ban nhân dân tỉnh",
+        file_copy="Lưu: VT, TH.",
+        default_recipients=("Thường trực Tỉnh ủy (b/c)", "Các sở, ngành"),
+        default_signature=SignatureBlock(
+            "Phó Chủ tịch",
+            "Trần Thị Hoa",
+            (
+                AuthorityLine(Authority.ON_BEHALF, "Ủy ban nhân dân"),
+                AuthorityLine(Authority.DEPUTY, "Chủ tịch"),
+            ),
+        ),
+    ),
+}
+
+
+def sample_record(items: int) -> MeetingRecord:
+    """A meeting with ``items`` agenda items of three conclusions each and one vote."""
+    agenda = tuple(
+        AgendaItem(
+            f"Đề án số {i} về phát triển kinh tế - xã hội giai đoạn 2026 - 2030",
+            (
+                ConclusionPoint(f"Cơ bản thống nhất với nội dung Đề án số {i} do Sở Tài chính trình"),
+                ConclusionPoint(
+                    f"Tiếp thu ý kiến thảo luận, hoàn thiện Đề án số {i}, trình Ban Thường vụ Tỉnh ủy",
+                    chu_tri="Sở Tài chính",
+                    phoi_hop=("Sở Nội vụ", "Sở Tư pháp", "Văn phòng UBND tỉnh"),
+                    deadline=date(2026, 3, 15),
+                ),
+                ConclusionPoint(
+                    "Báo cáo kết quả thực hiện", chu_tri="Sở Kế hoạch", deadline=date(2026, 6, 30)
+                ),
+            ),
+        )
+        for i in range(1, items + 1)
+    )
+    return MeetingRecord(
+        meeting_date=date(2026, 2, 10),
+        chair=Person("Hồ Văn Niên", "Bí thư Tỉnh ủy"),
+        body="Ban Thường vụ Tỉnh ủy",
+        location="Hội trường Tỉnh ủy",
+        attendance=Attendance(13, 15, "Ủy viên Ban Thường vụ Tỉnh ủy", ("lãnh đạo các ban đảng Tỉnh ủy",)),
+        heard=("Sở Tài chính",),
+        agenda_items=agenda,
+        votes=(
+            RecordedVote(
+                "về Đề án số 1",
+                (VoteOption("Tán thành", 13), VoteOption("Không tán thành", 2)),
+                15,
+                "quá nửa tổng số thành viên tán thành",
+                True,
+            ),
+        ),
+    )
+
+
+def _median_ms(run: Callable[[], object], repeat: int) -> float:
+    run()  # warm-up
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def measure(fmt: NoticeFormat, items: int, repeat: int) -> dict[str, Any]:
+    """Median milliseconds of each stage, the total, and the sizes of the files."""
+    body = BODIES[fmt]
+    settings = NoticeSettings.defaults(fmt)
+    settings = NoticeSettings.from_dict({**settings.to_dict(), "include_votes": True})
+    record = sample_record(items)
+    issued = date(2026, 2, 20)
+
+    def draft() -> Any:
+        return issue_notice(draft_notice(record, body, settings, issued), 127, issued)
+
+    notice = draft()
+    doc = build_document(notice, body, settings)
+    pdf, docx = write_pdf(doc), write_docx(doc)
+    stages = {
+        "draft_ms": _median_ms(draft, repeat),
+        "layout_ms": _median_ms(lambda: build_document(notice, body, settings), repeat),
+        "pdf_ms": _median_ms(lambda: write_pdf(doc), repeat),
+        "docx_ms": _median_ms(lambda: write_docx(doc), repeat),
+    }
+
+    def everything() -> None:
+        d = draft()
+        laid_out = build_document(d, body, settings)
+        write_pdf(laid_out)
+        write_docx(laid_out)
+
+    total = _median_ms(everything, repeat)
+    return {
+        "format": fmt.value,
+        "items": items,
+        "points": len(notice.points),
+        **{k: round(v, 2) for k, v in stages.items()},
+        "total_ms": round(total, 2),
+        "pdf_bytes": len(pdf),
+        "docx_bytes": len(docx),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--items", type=int, default=20, help="agenda items in the meeting (default 20)")
+    parser.add_argument("--repeat", type=int, default=20, help="timed runs per measure (default 20)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args(argv)
+    results = []
+    for fmt in NoticeFormat:
+        baseline = measure(fmt, 1, args.repeat)
+        row = measure(fmt, args.items, args.repeat)
+        row["baseline_total_ms"] = baseline["total_ms"]
+        row["ratio_to_one_item"] = round(row["total_ms"] / baseline["total_ms"], 2)
+        results.append(row)
+    if args.json:
+        print(json.dumps({"python": sys.version.split()[0], "results": results}, indent=2))
+        return 0
+    columns = ("format", "items", "points", "draft_ms", "layout_ms", "pdf_ms", "docx_ms", "total_ms")
+    print(" ".join(f"{c:>10}" for c in (*columns, "x 1 item")))
+    for row in results:
+        print(" ".join(f"{row[c]!s:>10}" for c in columns), f"{row['ratio_to_one_item']:>10}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""Digital signature of an issued notice (ký số): PAdES with pyHanko, fully offline.
+
+:func:`sign_pdf` signs with a key and certificate from a PKCS#12 file (the issuing
+office's signing certificate), as an incremental update that keeps the notice's bytes
+untouched, with the PAdES sub-filter (``ETSI.CAdES.detached``) and SHA-256.
+:func:`verify_pdf_signature` checks the last signature against the trust roots the
+server was configured with: the document is intact, the signature is cryptographically
+valid, the signer's chain leads to a trusted root, and nothing was changed after signing.
+
+The system runs on a closed network: no certificate, CRL or OCSP response is ever
+fetched (revocation is checked only where the data is embedded, "soft-fail").
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pyhanko.keys import load_certs_from_pemder_data
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko_certvalidator import ValidationContext
+
+from phonghop.errors import InvalidInput
+
+__all__ = ["SignatureCheck", "sign_pdf", "verify_pdf_signature"]
+
+SIGNATURE_FIELD = "ChuKySo"
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """What a reader needs to know about the last signature of a PDF.
+
+    ``ok`` is the bottom line: intact, valid, trusted and not modified afterwards.
+    ``covers_whole_file`` is false when bytes were appended after the signature.
+    """
+
+    ok: bool
+    intact: bool
+    valid: bool
+    trusted: bool
+    covers_whole_file: bool
+    signer: str
+    signed_at: datetime | None
+    signature_count: int
+    summary: str
+
+
+def _load_signer(pkcs12_bytes: bytes, passphrase: str | bytes | None) -> signers.SimpleSigner:
+    secret = passphrase.encode("utf-8") if isinstance(passphrase, str) else passphrase
+    try:
+        signer: signers.SimpleSigner = signers.SimpleSigner.load_pkcs12_data(
+            pkcs12_bytes, other_certs=(), passphrase=secret
+        )
+    except (ValueError, TypeError):
+        raise InvalidInput("notice_signing_key_invalid") from None
+    return signer
+
+
+def sign_pdf(
+    pdf_bytes: bytes,
+    pkcs12_bytes: bytes,
+    passphrase: str | bytes | None,
+    *,
+    reason: str,
+    location: str,
+) -> bytes:
+    """The PDF with a PAdES signature appended as an incremental update.
+
+    ``reason`` and ``location`` go into the signature dictionary ("Ban hành thông báo",
+    "Gia Lai"). A wrong passphrase or a file that is not PKCS#12 raises
+    ``InvalidInput("notice_signing_key_invalid")``; a PDF pyHanko cannot read raises
+    ``InvalidInput("notice_pdf_invalid")``.
+    """
+    signer = _load_signer(pkcs12_bytes, passphrase)
+    meta = signers.PdfSignatureMetadata(
+        field_name=SIGNATURE_FIELD,
+        reason=reason,
+        location=location,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+    )
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
+        out = signers.sign_pdf(writer, meta, signer=signer)
+    except (PdfError, ValueError, KeyError) as exc:
+        raise InvalidInput("notice_pdf_invalid") from exc
+    return bytes(out.getvalue())
+
+
+def _certificates(roots: Iterable[bytes]) -> list[Any]:
+    """Trust roots given as DER or PEM bytes (a PEM may hold several certificates)."""
+    out: list[Any] = []
+    try:
+        for root in roots:
+            out.extend(load_certs_from_pemder_data(root))
+    except (ValueError, TypeError):
+        raise InvalidInput("notice_trust_root_invalid") from None
+    return out
+
+
+def verify_pdf_signature(pdf_bytes: bytes, trust_roots: Iterable[bytes]) -> SignatureCheck:
+    """Check the last signature of a PDF against ``trust_roots``, without network access.
+
+    A PDF without a signature raises ``InvalidInput("notice_pdf_unsigned")``; one that
+    cannot be read raises ``InvalidInput("notice_pdf_invalid")``. A tampered file is
+    not an error: it comes back with ``ok`` and ``intact`` false.
+    """
+    context = ValidationContext(
+        trust_roots=_certificates(trust_roots),
+        allow_fetching=False,
+        revocation_mode="soft-fail",
+    )
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
+        embedded = reader.embedded_signatures
+    except (PdfError, ValueError, KeyError) as exc:
+        raise InvalidInput("notice_pdf_invalid") from exc
+    if not embedded:
+        raise InvalidInput("notice_pdf_unsigned")
+    signature = embedded[-1]
+    try:
+        status = validate_pdf_signature(signature, context)
+    except (SignatureValidationError, PdfError, ValueError) as exc:
+        return SignatureCheck(
+            ok=False,
+            intact=False,
+            valid=False,
+            trusted=False,
+            covers_whole_file=False,
+            signer="",
+            signed_at=None,
+            signature_count=len(embedded),
+            summary=f"INVALID: {type(exc).__name__}",
+        )
+    coverage = status.coverage
+    whole = coverage is not None and coverage.name == "ENTIRE_FILE"
+    return SignatureCheck(
+        ok=bool(status.bottom_line),
+        intact=bool(status.intact),
+        valid=bool(status.valid),
+        trusted=bool(status.trusted),
+        covers_whole_file=whole,
+        signer=str(status.signing_cert.subject.human_friendly),
+        signed_at=status.signer_reported_dt,
+        signature_count=len(embedded),
+        summary=str(status.summary()),
+    )
