@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import segno
@@ -239,8 +240,10 @@ async def join_qr(request: Request) -> Response:
         code = meeting.join_code
     if code is None:
         raise NotFound("join_code_not_issued")
-    svg = segno.make(join_url(request, code), error="m").svg_inline(scale=8, border=2)
-    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+    buffer = io.BytesIO()
+    # A standalone SVG document (with xmlns), so browsers draw it in an <img>.
+    segno.make(join_url(request, code), error="m").save(buffer, kind="svg", xmldecl=False, scale=8, border=2)
+    return Response(buffer.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
 # -- participants -----------------------------------------------------------------------------

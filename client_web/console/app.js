@@ -1,0 +1,131 @@
+// The secretary console and the office's preparation screens: session, routing by the
+// URL hash (#/, #/new, #/meetings/<id>/<tab>), the top bar.
+
+import { ApiError, currentSession, logout } from "../shared/api.js";
+import { clearBanner, showError } from "../shared/banner.js";
+import { fill, h } from "../shared/dom.js";
+import { initI18n, otherLanguage, setLanguage, t } from "../shared/i18n.js";
+import { renderLogin } from "./login.js";
+import { renderMeetingPage } from "./meeting.js";
+import { renderCreateMeeting, renderMeetingList } from "./meetings.js";
+
+const main = document.getElementById("main");
+const userName = document.getElementById("user-name");
+const signOut = document.getElementById("sign-out");
+const languageSwitch = document.getElementById("language-switch");
+
+let renderCount = 0;
+
+const ctx = {
+  session: null,
+  get isOffice() {
+    return ["admin", "office"].includes(this.session?.user?.role);
+  },
+  navigate(hash) {
+    if (window.location.hash === hash) route();
+    else window.location.hash = hash;
+  },
+  /** A token for one rendering; mount() ignores a rendering that a newer one replaced. */
+  begin() {
+    renderCount += 1;
+    return renderCount;
+  },
+  mount(token, ...nodes) {
+    if (token !== renderCount) return false;
+    fill(main, ...nodes);
+    return true;
+  },
+  /** Runs `action`; an API error goes to the banner, a lost session back to sign-in. */
+  async run(action) {
+    try {
+      return await action();
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) {
+        this.signedOut();
+        showError(err);
+        return undefined;
+      }
+      showError(err);
+      return undefined;
+    }
+  },
+  signedIn(session) {
+    this.session = session;
+    clearBanner();
+    updateTopbar();
+    route();
+  },
+  signedOut() {
+    this.session = null;
+    updateTopbar();
+    renderLogin(ctx, ctx.begin());
+  },
+};
+
+function updateTopbar() {
+  const user = ctx.session?.user;
+  userName.hidden = !user;
+  signOut.hidden = !user;
+  if (user) {
+    fill(
+      userName,
+      h("span", { class: "topbar-user-name" }, user.full_name),
+      h("span", { class: "topbar-user-role" }, t(`user_role.${user.role}`)),
+    );
+  } else {
+    userName.replaceChildren();
+  }
+}
+
+function parseRoute() {
+  const parts = window.location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
+  if (parts[0] === "new") return { view: "create" };
+  if (parts[0] === "meetings" && /^\d+$/.test(parts[1] ?? "")) {
+    return { view: "meeting", id: Number(parts[1]), tab: parts[2] ?? null };
+  }
+  return { view: "list" };
+}
+
+async function route() {
+  if (!ctx.session) {
+    renderLogin(ctx, ctx.begin());
+    return;
+  }
+  const token = ctx.begin();
+  const where = parseRoute();
+  await ctx.run(async () => {
+    if (where.view === "create") await renderCreateMeeting(ctx, token);
+    else if (where.view === "meeting") await renderMeetingPage(ctx, token, where.id, where.tab);
+    else await renderMeetingList(ctx, token);
+  });
+}
+
+async function boot() {
+  languageSwitch.addEventListener("click", async () => {
+    await initI18n();
+    await setLanguage(otherLanguage());
+  });
+  await initI18n();
+  window.addEventListener("phonghop:language", () => {
+    updateTopbar();
+    if (ctx.session) route();
+    else renderLogin(ctx, ctx.begin());
+  });
+  signOut.addEventListener("click", async () => {
+    await ctx.run(() => logout());
+    window.location.hash = "#/";
+    ctx.signedOut();
+  });
+  window.addEventListener("hashchange", () => {
+    clearBanner();
+    route();
+  });
+  const session = await ctx.run(() => currentSession());
+  // A tablet's session (kind "tablet") does not open the console: sign in instead.
+  if (session && session.kind === "user") ctx.signedIn(session);
+  else ctx.signedOut();
+}
+
+boot().catch((err) => {
+  showError(err);
+});

@@ -1,0 +1,215 @@
+"""A real phonghop server (``python -m phonghop demo``) driven by Debian's Chromium.
+
+Playwright only drives the browser: it never downloads one. The browser is
+``/usr/bin/chromium`` (Debian's ``chromium`` package) or ``PHONGHOP_CHROMIUM``.
+Without Playwright or Chromium the tests are skipped, except in CI (``CI=true`` or
+``PHONGHOP_REQUIRE_SERVICES=1``) where they fail.
+
+Every page is served with the strict Content-Security-Policy the server will send
+later, and a test fails when the page logs an error (a CSP violation, an exception,
+a missing translation) that the test did not expect.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.conftest import service_missing
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page, Route, ViewportSize
+
+CHROMIUM = os.environ.get("PHONGHOP_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; manifest-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+PASSWORD = "phonghop-demo"
+TABLET: ViewportSize = {"width": 800, "height": 1280}  # a 10-inch tablet in portrait
+LAPTOP: ViewportSize = {"width": 1280, "height": 800}
+# Chromium reports every 4xx/5xx answer to fetch() on the console; the app handles them.
+EXPECTED_HTTP_ERROR = re.compile(r"Failed to load resource: the server responded with a status of 4\d\d")
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    join_code: str
+    meeting_id: int
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``phonghop demo`` on a free port, with its own data directory, for one test module."""
+    data = tmp_path_factory.mktemp("server")
+    env = {
+        **os.environ,
+        "PHONGHOP_DATA_DIR": str(data / "data"),
+        "PHONGHOP_ARGON2_TIME_COST": "1",
+        "PHONGHOP_ARGON2_MEMORY_KIB": "8192",
+    }
+    port = _free_port()
+    log_path = data / "server.log"
+    log = open(log_path, "wb")  # noqa: SIM115 - closed in the finally below
+    process = subprocess.Popen(
+        [sys.executable, "-m", "phonghop", "--port", str(port), "demo"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/healthz", timeout=2) as r:
+                    assert json.load(r)["status"] == "ok"
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("phonghop demo did not start:\n" + log_path.read_text(errors="replace"))
+                time.sleep(0.2)
+        printed = log_path.read_text(encoding="utf-8")
+        code = re.search(r"join code:\s+(\S+)", printed)
+        meeting = re.search(r"meeting id:\s+(\d+)", printed)
+        assert code and meeting, printed
+        yield Server(url=url, join_code=code.group(1), meeting_id=int(meeting.group(1)))
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        service_missing("Playwright", "pip install playwright")
+    if not Path(CHROMIUM).exists():
+        service_missing("Chromium", f"{CHROMIUM} not found: apt-get install chromium")
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    finally:
+        playwright.stop()
+
+
+@dataclass
+class Watch:
+    """What a page logged. ``allow(pattern)`` tolerates an error the test expects."""
+
+    errors: list[str] = field(default_factory=list)
+    allowed: list[re.Pattern[str]] = field(default_factory=lambda: [EXPECTED_HTTP_ERROR])
+
+    def allow(self, pattern: str) -> None:
+        self.allowed.append(re.compile(pattern))
+
+    def unexpected(self) -> list[str]:
+        return [e for e in self.errors if not any(p.search(e) for p in self.allowed)]
+
+
+def _with_csp(route: Route) -> None:
+    if route.request.resource_type != "document":
+        route.continue_()
+        return
+    response = route.fetch()
+    route.fulfill(response=response, headers={**response.headers, "content-security-policy": CSP})
+
+
+def open_context(browser: Browser, watch: Watch, viewport: ViewportSize = LAPTOP) -> BrowserContext:
+    """A fresh browser profile (own cookies, own localStorage) set up like a device in Hà Nội."""
+    context = browser.new_context(
+        viewport=viewport,
+        locale="vi-VN",
+        timezone_id="Asia/Ho_Chi_Minh",
+        has_touch=viewport is TABLET,
+    )
+    context.set_default_timeout(10_000)
+    context.route("**/*", _with_csp)
+
+    def on_page(page: Page) -> None:
+        page.on("console", lambda m: watch.errors.append(m.text) if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda e: watch.errors.append(f"uncaught: {e}"))
+
+    context.on("page", on_page)
+    return context
+
+
+@pytest.fixture
+def watch() -> Watch:
+    return Watch()
+
+
+@pytest.fixture
+def context(browser: Browser, watch: Watch) -> Iterator[BrowserContext]:
+    """A laptop-sized browser profile; the test fails if its pages logged an unexpected error."""
+    ctx = open_context(browser, watch)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+    assert watch.unexpected() == []
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+def sign_in(page: Page, server: Server, username: str) -> None:
+    page.goto(server.url + "/console/")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.get_by_role("heading", name="Danh sách cuộc họp").wait_for()
+
+
+def call_api(page: Page, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    """The JSON API with the page's cookie and CSRF token, to set up or check state."""
+    base = page.url.split("/", 3)[:3]
+    origin = "/".join(base)
+    session = page.request.get(origin + "/api/session")
+    assert session.ok, session.text()
+    headers = {"X-CSRF-Token": session.json()["csrf_token"]}
+    response = page.request.fetch(origin + path, method=method, data=body, headers=headers)
+    assert response.ok, response.text()
+    return response.json()

@@ -1,0 +1,204 @@
+"""Static checks of client_web/: translations complete, no inline code, nothing remote.
+
+These read the files only (no browser), so they run everywhere. The strings the
+client builds from a server value (``t(`state.${state}`)``) are checked against the
+server's own enums, so a new state or role without a label fails here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+from phonghop.domain.meeting import Attendance, Classification, MeetingAction, MeetingState
+from phonghop.domain.permissions import MeetingRole, UserRole
+
+CLIENT = Path(__file__).resolve().parents[2] / "client_web"
+CATALOGS = {lang: CLIENT / "i18n" / f"{lang}.json" for lang in ("vi", "en")}
+JS_FILES = sorted(CLIENT.rglob("*.js"))
+HTML_FILES = sorted(CLIENT.rglob("*.html"))
+TEXT_FILES = sorted(
+    p for p in CLIENT.rglob("*") if p.suffix in {".js", ".html", ".css", ".json", ".svg", ".webmanifest"}
+)
+
+# Keys built at run time from a value, and the values they are built from.
+DYNAMIC_KEYS: dict[str, set[str]] = {
+    "action.{}": {a.value for a in MeetingAction},
+    "action_done.{}": {a.value for a in MeetingAction},
+    "confirm.{}.title": {"close", "cancel"},  # console/meeting.js CONFIRMED_ACTIONS
+    "confirm.{}.message": {"close", "cancel"},
+    "state.{}": {s.value for s in MeetingState},
+    "classification.{}": {c.value for c in Classification},
+    "meeting_role.{}": {r.value for r in MeetingRole},
+    "user_role.{}": {r.value for r in UserRole},
+    "attendance.{}": {a.value for a in Attendance},
+    "rollcall.tally.{}": {a.value for a in Attendance},
+    "rollcall.mark.{}": {a.value for a in Attendance if a is not Attendance.UNKNOWN},
+    "tab.{}": {"agenda", "participants", "attendance", "join", "details"},  # console/meeting.js TABS
+}
+# XML namespace names are identifiers that are never fetched.
+NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+
+T_CALL = re.compile(r"\bt\(([^()]*?)(?:,|\))", re.S)
+STRING = re.compile(r'"([a-z_]+(?:\.[a-z_]+)+)"')
+TEMPLATE = re.compile(r"`([a-z_.]*)\$\{[^}]+\}([a-z_.]*)`")
+DATA_I18N = re.compile(r'data-i18n(?:-[a-z-]+)?="([^"]+)"')
+
+
+def catalog(lang: str) -> dict[str, str]:
+    data = json.loads(CATALOGS[lang].read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def used_keys() -> tuple[set[str], set[str]]:
+    """(literal keys, dynamic templates) used by the JS and HTML."""
+    literal: set[str] = set()
+    templates: set[str] = set()
+    for path in JS_FILES:
+        source = path.read_text(encoding="utf-8")
+        for call in T_CALL.finditer(source):
+            argument = call.group(1)
+            literal.update(STRING.findall(argument))
+            templates.update(f"{a}{{}}{b}" for a, b in TEMPLATE.findall(argument))
+    for path in HTML_FILES:
+        literal.update(DATA_I18N.findall(path.read_text(encoding="utf-8")))
+    return literal, templates
+
+
+def test_catalogs_have_the_same_keys_and_placeholders() -> None:
+    vi, en = catalog("vi"), catalog("en")
+    assert sorted(set(vi) ^ set(en)) == []
+    placeholder = re.compile(r"\{(\w+)\}")
+    for key in vi:
+        assert vi[key].strip() and en[key].strip(), key
+        assert set(placeholder.findall(vi[key])) == set(placeholder.findall(en[key])), key
+
+
+def test_vietnamese_catalog_is_written_with_diacritics() -> None:
+    vi = catalog("vi")
+    assert vi["login.title"] == "Đăng nhập"
+    assert vi["tab.agenda"] == "Chương trình họp"
+    assert vi["tab.participants"] == "Thành phần tham dự"
+    assert vi["join.code_label"] == "Mã tham dự"
+    assert vi["action.start"] == "Bắt đầu cuộc họp"
+    assert vi["attendance.present"] == "Có mặt"
+    assert vi["meetings.empty_office"] == "Chưa có cuộc họp nào — tạo cuộc họp đầu tiên"
+    words = {k: re.sub(r"\{\w+\}", "", v) for k, v in vi.items()}  # placeholders are not text
+    ascii_only = [k for k, v in words.items() if v.isascii() and re.search(r"[a-z]{3}", v)]
+    assert ascii_only == ["language.switch"]  # "English" is written the same in Vietnamese
+
+
+def test_every_key_the_client_uses_exists_and_every_key_is_used() -> None:
+    vi = catalog("vi")
+    literal, templates = used_keys()
+    assert literal, "no t(...) call found: the pattern no longer matches the code"
+    assert sorted(literal - set(vi)) == []
+    assert sorted(templates - set(DYNAMIC_KEYS)) == [], "add new dynamic keys to DYNAMIC_KEYS"
+    generated = {template.format(value) for template in templates for value in DYNAMIC_KEYS[template]}
+    assert sorted(generated - set(vi)) == []
+    assert sorted(set(vi) - literal - generated) == []  # no dead strings
+
+
+class _PageChecker(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.problems: list[str] = []
+        self.in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names = {name for name, _ in attrs}
+        for name in names:
+            if name.startswith("on"):
+                self.problems.append(f"<{tag} {name}=...>: inline event handler")
+        if "style" in names:
+            self.problems.append(f"<{tag} style=...>: inline style")
+        if tag == "script":
+            self.in_script = "src" not in names
+        if tag == "style":
+            self.problems.append("<style> element: inline style sheet")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self.in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self.in_script and data.strip():
+            self.problems.append("inline <script> with content")
+
+
+def html_problems(html: str) -> list[str]:
+    """What a strict CSP (script-src 'self'; style-src 'self') would block in a page."""
+    checker = _PageChecker()
+    checker.feed(html)
+    checker.close()
+    return checker.problems
+
+
+def test_html_has_no_inline_script_handler_or_style() -> None:
+    assert HTML_FILES
+    for path in HTML_FILES:
+        assert html_problems(path.read_text(encoding="utf-8")) == [], path
+
+
+def test_checker_catches_what_csp_would_block() -> None:
+    assert html_problems('<script>alert(1)</script><button onclick="x()">a</button><p style="">') == [
+        "inline <script> with content",
+        "<button onclick=...>: inline event handler",
+        "<p style=...>: inline style",
+    ]
+    assert html_problems('<script type="module" src="app.js"></script>') == []
+
+
+def test_nothing_is_loaded_from_another_host() -> None:
+    url = re.compile(r"https?://[^\s\"'`)<>]+")
+    found = {
+        f"{path.relative_to(CLIENT)}: {m}"
+        for path in TEXT_FILES
+        for m in url.findall(path.read_text(encoding="utf-8"))
+        if m not in NAMESPACES
+    }
+    assert sorted(found) == []
+    for path in TEXT_FILES:
+        text = path.read_text(encoding="utf-8")
+        assert "//" not in re.findall(r"""(?:src|href)=["'](//)""", text), path  # protocol-relative
+        assert "@import" not in text and "@font-face" not in text, path
+
+
+def test_javascript_never_parses_strings_as_html_or_code() -> None:
+    banned = re.compile(r"\.innerHTML|\.outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function\(")
+    for path in JS_FILES:
+        assert banned.findall(path.read_text(encoding="utf-8")) == [], path
+
+
+def test_local_references_point_at_files_that_exist() -> None:
+    reference = re.compile(r"""(?:src|href)=["']([^"'#:]+)["']""")
+    module = re.compile(r"""(?:import|from)\s+["'](\.[^"']+)["']""")
+    css_url = re.compile(r"""url\(["']?([^"')]+)["']?\)""")
+    for path in HTML_FILES:
+        for ref in reference.findall(path.read_text(encoding="utf-8")):
+            assert (path.parent / ref).resolve().exists(), f"{path.name}: {ref}"
+    for path in JS_FILES:
+        for ref in module.findall(path.read_text(encoding="utf-8")):
+            assert (path.parent / ref).resolve().is_file(), f"{path.name}: {ref}"
+    for path in CLIENT.rglob("*.css"):
+        for ref in css_url.findall(path.read_text(encoding="utf-8")):
+            assert (path.parent / ref).resolve().is_file(), f"{path.name}: {ref}"
+
+
+def test_tablet_manifest_is_installable_offline() -> None:
+    folder = CLIENT / "tablet"
+    manifest = json.loads((folder / "manifest.webmanifest").read_text(encoding="utf-8"))
+    assert manifest["display"] == "standalone"
+    assert manifest["start_url"] == manifest["scope"] == "./"
+    assert manifest["lang"] == "vi"
+    sizes = {icon["sizes"] for icon in manifest["icons"]}
+    assert {"192x192", "512x512"} <= sizes
+    for icon in manifest["icons"]:
+        data = (folder / icon["src"]).read_bytes()
+        if icon["type"] == "image/png":
+            assert data[:8] == b"\x89PNG\r\n\x1a\n"
+            width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+            assert f"{width}x{height}" == icon["sizes"], icon["src"]
