@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -103,14 +103,19 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-async def redis_url() -> AsyncIterator[str]:
+def redis_url() -> str:
+    """The real Redis server (shared; phonghop namespaces its channel per database)."""
     from redis.asyncio import Redis
 
-    r = Redis.from_url(REDIS_URL)
+    async def ping() -> None:
+        r = Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+        try:
+            await r.ping()
+        finally:
+            await r.aclose()
+
     try:
-        await r.ping()
+        asyncio.run(ping())
     except Exception as exc:
         service_missing("Redis", f"{type(exc).__name__}: {exc}")
-    finally:
-        await r.aclose()
-    yield REDIS_URL
+    return REDIS_URL

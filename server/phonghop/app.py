@@ -76,7 +76,7 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
             lambda meeting_id, after: events_after(db, meeting_id, after),
             lambda ids: last_seqs(db, ids),
         )
-        bus = create_bus(settings.redis_url)
+        bus = create_bus(settings.redis_url, settings.database_url)
         await bus.start(hub.deliver, hub.catch_up)
         db.publisher = bus.publish
         state = AppState(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 import secrets
@@ -19,7 +20,13 @@ from typing import Any
 
 log = logging.getLogger("phonghop.bus")
 
-CHANNEL = "phonghop:events"
+
+def channel_for(database_url: str) -> str:
+    """Instances share a channel only when they share a database: two installations (or
+    two test runs) on one Redis never see each other's meetings."""
+    return "phonghop:" + hashlib.sha256(database_url.encode()).hexdigest()[:16] + ":events"
+
+
 Deliver = Callable[[dict[str, Any]], None]
 CatchUp = Callable[[], Awaitable[None]]
 
@@ -50,8 +57,9 @@ class RedisBus:
 
     name = "redis"
 
-    def __init__(self, url: str, *, check_interval: float = 2.0) -> None:
+    def __init__(self, url: str, channel: str, *, check_interval: float = 2.0) -> None:
         self.url = url
+        self.channel = channel
         self.origin = secrets.token_hex(8)
         self.check_interval = check_interval
         self.healthy = False
@@ -93,7 +101,7 @@ class RedisBus:
         while True:
             message = await self._outbox.get()
             try:
-                await self._redis.publish(CHANNEL, message)
+                await self._redis.publish(self.channel, message)
             except Exception as exc:
                 if self.healthy:
                     log.warning("redis publish failed (%s); other instances will catch up from the log", exc)
@@ -104,7 +112,7 @@ class RedisBus:
         while True:
             pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.subscribe(CHANNEL)
+                await pubsub.subscribe(self.channel)
                 if not self.healthy:
                     log.info("redis bus connected")
                 self.healthy = True
@@ -162,5 +170,5 @@ class RedisBus:
 Bus = MemoryBus | RedisBus
 
 
-def create_bus(redis_url: str | None) -> Bus:
-    return RedisBus(redis_url) if redis_url else MemoryBus()
+def create_bus(redis_url: str | None, database_url: str) -> Bus:
+    return RedisBus(redis_url, channel_for(database_url)) if redis_url else MemoryBus()
