@@ -246,6 +246,8 @@ def bench_baseline(args: argparse.Namespace) -> dict[str, Any]:
 
 async def seed(database_url: str, tablets: int, secret: str) -> tuple[int, str, list[str]]:
     """The demo's shape scaled up: a meeting with a secretary and N delegates, each with a session."""
+    from datetime import UTC, datetime
+
     from phonghop.domain.meeting import MeetingAction
     from phonghop.domain.permissions import Actor, MeetingRole, UserRole
     from phonghop.services import meetings
@@ -255,7 +257,6 @@ async def seed(database_url: str, tablets: int, secret: str) -> tuple[int, str, 
     from phonghop.storage import migrate
     from phonghop.storage.db import Database
     from phonghop.web.cookies import SESSION_COOKIE, sign
-    from datetime import UTC, datetime
 
     await migrate.upgrade(database_url)
     db = Database(database_url)

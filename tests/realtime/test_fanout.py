@@ -150,7 +150,9 @@ async def test_fast_path_and_slow_tablet_resync(server: Server) -> None:
             sent += 1
         console_task.cancel()
         sizes = [c._raw.buffered() for c in server.hub.rooms[mid].conns if c._raw is not None]
-        assert server.hub.stats["resync_kicks"] == 1, f"never told to resync: {server.hub.stats} {sizes} {sent}"
+        assert server.hub.stats["resync_kicks"] == 1, (
+            f"never told to resync: {server.hub.stats} {sizes} {sent}"
+        )
         laggard.transport.resume_reading()
         with pytest.raises(ConnectionClosed) as info:
             while True:
