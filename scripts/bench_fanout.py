@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import multiprocessing as mp
 import os
@@ -71,31 +72,44 @@ def tablet_worker(urls: list[str], cookies: list[str | None], ready: Any, go: An
     """Holds len(urls) connections; records when each page turn arrives (monotonic clock)."""
     import uvloop
     from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
     async def main() -> None:
         arrivals: dict[int, list[float]] = {}
         conns = []
+        failed: list[str] = []
 
         async def one(url: str, cookie: str | None) -> None:
             headers = {"Cookie": cookie} if cookie else {}
-            ws = await connect(
-                url, additional_headers=headers, max_size=2**22, ping_interval=None, open_timeout=60
-            )
+            for attempt in range(20):  # a real tablet retries too
+                try:
+                    ws = await connect(
+                        url, additional_headers=headers, max_size=2**22, ping_interval=None, open_timeout=30
+                    )
+                    break
+                except (OSError, TimeoutError, InvalidHandshake):
+                    await asyncio.sleep(0.2 * (attempt + 1))
+            else:
+                failed.append(url)
+                return
             conns.append(ws)
             await ws.send('{"id":1,"type":"hello","last_seq":null}')
-            async for raw in ws:
-                if '"presenter.page_changed"' in raw:
-                    now = time.perf_counter()
-                    page = json.loads(raw)["data"]["page"]
-                    arrivals.setdefault(page, []).append(now)
+            with contextlib.suppress(ConnectionClosed):
+                async for raw in ws:
+                    if '"presenter.page_changed"' in raw:
+                        now = time.perf_counter()
+                        page = json.loads(raw)["data"]["page"]
+                        arrivals.setdefault(page, []).append(now)
 
         tasks = []
         for i, (url, cookie) in enumerate(zip(urls, cookies, strict=True)):
             tasks.append(asyncio.create_task(one(url, cookie)))
             if i % 50 == 49:
                 await asyncio.sleep(0.05)  # do not stampede the accept queue
-        while len(conns) < len(urls):
+        while len(conns) + len(failed) < len(urls):
             await asyncio.sleep(0.05)
+        if failed:
+            print(f"{len(failed)} tablets could not connect", file=sys.stderr)
         await asyncio.sleep(0.5)
         ready.release()
         while not go.is_set():
@@ -150,7 +164,7 @@ def summarise(
     latencies = sorted((arrived[p][1] - t) * 1000 for p, t in sent.items() if p in arrived)
     deliveries = sum(arrived[p][0] for p in sent if p in arrived)
     expected = len(sent) * tablets
-    q = statistics.quantiles(latencies, n=100) if len(latencies) >= 2 else latencies * 99
+    q = statistics.quantiles(latencies, n=100, method="inclusive") if len(latencies) >= 2 else latencies * 99
     return {
         "server": name,
         "tablets": tablets,
@@ -190,7 +204,7 @@ async def handler(ws):
         clients.discard(ws)
 async def main():
     async with serve(handler, "127.0.0.1", int(sys.argv[1]), ping_interval=None, max_queue=None,
-                     compression=None, max_size=2**22):
+                     compression=None, max_size=2**22, backlog=4096):
         print("ready", flush=True)
         await asyncio.Future()
 uvloop.run(main())

@@ -109,6 +109,11 @@ async def test_fast_path_and_slow_tablet_resync(server: Server) -> None:
         slow, _ = await _session(client, "/api/join", {"code": code, "participant_id": pids[2]})
 
     ws_url = server.url.replace("http", "ws") + f"/ws/meetings/{mid}"
+    # Under uvicorn too, a refused tablet learns why from the close code.
+    async with connect(ws_url) as anonymous:
+        with pytest.raises(ConnectionClosed) as refused:
+            await anonymous.recv()
+        assert refused.value.rcvd is not None and refused.value.rcvd.code == 4401
     async with (
         connect(ws_url, additional_headers={"Cookie": secretary}) as console,
         connect(ws_url, additional_headers={"Cookie": good}) as tablet,

@@ -197,26 +197,28 @@ def test_garbage_frames_get_error_codes(room: Room) -> None:
     tablet.close()
 
 
-def test_socket_refuses_strangers(room: Room, world: World) -> None:
-    anonymous = companion(room.base)
-    with pytest.raises(WebSocketDisconnect) as info, anonymous.websocket_connect(f"/ws/meetings/{room.id}"):
-        pass
-    assert info.value.code == 4401
-    tablet = room.tablet_client()
-    with pytest.raises(WebSocketDisconnect) as info, tablet.websocket_connect("/ws/meetings/99999"):
-        pass
-    assert info.value.code == 4404
+def close_code(client: TestClient, path: str, **headers: str) -> int:
+    """The code the server closes with right after accepting (it explains refusals)."""
     with (
+        client.websocket_connect(path, headers=dict(headers)) as ws,
         pytest.raises(WebSocketDisconnect) as info,
-        tablet.websocket_connect(f"/ws/meetings/{room.id}", headers={"Origin": "http://evil.example"}),
     ):
-        pass
-    assert info.value.code == 1008
+        ws.receive_json()
+    return info.value.code
+
+
+def test_socket_refuses_strangers_with_a_close_code(room: Room, world: World) -> None:
+    anonymous = companion(room.base)
+    assert close_code(anonymous, f"/ws/meetings/{room.id}") == 4401
+    tablet = room.tablet_client()
+    assert close_code(tablet, "/ws/meetings/99999") == 4404
+    assert close_code(tablet, f"/ws/meetings/{room.id}", Origin="http://evil.example") == 1008
     stranger = companion(room.base)
     login(stranger, "other_office")
-    with pytest.raises(WebSocketDisconnect) as info, stranger.websocket_connect(f"/ws/meetings/{room.id}"):
-        pass
-    assert info.value.code == 4404
+    assert close_code(stranger, f"/ws/meetings/{room.id}") == 4404
+    expired = companion(room.base)
+    expired.cookies.set("phonghop_session", "forged.signature")
+    assert close_code(expired, f"/ws/meetings/{room.id}") == 4401
 
 
 def test_speaker_queue_and_presence(room: Room) -> None:

@@ -20,7 +20,9 @@ from phonghop.realtime._transport import SCOPE_KEY
 from phonghop.realtime.hub import Connection, Hub, dumps, event_message
 from phonghop.realtime.replay import events_after
 from phonghop.services import accounts, live, meetings
+from phonghop.services.meetings import iso
 from phonghop.storage.db import UnitOfWork
+from phonghop.storage.models import utcnow
 from phonghop.translations import error_message, pick_language
 from phonghop.web.context import app_state, session_token
 from phonghop.web.cookies import origin_allowed
@@ -84,6 +86,8 @@ def _parse(raw: str) -> tuple[Any, Any | None, str | None, dict[str, Any] | None
     if not isinstance(command_id, int | str) or isinstance(command_id, bool):
         return None, None, "command_id_missing", None
     kind = data.get("type")
+    if not isinstance(kind, str):
+        return command_id, None, "command_invalid", {"field": "type"}
     if kind not in p.COMMAND_MODELS:
         return command_id, None, "command_unknown", {"type": str(kind)[:60]}
     try:
@@ -101,27 +105,31 @@ async def meeting_socket(websocket: WebSocket) -> None:
     lang = pick_language(websocket.query_params.get("lang") or websocket.headers.get("accept-language"))
     meeting_id = websocket.path_params["meeting_id"]
 
-    if not origin_allowed(websocket.headers, websocket.url.scheme, settings.allowed_origins):
-        await websocket.close(1008)
-        return
+    # Refusals are sent as close codes after accepting: closing before the accept would
+    # turn into a bare HTTP 403, and the tablet could not tell why it was turned away.
+    refusal: int | None = None
+    actor: Actor | None = None
     token = session_token(websocket)
-    try:
-        if token is None:
-            raise Unauthenticated("not_authenticated")
-        async with state.db.unit(write=False) as uow:
-            info = await accounts.resolve_session(uow, token)
-            meeting = await meetings.load_meeting(uow, info.actor, meeting_id)
-            actor = await meetings.actor_in_meeting(uow, info.actor, meeting)
-    except Unauthenticated:
-        await websocket.close(4401)
-        return
-    except NotFound:
-        await websocket.close(4404)
-        return
-    except PermissionDenied:
-        await websocket.close(4403)
-        return
+    if not origin_allowed(websocket.headers, websocket.url.scheme, settings.allowed_origins):
+        refusal = 1008
+    elif token is None:
+        refusal = 4401
+    else:
+        try:
+            async with state.db.unit(write=False) as uow:
+                info = await accounts.resolve_session(uow, token)
+                meeting = await meetings.load_meeting(uow, info.actor, meeting_id)
+                actor = await meetings.actor_in_meeting(uow, info.actor, meeting)
+        except Unauthenticated:
+            refusal = 4401
+        except NotFound:
+            refusal = 4404
+        except PermissionDenied:
+            refusal = 4403
     await websocket.accept()
+    if refusal is not None or actor is None:
+        await websocket.close(refusal or 4401)
+        return
     conn = Connection(
         websocket,
         meeting_id=meeting_id,
@@ -153,10 +161,12 @@ async def _serve(
     websocket: WebSocket, conn: Connection, hub: Hub, state: Any, actor: Actor, meeting_id: int, lang: str
 ) -> None:
     max_bytes = state.settings.max_message_bytes
-    # 1. hello
+    # 1. hello, within HELLO_TIMEOUT of connecting however many other frames come first
+    deadline = asyncio.get_running_loop().time() + HELLO_TIMEOUT
     while True:
         try:
-            raw = await asyncio.wait_for(_receive_text(websocket), HELLO_TIMEOUT)
+            remaining = deadline - asyncio.get_running_loop().time()
+            raw = await asyncio.wait_for(_receive_text(websocket), max(remaining, 0))
         except TimeoutError:
             await conn.close(4408, "hello timeout")
             return
@@ -188,7 +198,11 @@ async def _serve(
             continue
         if isinstance(command, p.Ping):
             room = hub.rooms.get(meeting_id)
-            conn.push(_result(command_id, {"last_seq": room.last_seq if room else None}))
+            conn.push(
+                _result(
+                    command_id, {"last_seq": room.last_seq if room else None, "server_time": iso(utcnow())}
+                )
+            )
             continue
         if isinstance(command, p.ViewerReport):
             conn.view = (command.document_id, command.page, command.following)
@@ -243,8 +257,6 @@ async def _resume(
             )
         )
         for event in events:
-            if event.get("audience") == "controllers" and not conn.controller:
-                continue
             conn.push(dumps(event_message(event)))
         hub.finish_sync(conn, to_seq)
         return
