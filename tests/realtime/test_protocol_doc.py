@@ -9,7 +9,6 @@ JSON examples are checked too, and the snapshot example is compared with a real 
 
 from __future__ import annotations
 
-import ast
 import enum
 import json
 import re
@@ -28,9 +27,9 @@ from starlette.testclient import TestClient
 import phonghop
 from phonghop.app import create_app
 from phonghop.config import Settings
-from phonghop.errors import PhonghopError
 from phonghop.realtime import protocol as p
 from phonghop.translations import catalog
+from tests.codes import raised_codes
 from tests.factories import companion, login, prepared_meeting, seed_world
 from tests.realtime.helpers import Peer
 
@@ -336,43 +335,6 @@ def test_version_and_changelog() -> None:
 
 
 # -- error codes --------------------------------------------------------------------------------------
-
-
-def _error_classes() -> set[str]:
-    found, todo = {PhonghopError.__name__}, [PhonghopError]
-    while todo:
-        for sub in todo.pop().__subclasses__():
-            found.add(sub.__name__)
-            todo.append(sub)
-    return found
-
-
-def raised_codes(path: Path, functions: set[str] | None = None) -> set[str]:
-    """The codes raised as ``SomeError("code")`` in ``path`` (only in ``functions`` if given)."""
-    classes = _error_classes()
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    roots: list[ast.AST] = [tree]
-    if functions is not None:
-        roots = [
-            node
-            for node in ast.walk(tree)
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in functions
-        ]
-        missing = functions - {getattr(r, "name", "") for r in roots}
-        assert not missing, f"{path.name} no longer has {sorted(missing)}: update REACHED_FROM_COMMANDS"
-    codes = set()
-    for root in roots:
-        for node in ast.walk(root):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id in classes
-                and node.args
-                and isinstance(node.args[0], ast.Constant)
-                and isinstance(node.args[0].value, str)
-            ):
-                codes.add(node.args[0].value)
-    return codes
 
 
 def command_error_codes() -> set[str]:
