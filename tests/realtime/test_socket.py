@@ -288,3 +288,22 @@ def test_failed_commands_leave_no_event_and_rest_api_changes_reach_tablets(room:
     console.sync()
     assert [e["type"] for e in console.events][-2:] == ["timer.started", "meeting.paused"]
     console.close()
+
+
+def test_a_long_replay_arrives_whole(room: Room) -> None:
+    """More missed events than a connection's queue holds: all arrive, none dropped."""
+    client = room.tablet_client()
+    tablet = room.peer(client)
+    tablet.hello()
+    tablet.sync()
+    seen = tablet.applied
+    tablet.close()
+    console = room.peer(room.secretary_client)
+    console.hello()
+    for page in range(1, 301):
+        assert console.call("presenter.show_page", document_id=3, page=page)["ok"]
+    again = room.peer(client)
+    again.applied = seen
+    assert again.hello(last_seq=seen)["result"]["mode"] == "replay"
+    again.sync()
+    assert [e["data"]["page"] for e in again.events] == list(range(1, 301))

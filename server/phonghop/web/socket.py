@@ -17,7 +17,7 @@ from phonghop.domain.permissions import Actor, can_run_meeting
 from phonghop.errors import NotFound, PermissionDenied, PhonghopError, Unauthenticated
 from phonghop.realtime import protocol as p
 from phonghop.realtime._transport import SCOPE_KEY
-from phonghop.realtime.hub import Connection, Hub, dumps, event_message
+from phonghop.realtime.hub import RESYNC_CLOSE, Connection, Hub, dumps, event_message
 from phonghop.realtime.replay import events_after
 from phonghop.services import accounts, live, meetings
 from phonghop.services.meetings import iso
@@ -30,6 +30,7 @@ from phonghop.web.cookies import origin_allowed
 log = logging.getLogger("phonghop.socket")
 
 HELLO_TIMEOUT = 10.0
+RESUME_DRAIN_SECONDS = 10.0
 Handler = Callable[[UnitOfWork, Actor, int, Any], Awaitable[dict[str, Any]]]
 
 
@@ -225,6 +226,20 @@ async def _serve(
         conn.push(_result(command_id, result))
 
 
+async def _send_all(conn: Connection, frames: list[str]) -> None:
+    """Queue a replay or a snapshot, waiting for the connection to drain when its buffer
+    is full; a tablet that still cannot take it within RESUME_DRAIN_SECONDS resyncs
+    (4001), as on the live path. Nothing is ever dropped silently."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + RESUME_DRAIN_SECONDS
+    for text in frames:
+        while not conn.push(text):
+            if loop.time() > deadline:
+                await conn.close(RESYNC_CLOSE, "resync")
+                raise WebSocketDisconnect(RESYNC_CLOSE)
+            await asyncio.sleep(0.01)
+
+
 async def _resume(
     conn: Connection, hub: Hub, state: Any, actor: Actor, meeting_id: int, hello: p.Hello, lang: str
 ) -> None:
@@ -245,26 +260,25 @@ async def _resume(
     if mode == "replay":
         to_seq = events[-1]["seq"] if events else hello.last_seq
         assert to_seq is not None
-        conn.push(
-            _result(
-                hello.id,
-                {
-                    "mode": "replay",
-                    "protocol": p.PROTOCOL_VERSION,
-                    "from_seq": hello.last_seq,
-                    "to_seq": to_seq,
-                },
-            )
-        )
-        for event in events:
-            conn.push(dumps(event_message(event)))
+        result = {
+            "mode": "replay",
+            "protocol": p.PROTOCOL_VERSION,
+            "from_seq": hello.last_seq,
+            "to_seq": to_seq,
+        }
+        await _send_all(conn, [_result(hello.id, result), *(dumps(event_message(e)) for e in events)])
         hub.finish_sync(conn, to_seq)
         return
     async with state.db.unit(write=False) as uow:
         snap = await live.snapshot(uow, actor, meeting_id)
     seq = snap.pop("seq")
-    conn.push(_result(hello.id, {"mode": "snapshot", "protocol": p.PROTOCOL_VERSION, "to_seq": seq}))
-    conn.push(dumps({"v": p.PROTOCOL_VERSION, "type": "snapshot", "seq": seq, "data": snap}))
+    await _send_all(
+        conn,
+        [
+            _result(hello.id, {"mode": "snapshot", "protocol": p.PROTOCOL_VERSION, "to_seq": seq}),
+            dumps({"v": p.PROTOCOL_VERSION, "type": "snapshot", "seq": seq, "data": snap}),
+        ],
+    )
     room = hub.rooms.get(meeting_id)
     if room is not None and room.presenter is None and snap["live"]["presenter"]:
         room.presenter = (snap["live"]["presenter"]["document_id"], snap["live"]["presenter"]["page"])
