@@ -221,7 +221,13 @@ uvloop.run(main())
 
 
 async def turn_pages(
-    url: str, cookie: str | None, turns: int, interval: float, warmup: int = 0, on_measure: Any = None
+    url: str,
+    cookie: str | None,
+    turns: int,
+    interval: float,
+    warmup: int = 0,
+    on_measure: Any = None,
+    document_id: int = 1,
 ) -> dict[int, float]:
     from websockets.asyncio.client import connect
 
@@ -242,7 +248,9 @@ async def turn_pages(
                 on_measure()
             sent[page] = time.perf_counter()
             await ws.send(
-                json.dumps({"id": page, "type": "presenter.show_page", "document_id": 1, "page": page})
+                json.dumps(
+                    {"id": page, "type": "presenter.show_page", "document_id": document_id, "page": page}
+                )
             )
             await asyncio.sleep(interval)
         await asyncio.sleep(1.0)
@@ -281,8 +289,9 @@ def bench_baseline(args: argparse.Namespace) -> dict[str, Any]:
 # -- phonghop ------------------------------------------------------------------------------------------
 
 
-async def seed(database_url: str, tablets: int, secret: str) -> tuple[int, str, list[str]]:
-    """The demo's shape scaled up: a meeting with a secretary and N delegates, each with a session."""
+async def seed(database_url: str, tablets: int, secret: str) -> tuple[int, str, list[str], int]:
+    """The demo's shape scaled up: a meeting with a secretary and N delegates, each with a
+    session, and a long document for the presenter (its rows only: no page is rendered)."""
     from datetime import UTC, datetime
 
     from phonghop.domain.meeting import MeetingAction
@@ -293,6 +302,7 @@ async def seed(database_url: str, tablets: int, secret: str) -> tuple[int, str, 
     from phonghop.services.meetings import MeetingFields, ParticipantFields
     from phonghop.storage import migrate
     from phonghop.storage.db import Database
+    from phonghop.storage.models import Document, DocumentVersion
     from phonghop.web.cookies import SESSION_COOKIE, sign
 
     await migrate.upgrade(database_url)
@@ -331,7 +341,22 @@ async def seed(database_url: str, tablets: int, secret: str) -> tuple[int, str, 
                 meeting_role=MeetingRole.SECRETARY,
             )
             await meetings.change_state(uow, sec_actor, meeting.id, MeetingAction.START)
-            return meeting.id, f"{SESSION_COOKIE}={sign(secret, sec_session.token)}", cookies
+            document = Document(meeting_id=meeting.id, title="Tài liệu (đo kiểm)", access={})
+            uow.session.add(document)
+            await uow.session.flush()
+            pages = 10_000
+            uow.session.add(
+                DocumentVersion(
+                    document_id=document.id,
+                    number=1,
+                    sha256="0" * 64,
+                    size=0,
+                    page_count=pages,
+                    pages=[[595, 842]] * pages,
+                )
+            )
+            sec_cookie = f"{SESSION_COOKIE}={sign(secret, sec_session.token)}"
+            return meeting.id, sec_cookie, cookies, document.id
     finally:
         await db.dispose()
 
@@ -356,7 +381,7 @@ def bench_phonghop(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     else:
         database_url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
     try:
-        meeting_id, sec_cookie, cookies = asyncio.run(seed(database_url, args.tablets, secret))
+        meeting_id, sec_cookie, cookies, document_id = asyncio.run(seed(database_url, args.tablets, secret))
         env = {
             **os.environ,
             "PHONGHOP_DATABASE_URL": database_url,
@@ -396,7 +421,7 @@ def bench_phonghop(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                 mark.update(cpu=sum(cpu_seconds(pid) for pid in pids), t=time.perf_counter())
 
             sent = asyncio.run(
-                turn_pages(urls[0], sec_cookie, args.turns, args.interval, args.warmup, measure)
+                turn_pages(urls[0], sec_cookie, args.turns, args.interval, args.warmup, measure, document_id)
             )
             cpu = sum(cpu_seconds(pid) for pid in pids) - mark["cpu"]
             seconds = time.perf_counter() - mark["t"]

@@ -26,94 +26,11 @@ try:
 except ImportError:  # run from a checkout without PYTHONPATH=server
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "server"))
 
-from phonghop.domain.notice import (
-    AgendaItem,
-    Attendance,
-    Authority,
-    AuthorityLine,
-    ConclusionPoint,
-    IssuingBody,
-    MeetingRecord,
-    NoticeFormat,
-    NoticeSettings,
-    Person,
-    RecordedVote,
-    SignatureBlock,
-    VoteOption,
-    draft_notice,
-    issue_notice,
-)
+from phonghop.domain.notice import NoticeFormat, NoticeSettings, draft_notice, issue_notice
 from phonghop.notices import build_document, write_docx, write_pdf
+from phonghop.notices.samples import PARTY_BODY, PASSED_VOTE, STATE_BODY, sample_record
 
-BODIES = {
-    NoticeFormat.PARTY: IssuingBody(
-        name="TỈNH ỦY GIA LAI",
-        symbol="TU",
-        place="Gia Lai",
-        sentence_name="Ban Thường vụ Tỉnh ủy",
-        file_copy="Lưu Văn phòng Tỉnh ủy",
-        default_recipients=("Ban Bí thư (để báo cáo)", "Các đồng chí Tỉnh ủy viên", "Các sở, ban, ngành"),
-        default_signature=SignatureBlock(
-            "Phó Bí thư", "Nguyễn Văn Bình", (AuthorityLine(Authority.ON_BEHALF, "Ban Thường vụ"),)
-        ),
-    ),
-    NoticeFormat.STATE: IssuingBody(
-        name="ỦY BAN NHÂN DÂN\nTỈNH GIA LAI",
-        symbol="UBND",
-        place="Gia Lai",
-        sentence_name="Ủy ban nhân dân tỉnh",
-        file_copy="Lưu: VT, TH.",
-        default_recipients=("Thường trực Tỉnh ủy (b/c)", "Các sở, ngành"),
-        default_signature=SignatureBlock(
-            "Phó Chủ tịch",
-            "Trần Thị Hoa",
-            (
-                AuthorityLine(Authority.ON_BEHALF, "Ủy ban nhân dân"),
-                AuthorityLine(Authority.DEPUTY, "Chủ tịch"),
-            ),
-        ),
-    ),
-}
-
-
-def sample_record(items: int) -> MeetingRecord:
-    """A meeting with ``items`` agenda items of three conclusions each and one vote."""
-    agenda = tuple(
-        AgendaItem(
-            f"Đề án số {i} về phát triển kinh tế - xã hội giai đoạn 2026 - 2030",
-            (
-                ConclusionPoint(f"Cơ bản thống nhất với nội dung Đề án số {i} do Sở Tài chính trình"),
-                ConclusionPoint(
-                    f"Tiếp thu ý kiến thảo luận, hoàn thiện Đề án số {i}, trình Ban Thường vụ Tỉnh ủy",
-                    chu_tri="Sở Tài chính",
-                    phoi_hop=("Sở Nội vụ", "Sở Tư pháp", "Văn phòng UBND tỉnh"),
-                    deadline=date(2026, 3, 15),
-                ),
-                ConclusionPoint(
-                    "Báo cáo kết quả thực hiện", chu_tri="Sở Kế hoạch", deadline=date(2026, 6, 30)
-                ),
-            ),
-        )
-        for i in range(1, items + 1)
-    )
-    return MeetingRecord(
-        meeting_date=date(2026, 2, 10),
-        chair=Person("Hồ Văn Niên", "Bí thư Tỉnh ủy"),
-        body="Ban Thường vụ Tỉnh ủy",
-        location="Hội trường Tỉnh ủy",
-        attendance=Attendance(13, 15, "Ủy viên Ban Thường vụ Tỉnh ủy", ("lãnh đạo các ban đảng Tỉnh ủy",)),
-        heard=("Sở Tài chính",),
-        agenda_items=agenda,
-        votes=(
-            RecordedVote(
-                "về Đề án số 1",
-                (VoteOption("Tán thành", 13), VoteOption("Không tán thành", 2)),
-                15,
-                "quá nửa tổng số thành viên tán thành",
-                True,
-            ),
-        ),
-    )
+BODIES = {NoticeFormat.PARTY: PARTY_BODY, NoticeFormat.STATE: STATE_BODY}
 
 
 def _median_ms(run: Callable[[], object], repeat: int) -> float:
@@ -131,7 +48,7 @@ def measure(fmt: NoticeFormat, items: int, repeat: int) -> dict[str, Any]:
     body = BODIES[fmt]
     settings = NoticeSettings.defaults(fmt)
     settings = NoticeSettings.from_dict({**settings.to_dict(), "include_votes": True})
-    record = sample_record(items)
+    record = sample_record(items, votes=(PASSED_VOTE,), state=fmt is NoticeFormat.STATE)
     issued = date(2026, 2, 20)
 
     def draft() -> Any:

@@ -73,6 +73,11 @@ async def _pg_admin(sql: str) -> None:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    yield from fresh_postgres_database()
+
+
+def fresh_postgres_database() -> Iterator[str]:
+    """Create an empty database, yield its URL, drop it (fixtures needing two use it twice)."""
     name = "phonghop_t_" + secrets.token_hex(6)
     try:
         asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pypdf import PdfWriter
 from starlette.testclient import TestClient
 
 from phonghop.config import Settings
@@ -135,3 +137,26 @@ def companion(base: TestClient) -> TestClient:
     other.portal = base.portal
     other.app_state.update(base.app_state)
     return other
+
+
+def blank_pdf(pages: int, *, width: float = 595.0, height: float = 842.0) -> bytes:
+    """A valid PDF of ``pages`` empty A4 pages."""
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width, height)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def upload_document(client: TestClient, meeting_id: int, pdf: bytes, **params: Any) -> dict[str, Any]:
+    """Upload ``pdf`` to the meeting as the signed-in client; the created document."""
+    r = client.post(
+        f"/api/meetings/{meeting_id}/documents",
+        params={k: str(v) for k, v in params.items()},
+        content=pdf,
+        headers={"Content-Type": "application/pdf"},
+    )
+    assert r.status_code == 201, r.text
+    result: dict[str, Any] = r.json()
+    return result

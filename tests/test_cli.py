@@ -70,6 +70,29 @@ def test_demo_then_serve_answers_healthz(env: dict[str, str]) -> None:
             info = json.load(r)
         assert len(info["participants"]) == 14  # chair, secretary and 12 delegates
         assert info["meeting"]["title"].startswith("Hội nghị Ban Thường vụ")
+        # a delegate's tablet joins and finds one document per agenda item, pages ready
+        join = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/join",
+            data=json.dumps({"code": code, "participant_id": info["participants"][2]["id"]}).encode(),
+            headers={"Content-Type": "application/json", "Origin": f"http://127.0.0.1:{port}"},
+        )
+        with urllib.request.urlopen(join, timeout=5) as r:
+            cookie = r.headers["Set-Cookie"].split(";")[0]
+        mid = info["meeting"]["id"]
+        listing = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/meetings/{mid}/documents", headers={"Cookie": cookie}
+        )
+        with urllib.request.urlopen(listing, timeout=5) as r:
+            docs = json.load(r)["documents"]
+        assert len(docs) == 4 and all(d["agenda_item_id"] for d in docs)
+        assert [d["classification"] for d in docs] == ["normal", "normal", "normal", "confidential"]
+        version = docs[0]["version"]
+        assert version["page_count"] >= 2
+        image = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/versions/{version['id']}/pages/1?w=800", headers={"Cookie": cookie}
+        )
+        with urllib.request.urlopen(image, timeout=30) as r:
+            assert r.headers["Content-Type"] == "image/webp" and len(r.read()) > 1000
     finally:
         server.terminate()
         server.wait(timeout=15)
@@ -99,3 +122,60 @@ def test_db_upgrade_and_user_add(env: dict[str, str]) -> None:
     assert weak.returncode == 2 and "password_too_short" in weak.stderr
     dup = run(["user", "add", "thuky", "--full-name", "Thư ký", "--password", "mat-khau-2026"], env)
     assert dup.returncode == 2 and "username_taken" in dup.stderr
+
+
+def test_upgrade_takes_a_backup_and_refuses_a_newer_database(env: dict[str, str]) -> None:
+    import sqlite3
+
+    data = Path(env["PHONGHOP_DATA_DIR"])
+    data.mkdir(parents=True)
+    assert run(["db", "upgrade"], env).returncode == 0
+    body = run(["body", "add", "--name", "Tỉnh ủy Gia Lai", "--symbol", "TU", "--format", "party"], env)
+    assert body.returncode == 0, body.stderr
+    # An older schema with data in it: upgrading first writes a backup.
+    db = data / "phonghop.db"
+    with sqlite3.connect(db) as conn:
+        current = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+    first = run(["db", "upgrade"], env)
+    assert first.returncode == 0 and "backup before upgrading" not in first.stdout  # already at head
+    assert run(["backup", "--keep", "1"], env).returncode == 0
+    assert len(list((data / "backups").glob("phonghop-*.tar.gz"))) == 1
+    # A database from a newer phonghop is left alone.
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    refused = run(["db", "upgrade"], env)
+    assert refused.returncode == 2 and "newer than this phonghop" in refused.stderr
+    serve = run(["serve"], env)
+    assert serve.returncode == 2 and "newer than this phonghop" in serve.stderr
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = ?", (current,))
+    assert run(["db", "current"], env).stdout.strip() == current
+
+
+def test_upgrade_from_the_first_schema_backs_up_and_keeps_the_data(env: dict[str, str]) -> None:
+    import asyncio as aio
+
+    from phonghop.storage import migrate
+
+    data = Path(env["PHONGHOP_DATA_DIR"])
+    data.mkdir(parents=True)
+    url = f"sqlite+aiosqlite:///{data / 'phonghop.db'}"
+    aio.run(migrate.upgrade(url, "0001"))
+    body = run(["body", "add", "--name", "UBND tỉnh", "--symbol", "UBND", "--format", "state"], env)
+    assert body.returncode == 0, body.stderr
+    upgraded = run(["db", "upgrade"], env)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "backup before upgrading" in upgraded.stdout
+    archive = Path(upgraded.stdout.split("backup before upgrading: ")[1].split()[0])
+    assert archive.is_file()
+    assert run(["db", "current"], env).stdout.strip() == migrate.head_revision()
+    users = run(["user", "add", "vanphong", "--full-name", "Văn phòng", "--password", "mat-khau-2026"], env)
+    assert users.returncode == 0, users.stderr  # the body from the old schema is still there
+    # The backup of the old schema restores onto a new installation, upgraded on the way.
+    fresh = {**env, "PHONGHOP_DATA_DIR": str(data.parent / "fresh")}
+    restored = run(["restore", str(archive)], fresh)
+    assert restored.returncode == 0, restored.stderr
+    assert run(["db", "current"], fresh).stdout.strip() == migrate.head_revision()
+    again = run(["user", "add", "vanphong", "--full-name", "Văn phòng", "--password", "mat-khau-2026"], fresh)
+    assert again.returncode == 0, again.stderr
+    assert run(["restore", str(archive)], fresh).returncode == 2  # not onto data

@@ -8,6 +8,7 @@ import { initI18n, otherLanguage, setLanguage, t } from "../shared/i18n.js";
 import { renderLogin } from "./login.js";
 import { renderMeetingPage } from "./meeting.js";
 import { renderCreateMeeting, renderMeetingList } from "./meetings.js";
+import { renderRunPage } from "./run.js";
 
 const main = document.getElementById("main");
 const userName = document.getElementById("user-name");
@@ -15,6 +16,8 @@ const signOut = document.getElementById("sign-out");
 const languageSwitch = document.getElementById("language-switch");
 
 let renderCount = 0;
+/** Closes what the current screen holds open (the run screen's live connection). */
+let leaveScreen = () => {};
 
 const ctx = {
   session: null,
@@ -56,6 +59,8 @@ const ctx = {
     route();
   },
   signedOut() {
+    leaveScreen();
+    leaveScreen = () => {};
     this.session = null;
     updateTopbar();
     renderLogin(ctx, ctx.begin());
@@ -80,6 +85,9 @@ function updateTopbar() {
 function parseRoute() {
   const parts = window.location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
   if (parts[0] === "new") return { view: "create" };
+  if (parts[0] === "meetings" && /^\d+$/.test(parts[1] ?? "") && parts[2] === "run") {
+    return { view: "run", id: Number(parts[1]) };
+  }
   if (parts[0] === "meetings" && /^\d+$/.test(parts[1] ?? "")) {
     return { view: "meeting", id: Number(parts[1]), tab: parts[2] ?? null };
   }
@@ -87,6 +95,8 @@ function parseRoute() {
 }
 
 async function route() {
+  leaveScreen();
+  leaveScreen = () => {};
   if (!ctx.session) {
     renderLogin(ctx, ctx.begin());
     return;
@@ -94,7 +104,8 @@ async function route() {
   const token = ctx.begin();
   const where = parseRoute();
   await ctx.run(async () => {
-    if (where.view === "create") await renderCreateMeeting(ctx, token);
+    if (where.view === "run") leaveScreen = renderRunPage(ctx, token, where.id);
+    else if (where.view === "create") await renderCreateMeeting(ctx, token);
     else if (where.view === "meeting") await renderMeetingPage(ctx, token, where.id, where.tab);
     else await renderMeetingList(ctx, token);
   });

@@ -18,6 +18,8 @@ const TABS = ["agenda", "participants", "attendance", "join", "details"];
 const CONFIRMED_ACTIONS = new Set(["close", "cancel"]);
 const PRIMARY_ACTIONS = new Set(["schedule", "start", "resume"]);
 const DANGER_ACTIONS = new Set(["close", "cancel"]);
+/** States in which the run screen is offered (before, during and right after the meeting). */
+const RUNNABLE = new Set(["scheduled", "in_progress", "paused", "closed"]);
 
 function lifecycleButtons(page) {
   const { detail, rights } = page;
@@ -79,7 +81,19 @@ function header(page) {
       ),
       h("p", { class: "meeting-meta" }, h("span", {}, attendanceSummary(detail))),
     ),
-    h("div", { class: "meeting-head-actions", "data-testid": "lifecycle" }, lifecycleButtons(page)),
+    h(
+      "div",
+      { class: "meeting-head-side" },
+      h("div", { class: "meeting-head-actions", "data-testid": "lifecycle" }, lifecycleButtons(page)),
+      page.rights.runs && RUNNABLE.has(detail.state)
+        ? h("a", {
+            class: "btn btn-primary run-link",
+            href: `#/meetings/${detail.id}/run`,
+            "data-testid": "run-link",
+            text: t("run.open"),
+          })
+        : null,
+    ),
   );
 }
 

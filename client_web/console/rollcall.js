@@ -7,15 +7,33 @@ import { t } from "../shared/i18n.js";
 
 const STATES = ["present", "present_online", "absent"];
 
+// The preparation screen records over HTTP and reloads; the run screen passes
+// `page.recordAttendance` (the live command) and redraws from the event.
 async function record(page, participant, attendance, reason = "") {
-  const saved = await page.ctx.run(() =>
-    put(`/api/meetings/${page.meetingId}/participants/${participant.id}/attendance`, { attendance, reason }),
-  );
+  const saved = page.recordAttendance
+    ? await page.recordAttendance(participant, attendance, reason)
+    : await page.ctx.run(() =>
+        put(`/api/meetings/${page.meetingId}/participants/${participant.id}/attendance`, { attendance, reason }),
+      );
   if (saved) {
     page.ui.absentFormFor = null;
     page.focusSelector = `[data-participant-id="${participant.id}"] [data-attendance="${attendance}"]`;
-    await page.reload();
+    if (page.recordAttendance) page.draw();
+    else await page.reload();
   }
+}
+
+/** A dot saying whether the participant's tablet is connected (run screen only). */
+function presenceDot(page, participant) {
+  if (!page.presence) return null;
+  const online = (page.presence[String(participant.id)] ?? 0) > 0;
+  return h("span", {
+    class: ["presence-dot", online && "presence-online"],
+    "data-testid": "presence",
+    "data-online": online ? "true" : "false",
+    title: online ? t("run.presence_online") : t("run.presence_offline"),
+    "aria-label": online ? t("run.presence_online") : t("run.presence_offline"),
+  });
 }
 
 function absenceForm(page, participant) {
@@ -94,6 +112,7 @@ function row(page, participant, index) {
     "li",
     { class: "person-row rollcall-row", "data-testid": "rollcall-row", "data-participant-id": participant.id },
     h("span", { class: "person-index" }, `${index + 1}.`),
+    presenceDot(page, participant),
     h(
       "span",
       { class: "person" },
@@ -122,7 +141,21 @@ export function rollCallSection(page) {
   return h(
     "section",
     { class: "panel" },
-    h("div", { class: "section-head" }, h("h2", {}, t("tab.attendance"))),
+    h(
+      "div",
+      { class: "section-head" },
+      h("h2", {}, t("tab.attendance")),
+      page.presence
+        ? h(
+            "span",
+            { class: "muted", "data-testid": "presence-count" },
+            t("run.presence_count", {
+              online: detail.participants.filter((p) => (page.presence[String(p.id)] ?? 0) > 0).length,
+              total: detail.participants.length,
+            }),
+          )
+        : null,
+    ),
     summary,
     rights.rollCall ? null : h("p", { class: "muted" }, t("rollcall.read_only")),
     detail.participants.length

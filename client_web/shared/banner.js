@@ -4,6 +4,7 @@
 import { ApiError } from "./api.js";
 import { h, fill } from "./dom.js";
 import { t } from "./i18n.js";
+import { LiveError } from "./live.js";
 
 let hideTimer = null;
 
@@ -37,7 +38,7 @@ function show(kind, message, { autoHide = false } = {}) {
 export function showError(err) {
   if (typeof err === "string") {
     show("error", err);
-  } else if (err instanceof ApiError) {
+  } else if (err instanceof ApiError || err instanceof LiveError) {
     show("error", err.message);
   } else {
     console.error(err);

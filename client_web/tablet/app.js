@@ -1,18 +1,18 @@
-// The delegate's tablet: join with the code, then the meeting screen. The session is a
-// cookie, so reloading the page stays in the meeting.
+// The delegate's tablet: join with the code, then the live meeting screen. The session is
+// a cookie, so reloading the page stays in the meeting; without network, the session and
+// the meeting kept in sessionStorage and the service worker's cache let it start anyway.
 
-import { ApiError, currentSession, get, logout } from "../shared/api.js";
-import { clearBanner, showError } from "../shared/banner.js";
-import { confirmAction } from "../shared/dialog.js";
-import { busy, fill, h } from "../shared/dom.js";
-import { initI18n, otherLanguage, setLanguage, t } from "../shared/i18n.js";
+import { ApiError, currentSession, get } from "../shared/api.js";
+import { showError } from "../shared/banner.js";
+import { initI18n, otherLanguage, setLanguage } from "../shared/i18n.js";
 import { cleanCode, renderCodeEntry, renderNamePicker } from "./join.js";
-import { renderMeeting } from "./meeting.js";
+import { TabletScreen } from "./screen.js";
 
 const main = document.getElementById("main");
 const userName = document.getElementById("user-name");
+const SESSION_KEY = "phonghop.tablet.session";
 let session = null;
-let detail = null;
+let screen = null;
 let redraw = () => {};
 
 function codeFromHash() {
@@ -54,58 +54,47 @@ function showNamePicker(code, info) {
   redraw();
 }
 
-async function leave(button) {
-  const ok = await confirmAction({
-    title: t("tablet.leave_title"),
-    message: t("tablet.leave_message"),
-    confirmLabel: t("tablet.leave"),
-  });
-  if (!ok) return;
+/** The tablet's session, kept for a reload without network (the cookie is HttpOnly). */
+function keepSession(value) {
   try {
-    await busy(button, () => logout());
-  } catch (err) {
-    showError(err);
-    return;
+    if (value) window.sessionStorage.setItem(SESSION_KEY, JSON.stringify(value));
+    else window.sessionStorage.removeItem(SESSION_KEY);
+  } catch {
+    // storage disabled: a reload without network shows the join screen
   }
-  session = null;
-  detail = null;
-  showCodeEntry();
 }
 
-function drawMeeting() {
-  const content = h("div", { class: "tablet-meeting", id: "meeting" });
-  const refresh = h("button", { type: "button", class: "btn", text: t("tablet.refresh") });
-  const leaveButton = h("button", { type: "button", class: "btn btn-quiet", text: t("tablet.leave") });
-  refresh.addEventListener("click", () => busy(refresh, loadMeeting));
-  leaveButton.addEventListener("click", () => leave(leaveButton));
-  fill(main, content, h("div", { class: "tablet-toolbar" }, refresh, leaveButton));
-  renderMeeting(content, detail, { me: session.participant });
-}
-
-async function loadMeeting() {
+function keptSession() {
   try {
-    detail = await get(`/api/meetings/${session.meeting_id}`);
-  } catch (err) {
-    if (err instanceof ApiError && (err.status === 401 || err.status === 404)) {
-      session = null;
-      showCodeEntry();
-    } else if (!detail) {
-      const retry = h("button", { type: "button", class: "btn btn-primary", text: t("tablet.retry") });
-      retry.addEventListener("click", () => busy(retry, loadMeeting));
-      fill(main, h("div", { class: "join-screen" }, h("p", {}, t("tablet.load_failed")), retry));
-    }
-    showError(err);
-    return;
+    const value = JSON.parse(window.sessionStorage.getItem(SESSION_KEY) ?? "null");
+    return value?.kind === "tablet" ? value : null;
+  } catch {
+    return null;
   }
-  clearBanner();
-  redraw = drawMeeting;
-  redraw();
 }
 
-async function showMeeting() {
+function showMeeting() {
   showUser();
-  fill(main, h("p", { class: "loading" }, t("common.loading")));
-  await loadMeeting();
+  keepSession({ kind: "tablet", meeting_id: session.meeting_id, participant: session.participant, name: session.name });
+  screen?.destroy();
+  screen = new TabletScreen(main, session, {
+    onEnd: (message) => {
+      screen = null;
+      session = null;
+      keepSession(null);
+      showCodeEntry();
+      if (message) showError(message);
+    },
+  });
+  // Another language: build the screen again (its connection asks for messages in it).
+  redraw = showMeeting;
+  screen.start();
+}
+
+function registerServiceWorker() {
+  // Cache Storage and service workers need a secure context (HTTPS, or localhost).
+  if (!("serviceWorker" in navigator) || !window.isSecureContext) return;
+  navigator.serviceWorker.register("sw.js").catch((err) => console.info("service worker not registered", err));
 }
 
 async function boot() {
@@ -115,11 +104,15 @@ async function boot() {
   });
   await initI18n();
   window.addEventListener("phonghop:language", () => redraw());
+  registerServiceWorker();
   try {
     session = await currentSession();
   } catch (err) {
-    showError(err);
+    // No answer from the server (offline): carry on with the session kept from before.
+    session = err instanceof ApiError && err.status === 0 ? keptSession() : null;
+    if (!session) showError(err);
   }
+  if (!session) keepSession(null);
   const code = codeFromHash();
   const inMeeting = session?.kind === "tablet";
   if (code) {
@@ -129,7 +122,7 @@ async function boot() {
     } catch (err) {
       if (inMeeting) {
         forgetHash();
-        await showMeeting();
+        showMeeting();
       } else {
         showCodeEntry(code);
       }
@@ -138,13 +131,13 @@ async function boot() {
     }
     if (inMeeting && session.meeting_id === info.meeting.id) {
       forgetHash();
-      await showMeeting();
+      showMeeting();
     } else {
       showNamePicker(code, info);
     }
     return;
   }
-  if (inMeeting) await showMeeting();
+  if (inMeeting) showMeeting();
   else showCodeEntry();
 }
 

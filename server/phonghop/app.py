@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 from collections.abc import AsyncIterator
@@ -18,14 +19,19 @@ from starlette.staticfiles import StaticFiles
 
 from phonghop import __version__
 from phonghop.config import Settings
+from phonghop.documents.files import PAGE_WIDTHS, DocumentFiles
+from phonghop.documents.rendering import RenderSettings
 from phonghop.errors import PhonghopError
 from phonghop.realtime._transport import CaptureTransport
 from phonghop.realtime.bus import create_bus
 from phonghop.realtime.hub import Hub
 from phonghop.realtime.replay import events_after, last_seqs
 from phonghop.services.accounts import Passwords
+from phonghop.services.audit import PageViews
+from phonghop.services.documents import PageGrants
 from phonghop.storage.db import Database
-from phonghop.web import api, socket
+from phonghop.web import annotations as annotation_api
+from phonghop.web import api, documents, notices, polls, security, socket
 from phonghop.web.context import AppState, app_state
 from phonghop.web.errors import (
     error_body,
@@ -33,6 +39,7 @@ from phonghop.web.errors import (
     phonghop_error_handler,
     unexpected_error_handler,
 )
+from phonghop.web.security import SecurityHeaders
 
 CLIENT_DIR = Path(__file__).resolve().parent.parent.parent / "client_web"
 
@@ -77,22 +84,47 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
             lambda ids: last_seqs(db, ids),
         )
         bus = create_bus(settings.redis_url, settings.database_url)
-        await bus.start(hub.deliver, hub.catch_up)
+        grants = PageGrants()
+
+        def on_event(event: dict[str, Any]) -> None:
+            grants.on_event(event)
+            hub.deliver(event)
+
+        await bus.start(on_event, hub.catch_up)
         db.publisher = bus.publish
+        files = DocumentFiles(
+            blob_dir=settings.blob_dir,
+            cache_dir=settings.cache_dir,
+            max_upload_bytes=settings.max_upload_mb << 20,
+            render=RenderSettings(widths=PAGE_WIDTHS, workers=max(1, settings.render_workers)),
+        )
+        files.start()
+        page_views = PageViews(db)
         state = AppState(
             settings=settings,
             db=db,
             passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
-            extra={"hub": hub, "bus": bus},
+            extra={"hub": hub, "bus": bus, "documents": files, "page_views": page_views, "grants": grants},
         )
         # Everything allocated so far lives as long as the process: keep it out of the
         # collector's way, so a full collection does not stall a page turn.
+        scheduled = None
+        if settings.backup_every_hours > 0:
+            from phonghop.backup import run_schedule
+
+            scheduled = asyncio.get_running_loop().create_task(run_schedule(settings))
         gc.freeze()
         try:
             yield {"phonghop": state}
         finally:
+            if scheduled is not None:
+                scheduled.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await scheduled
             await hub.close_all()
+            await page_views.stop()
             await bus.stop()
+            files.close()
             await db.dispose()
 
     routes: list[BaseRoute] = [
@@ -100,6 +132,11 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         *api.routes,
+        *documents.routes,
+        *polls.routes,
+        *annotation_api.routes,
+        *notices.routes,
+        *security.routes,
         *socket.routes,
     ]
     if client.is_dir():
@@ -113,4 +150,4 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
             Exception: unexpected_error_handler,
         },
     )
-    return CaptureTransport(app)
+    return CaptureTransport(SecurityHeaders(app))

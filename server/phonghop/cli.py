@@ -1,4 +1,4 @@
-"""The ``phonghop`` command: serve, db upgrade, user add, body add, demo."""
+"""The ``phonghop`` command: serve, db upgrade, backup, restore, user add, body add, tls init, demo."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -36,6 +37,8 @@ async def _check_schema(settings: Settings) -> str | None:
         return None
     if current is None:
         return "the database is empty: run 'phonghop db upgrade' first"
+    if current not in migrate.known_revisions():
+        return f"the database is at revision {current}, newer than this phonghop ({head}): upgrade phonghop"
     return f"the database is at revision {current}, the code expects {head}: run 'phonghop db upgrade'"
 
 
@@ -43,7 +46,15 @@ def run_server(settings: Settings) -> None:
     import uvicorn
 
     from phonghop.app import create_app
+    from phonghop.web.security import redirect_app
 
+    pair = settings.tls_pair()
+    if pair is not None and settings.tls_cert is None:
+        from phonghop import tls
+
+        message = tls.renew_if_due(tls.TlsFiles(settings.tls_dir))
+        if message:
+            print(f"phonghop: {message}", file=sys.stderr)
     config = uvicorn.Config(
         create_app(settings),
         host=settings.host,
@@ -56,8 +67,32 @@ def run_server(settings: Settings) -> None:
         proxy_headers=True,
         lifespan="on",
         log_level="info",
+        ssl_certfile=str(pair[0]) if pair else None,
+        ssl_keyfile=str(pair[1]) if pair else None,
     )
-    uvicorn.Server(config).run()
+    server = uvicorn.Server(config)
+    if pair is None or not settings.http_redirect_port:
+        server.run()
+        return
+    redirect = uvicorn.Server(
+        uvicorn.Config(
+            redirect_app(settings.port),
+            host=settings.host,
+            port=settings.http_redirect_port,
+            lifespan="off",
+            log_level="warning",
+        )
+    )
+
+    async def both() -> None:
+        task = asyncio.create_task(redirect.serve())
+        try:
+            await server.serve()
+        finally:
+            redirect.should_exit = True
+            await task
+
+    asyncio.run(both())
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -69,9 +104,56 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    from phonghop.backup import BackupError, create_backup
+
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    current = asyncio.run(migrate.current_revision(settings.database_url))
+    head = migrate.head_revision()
+    if current is not None and current not in migrate.known_revisions():
+        return _fail(
+            f"the database is at revision {current}, newer than this phonghop ({head}): refusing to touch it"
+        )
+    if current is not None and current != head and not args.no_backup:
+        try:
+            info = asyncio.run(create_backup(settings))
+        except BackupError as exc:
+            return _fail(f"could not take a backup before upgrading: {exc} (--no-backup to go on without)")
+        print(f"backup before upgrading: {info.path}")
     asyncio.run(migrate.upgrade(settings.database_url))
-    print(f"database at revision {migrate.head_revision()}")
+    print(f"database at revision {head}")
+    return 0
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from phonghop.backup import BackupError, create_backup, prune
+
+    try:
+        info = asyncio.run(
+            create_backup(
+                settings, Path(args.output) if args.output else None, with_secrets=args.with_secrets
+            )
+        )
+    except BackupError as exc:
+        return _fail(str(exc))
+    rows = sum(info.tables.values())
+    print(f"backup written: {info.path} (schema {info.revision}, {rows} rows, {info.blobs} documents)")
+    if args.keep:
+        for old in prune(info.path.parent, args.keep):
+            print(f"removed old backup {old.name}")
+    return 0
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    from phonghop.backup import BackupError, restore_backup
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        result = asyncio.run(restore_backup(settings, Path(args.archive)))
+    except BackupError as exc:
+        return _fail(str(exc))
+    rows = sum(result["tables"].values())
+    schema = f"schema {result['revision']}, now {migrate.head_revision()}"
+    print(f"restored {rows} rows and {result['blobs']} documents ({schema})")
     return 0
 
 
@@ -161,6 +243,41 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tls_init(settings: Settings, args: argparse.Namespace) -> int:
+    from phonghop import tls
+
+    try:
+        files = tls.init(settings.tls_dir, args.name or [], args.ip or [], args.organisation)
+    except (ValueError, FileNotFoundError) as exc:
+        return _fail(str(exc))
+    names, ips = tls.server_names(files.cert)
+    print(
+        f"""server certificate for {", ".join(names + ips)} until {tls.expires_at(files.cert):%Y-%m-%d}
+  certificate authority (install on every tablet):  {files.ca_cert}
+  CA private key (keep it safe; may be moved offline): {files.ca_key}
+  server certificate and key:                        {files.cert}, {files.key}
+'phonghop serve' now serves HTTPS with them; tablets download the CA certificate
+from the console (Quản trị -> Chứng chỉ) or at /tls/ca.crt."""
+    )
+    return 0
+
+
+def cmd_tls_show(settings: Settings, args: argparse.Namespace) -> int:
+    from phonghop import tls
+
+    pair = settings.tls_pair()
+    if pair is None:
+        print(
+            "HTTPS is off: run 'phonghop tls init --name <host> --ip <address>' or set PHONGHOP_TLS_CERT/KEY"
+        )
+        return 1
+    names, ips = tls.server_names(pair[0])
+    print(
+        f"HTTPS with {pair[0]} for {', '.join(names + ips)}, valid until {tls.expires_at(pair[0]):%Y-%m-%d}"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="phonghop", description="Phòng họp không giấy — paperless meeting room"
@@ -173,7 +290,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("serve", help="run the server").set_defaults(func=cmd_serve)
 
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
-    db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
+    up = db.add_parser("upgrade", help="apply migrations (after taking a backup)")
+    up.add_argument("--no-backup", action="store_true", help="do not take a backup first")
+    up.set_defaults(func=cmd_db_upgrade)
+
+    backup = sub.add_parser("backup", help="write a backup archive (the server may keep running)")
+    backup.add_argument("--output", help="archive path (default <data>/backups/phonghop-<time>.tar.gz)")
+    backup.add_argument("--with-secrets", action="store_true", help="include the secret key and TLS files")
+    backup.add_argument("--keep", type=int, default=0, help="then keep only this many archives in its folder")
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser("restore", help="restore a backup onto an empty installation")
+    restore.add_argument("archive")
+    restore.set_defaults(func=cmd_restore)
     db.add_parser("current", help="show the schema revision").set_defaults(func=cmd_db_current)
 
     user = sub.add_parser("user", help="accounts").add_subparsers(dest="user_command", required=True)
@@ -196,6 +324,16 @@ def build_parser() -> argparse.ArgumentParser:
     badd.add_argument("--place", default="", help='for the date line: "Gia Lai"')
     badd.add_argument("--parent-id", type=int)
     badd.set_defaults(func=cmd_body_add)
+
+    tls_cmd = sub.add_parser("tls", help="HTTPS certificates").add_subparsers(
+        dest="tls_command", required=True
+    )
+    tinit = tls_cmd.add_parser("init", help="create a local CA and a server certificate")
+    tinit.add_argument("--name", action="append", help="a host name tablets use (repeatable)")
+    tinit.add_argument("--ip", action="append", help="an IP address tablets use (repeatable)")
+    tinit.add_argument("--organisation", default="phonghop", help='e.g. "Văn phòng Tỉnh ủy Gia Lai"')
+    tinit.set_defaults(func=cmd_tls_init)
+    tls_cmd.add_parser("show", help="show the HTTPS certificate in use").set_defaults(func=cmd_tls_show)
 
     demo = sub.add_parser("demo", help="create the demo meeting and serve it")
     demo.add_argument("--no-serve", action="store_true", help="create the demo data and exit")

@@ -45,6 +45,10 @@ class Settings:
     session_max_age: int = 12 * 3600
     cookie_secure: bool = False
     max_upload_mb: int = 200
+    #: Sandboxed pdfium processes rendering pages (each up to 1 GiB).
+    render_workers: int = 2
+    #: The offices' time zone: watermarks and notices show local time.
+    timezone: str = "Asia/Ho_Chi_Minh"
     #: Argon2 cost; tests lower it, production keeps the library's defaults.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
@@ -54,6 +58,15 @@ class Settings:
     outbound_limit_bytes: int = 1 << 20
     heartbeat_seconds: float = 20.0
     max_message_bytes: int = 64 * 1024
+    #: HTTPS: the certificate (chain) and key; when unset, ``<data>/tls/server.crt`` and
+    #: ``server.key`` from ``phonghop tls init`` are used if they exist.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    #: With HTTPS on, a plain-HTTP port that redirects to it (0: none).
+    http_redirect_port: int = 0
+    #: Scheduled backups into <data>/backups every so many hours (0: off), keeping the newest N.
+    backup_every_hours: float = 0.0
+    backup_keep: int = 14
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -63,6 +76,19 @@ class Settings:
     @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
+
+    @property
+    def tls_dir(self) -> Path:
+        return self.data_dir / "tls"
+
+    def tls_pair(self) -> tuple[Path, Path] | None:
+        """The certificate and key to serve HTTPS with, or None for plain HTTP."""
+        if self.tls_cert is not None and self.tls_key is not None:
+            return self.tls_cert, self.tls_key
+        cert, key = self.tls_dir / "server.crt", self.tls_dir / "server.key"
+        if cert.is_file() and key.is_file():
+            return cert, key
+        return None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -84,6 +110,13 @@ class Settings:
             session_max_age=_env_int(env, "PHONGHOP_SESSION_MAX_AGE", 12 * 3600),
             cookie_secure=_env_bool(env, "PHONGHOP_COOKIE_SECURE", False),
             max_upload_mb=_env_int(env, "PHONGHOP_MAX_UPLOAD_MB", 200),
+            render_workers=_env_int(env, "PHONGHOP_RENDER_WORKERS", 2),
+            timezone=env.get("PHONGHOP_TIMEZONE") or "Asia/Ho_Chi_Minh",
+            tls_cert=Path(env["PHONGHOP_TLS_CERT"]).resolve() if env.get("PHONGHOP_TLS_CERT") else None,
+            tls_key=Path(env["PHONGHOP_TLS_KEY"]).resolve() if env.get("PHONGHOP_TLS_KEY") else None,
+            http_redirect_port=_env_int(env, "PHONGHOP_HTTP_PORT", 0),
+            backup_every_hours=float(env.get("PHONGHOP_BACKUP_EVERY_HOURS") or 0),
+            backup_keep=_env_int(env, "PHONGHOP_BACKUP_KEEP", 14),
             argon2_time_cost=_env_int(env, "PHONGHOP_ARGON2_TIME_COST", 3),
             argon2_memory_kib=_env_int(env, "PHONGHOP_ARGON2_MEMORY_KIB", 65536),
         )

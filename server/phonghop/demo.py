@@ -3,17 +3,22 @@ meeting ready to run. Running it twice reuses what the first run created."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
 from phonghop.config import Settings
-from phonghop.domain.meeting import MeetingAction, MeetingState
+from phonghop.documents.inspection import PdfInfo, inspect_pdf_async
+from phonghop.documents.intake import StoredBlob, store_upload
+from phonghop.documents.samples import SampleDocument, sample_documents
+from phonghop.domain.meeting import Classification, MeetingAction, MeetingState
 from phonghop.domain.permissions import Actor, MeetingRole, UserRole
-from phonghop.services import meetings
+from phonghop.services import documents, meetings
 from phonghop.services.accounts import Passwords, create_user
 from phonghop.services.bodies import create_body
+from phonghop.services.documents import DocumentFields
 from phonghop.services.meetings import AgendaFields, MeetingFields, ParticipantFields
 from phonghop.storage.db import Database
 from phonghop.storage.models import IssuingBody, Meeting, User
@@ -78,6 +83,7 @@ async def seed_demo(settings: Settings) -> Demo:
                 notice_format="party",
                 place="Sông Lam",
             )
+            prepared = await _prepare_documents(settings)
             users: dict[str, User] = {}
             admin = await create_user(
                 uow,
@@ -143,18 +149,49 @@ async def seed_demo(settings: Settings) -> Demo:
                     ParticipantFields(user_id=user.id, role=MeetingRole.DELEGATE, position=position),
                 )
                 position += 1
-            for title, presenter, minutes in AGENDA:
+            items = [
                 await meetings.add_agenda_item(
                     uow,
                     office,
                     meeting.id,
                     AgendaFields(title=title, presenter=presenter, planned_minutes=minutes),
                 )
+                for title, presenter, minutes in AGENDA
+            ]
+            # One document per agenda item; the report on Party building is classified
+            # (Mật), so the demo shows watermarked pages too.
+            for index, (item, (sample, blob, info)) in enumerate(zip(items, prepared, strict=True)):
+                await documents.add_document(
+                    uow,
+                    office,
+                    meeting.id,
+                    DocumentFields(
+                        title=sample.title,
+                        agenda_item_id=item.id,
+                        classification=Classification.CONFIDENTIAL if index == 3 else Classification.NORMAL,
+                    ),
+                    blob,
+                    info,
+                    sample.filename,
+                )
             meeting = await meetings.change_state(uow, office, meeting.id, MeetingAction.SCHEDULE)
             assert meeting.state == MeetingState.SCHEDULED.value and meeting.join_code
             return Demo(body.id, meeting.id, meeting.join_code, created=True)
     finally:
         await db.dispose()
+
+
+async def _prepare_documents(settings: Settings) -> list[tuple[SampleDocument, StoredBlob, PdfInfo]]:
+    """The sample PDFs, stored and inspected as an upload would be."""
+    out = []
+    for sample in sample_documents():
+
+        async def chunks(data: bytes = sample.pdf_bytes) -> AsyncIterator[bytes]:
+            yield data
+
+        blob = await store_upload(chunks(), settings.blob_dir, max_bytes=settings.max_upload_mb << 20)
+        out.append((sample, blob, await inspect_pdf_async(blob.path)))
+    return out
 
 
 def print_demo(settings: Settings, demo: Demo) -> None:

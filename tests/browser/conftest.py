@@ -41,6 +41,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-dev-shm-usage",
+    # A page fulfilled by the CSP route below counts as coming from the public internet,
+    # and Chromium's local network access checks then refuse its websocket to 127.0.0.1.
+    # Served by phonghop itself (same origin, as in production) the check does not apply.
+    "--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests",
 ]
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -49,7 +53,9 @@ CSP = (
 )
 PASSWORD = "phonghop-demo"
 TABLET: ViewportSize = {"width": 800, "height": 1280}  # a 10-inch tablet in portrait
+TABLET_LANDSCAPE: ViewportSize = {"width": 1280, "height": 800}
 LAPTOP: ViewportSize = {"width": 1280, "height": 800}
+WIDE_LAPTOP: ViewportSize = {"width": 1440, "height": 900}
 # Chromium reports every 4xx/5xx answer to fetch() on the console; the app handles them.
 EXPECTED_HTTP_ERROR = re.compile(r"Failed to load resource: the server responded with a status of 4\d\d")
 
@@ -155,13 +161,17 @@ def _with_csp(route: Route) -> None:
     route.fulfill(response=response, headers={**response.headers, "content-security-policy": CSP})
 
 
-def open_context(browser: Browser, watch: Watch, viewport: ViewportSize = LAPTOP) -> BrowserContext:
-    """A fresh browser profile (own cookies, own localStorage) set up like a device in Hà Nội."""
+def open_context(
+    browser: Browser, watch: Watch, viewport: ViewportSize = LAPTOP, *, touch: bool | None = None
+) -> BrowserContext:
+    """A fresh browser profile (own cookies, own localStorage) set up like a device in Hà Nội.
+    ``touch`` defaults to true for the portrait tablet."""
     context = browser.new_context(
         viewport=viewport,
+        screen=viewport,
         locale="vi-VN",
         timezone_id="Asia/Ho_Chi_Minh",
-        has_touch=viewport is TABLET,
+        has_touch=viewport is TABLET if touch is None else touch,
     )
     context.set_default_timeout(10_000)
     context.route("**/*", _with_csp)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from phonghop.domain.meeting import Attendance, Classification, MeetingAction, MeetingState
 from phonghop.domain.permissions import MeetingRole, UserRole
+from phonghop.domain.poll import PollOutcome, PollType, standard_options
 
 CLIENT = Path(__file__).resolve().parents[2] / "client_web"
 CATALOGS = {lang: CLIENT / "i18n" / f"{lang}.json" for lang in ("vi", "en")}
@@ -37,7 +38,11 @@ DYNAMIC_KEYS: dict[str, set[str]] = {
     "rollcall.tally.{}": {a.value for a in Attendance},
     "rollcall.mark.{}": {a.value for a in Attendance if a is not Attendance.UNKNOWN},
     "tab.{}": {"agenda", "participants", "attendance", "join", "details"},  # console/meeting.js TABS
+    "poll.option.{}": {o.id for kind in PollType for o in standard_options(kind)},
+    "poll.outcome.{}": {o.value for o in PollOutcome},
 }
+# Vietnamese words written without any diacritic (for the check below).
+VIETNAMESE_PLAIN = {"trang", "sau", "xong"}
 # XML namespace names are identifiers that are never fetched.
 NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
 
@@ -87,8 +92,12 @@ def test_vietnamese_catalog_is_written_with_diacritics() -> None:
     assert vi["attendance.present"] == "Có mặt"
     assert vi["meetings.empty_office"] == "Chưa có cuộc họp nào — tạo cuộc họp đầu tiên"
     words = {k: re.sub(r"\{\w+\}", "", v) for k, v in vi.items()}  # placeholders are not text
-    ascii_only = [k for k, v in words.items() if v.isascii() and re.search(r"[a-z]{3}", v)]
-    assert ascii_only == ["language.switch"]  # "English" is written the same in Vietnamese
+    ascii_only = {k: v for k, v in words.items() if v.isascii() and re.search(r"[a-z]{3}", v)}
+    assert ascii_only.pop("language.switch") == "English"  # written the same in Vietnamese
+    # Some Vietnamese words have no diacritics ("trang" page, "sau" next, "xong" done);
+    # a string of ASCII letters is allowed only when it is made of such words.
+    plain = {k: v for k, v in ascii_only.items() if set(re.findall(r"[a-z]+", v.lower())) - VIETNAMESE_PLAIN}
+    assert plain == {}
 
 
 def test_every_key_the_client_uses_exists_and_every_key_is_used() -> None:
@@ -202,3 +211,36 @@ def test_tablet_manifest_is_installable_offline() -> None:
             assert data[:8] == b"\x89PNG\r\n\x1a\n"
             width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
             assert f"{width}x{height}" == icon["sizes"], icon["src"]
+
+
+def _tablet_dependencies() -> set[Path]:
+    """Every module and style sheet the tablet page loads, following the imports."""
+    folder = CLIENT / "tablet"
+    html = (folder / "index.html").read_text(encoding="utf-8")
+    found: set[Path] = set()
+    todo = [(folder / ref).resolve() for ref in re.findall(r"""(?:src|href)=["']([^"'#:]+)["']""", html)]
+    module = re.compile(r"""(?:import|from)\s+["'](\.[^"']+)["']""")
+    while todo:
+        path = todo.pop()
+        if path in found:
+            continue
+        found.add(path)
+        if path.suffix == ".js":
+            todo.extend(
+                (path.parent / ref).resolve() for ref in module.findall(path.read_text(encoding="utf-8"))
+            )
+    return found
+
+
+def test_service_worker_caches_the_whole_tablet_shell() -> None:
+    """Offline, the tablet starts only if every file it loads is in the worker's shell list."""
+    folder = CLIENT / "tablet"
+    source = (folder / "sw.js").read_text(encoding="utf-8")
+    listed = re.search(r"const SHELL = \[(.*?)\];", source, re.S)
+    assert listed
+    shell = {(folder / name).resolve() for name in re.findall(r'"([^"]+)"', listed.group(1)) if name != "./"}
+    assert all(p.is_file() for p in shell), sorted(str(p) for p in shell if not p.is_file())
+    needed = _tablet_dependencies() | {(CLIENT / "i18n" / f"{lang}.json").resolve() for lang in CATALOGS}
+    missing = sorted(str(p.relative_to(CLIENT)) for p in needed - shell)
+    assert missing == []
+    assert (folder / "sw.js").resolve() not in shell  # the worker is never served from its own cache

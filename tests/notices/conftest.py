@@ -14,64 +14,18 @@ import pytest
 from pypdf import PdfReader
 
 from phonghop.domain.notice import (
-    Absentee,
-    AgendaItem,
-    Attendance,
-    Authority,
-    AuthorityLine,
-    ConclusionPoint,
     IssuingBody,
     MeetingRecord,
     NoticeDraft,
     NoticeFormat,
     NoticeSettings,
-    Person,
     RecordedVote,
-    SignatureBlock,
-    VoteOption,
     draft_notice,
     issue_notice,
 )
+from phonghop.notices.samples import PARTY_BODY, PASSED_VOTE, STATE_BODY, sample_record
 
 MM = 72 / 25.4
-
-
-PARTY_BODY = IssuingBody(
-    name="TỈNH ỦY GIA LAI",
-    symbol="TU",
-    place="Gia Lai",
-    sentence_name="Ban Thường vụ Tỉnh ủy",
-    file_copy="Lưu Văn phòng Tỉnh ủy",
-    term_start=date(2025, 10, 16),
-    default_recipients=(
-        "Ban Bí thư (để báo cáo)",
-        "Các đồng chí Tỉnh ủy viên",
-        "Các sở, ban, ngành liên quan",
-    ),
-    default_signature=SignatureBlock(
-        signer_title="Phó Bí thư",
-        signer_name="Nguyễn Văn Bình",
-        authorities=(AuthorityLine(Authority.ON_BEHALF, "Ban Thường vụ"),),
-    ),
-)
-
-
-STATE_BODY = IssuingBody(
-    name="ỦY BAN NHÂN DÂN\nTỈNH GIA LAI",
-    symbol="UBND",
-    place="Gia Lai",
-    sentence_name="Ủy ban nhân dân tỉnh",
-    file_copy="Lưu: VT, TH.",
-    default_recipients=("Thường trực Tỉnh ủy (b/c)", "Chủ tịch, các PCT UBND tỉnh", "Sở Tài chính"),
-    default_signature=SignatureBlock(
-        signer_title="Phó Chủ tịch",
-        signer_name="Trần Thị Hoa",
-        authorities=(
-            AuthorityLine(Authority.ON_BEHALF, "Ủy ban nhân dân"),
-            AuthorityLine(Authority.DEPUTY, "Chủ tịch"),
-        ),
-    ),
-)
 
 
 @pytest.fixture
@@ -84,67 +38,10 @@ def state_body() -> IssuingBody:
     return STATE_BODY
 
 
-def build_record(
-    items: int = 2, *, votes: tuple[RecordedVote, ...] = (), state: bool = False
-) -> MeetingRecord:
-    """A meeting with ``items`` agenda items of two conclusions each (Party or State flavour)."""
-    agenda = tuple(
-        AgendaItem(
-            title=f"Đề án số {i} về phát triển kinh tế - xã hội",
-            points=(
-                ConclusionPoint(f"Thống nhất thông qua Đề án số {i}"),
-                ConclusionPoint(
-                    f"Hoàn thiện hồ sơ Đề án số {i} theo ý kiến góp ý",
-                    chu_tri="Sở Tài chính",
-                    phoi_hop=("Sở Nội vụ", "Văn phòng UBND tỉnh"),
-                    deadline=date(2025, 7, 15),
-                ),
-            ),
-        )
-        for i in range(1, items + 1)
-    )
-    if state:
-        chair = Person("Nguyễn Văn Hùng", "Chủ tịch UBND tỉnh")
-        body, members, groups = "Ủy ban nhân dân tỉnh", "thành viên UBND tỉnh", ("lãnh đạo các sở, ngành",)
-    else:
-        chair = Person("Hồ Văn Niên", "Bí thư Tỉnh ủy")
-        body, members, groups = (
-            "Ban Thường vụ Tỉnh ủy",
-            "Ủy viên Ban Thường vụ Tỉnh ủy",
-            ("lãnh đạo các ban đảng Tỉnh ủy",),
-        )
-    return MeetingRecord(
-        meeting_date=date(2025, 7, 5),
-        chair=chair,
-        body=body,
-        location="Hội trường Tỉnh ủy",
-        subject="về tình hình kinh tế - xã hội 6 tháng đầu năm",
-        attendance=Attendance(
-            present=13,
-            total=15,
-            member_label=members,
-            groups=groups,
-            absentees=(Absentee("Lê Văn Tâm", "đi công tác"), Absentee("Phạm Thị Lan", "nghỉ ốm")),
-        ),
-        heard=("Ban Tổ chức Tỉnh ủy", "Sở Tài chính"),
-        agenda_items=agenda,
-        votes=votes,
-    )
-
-
-PASSED_VOTE = RecordedVote(
-    subject="về Đề án số 1",
-    options=(VoteOption("Tán thành", 13), VoteOption("Không tán thành", 2)),
-    base_count=15,
-    rule="quá nửa tổng số thành viên tán thành",
-    passed=True,
-)
-
-
 @pytest.fixture
 def make_record() -> Callable[..., MeetingRecord]:
     """``make_record(items=2, votes=(), state=False)``: a meeting record to draft from."""
-    return build_record
+    return sample_record
 
 
 @pytest.fixture
@@ -154,7 +51,7 @@ def passed_vote() -> RecordedVote:
 
 @pytest.fixture
 def record() -> MeetingRecord:
-    return build_record(votes=(PASSED_VOTE,))
+    return sample_record(votes=(PASSED_VOTE,))
 
 
 @pytest.fixture
@@ -178,7 +75,7 @@ def party_draft(
 
 @pytest.fixture
 def state_draft(state_body: IssuingBody, state_settings: NoticeSettings) -> NoticeDraft:
-    record = build_record(state=True)
+    record = sample_record(state=True)
     return issue_notice(
         draft_notice(record, state_body, state_settings, date(2026, 3, 5)), 5, date(2026, 3, 5)
     )

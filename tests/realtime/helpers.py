@@ -7,6 +7,8 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
+from tests.factories import World, blank_pdf, companion, login, prepared_meeting, upload_document
+
 _ids = itertools.count(1)
 
 
@@ -64,3 +66,50 @@ class Peer:
     def sync(self) -> None:
         """Everything the server had queued before now has been read (a ping round trip)."""
         assert self.call("ping")["ok"]
+
+
+class Room:
+    """A started meeting on one running app, with the office and the secretary signed in."""
+
+    def __init__(self, base: TestClient, world: World) -> None:
+        self.base = base
+        self.peers: list[Peer] = []
+        self._document_id: int | None = None
+        self.office = companion(base)
+        login(self.office, "office")
+        self.meeting = prepared_meeting(self.office, world)
+        self.id = self.meeting["id"]
+        self.secretary_client = companion(base)
+        login(self.secretary_client, "secretary")
+        assert (
+            self.secretary_client.post(f"/api/meetings/{self.id}/actions/start").json()["state"]
+            == "in_progress"
+        )
+
+    def tablet_client(self, index: int = 2) -> TestClient:
+        client = companion(self.base)
+        r = client.post(
+            "/api/join",
+            json={
+                "code": self.meeting["join_code"],
+                "participant_id": self.meeting["participants"][index]["id"],
+            },
+        )
+        assert r.status_code == 200, r.text
+        return client
+
+    def peer(self, client: TestClient) -> Peer:
+        peer = Peer(client, self.id)
+        self.peers.append(peer)
+        return peer
+
+    @property
+    def document_id(self) -> int:
+        """A 40-page document of the meeting, uploaded on first use, for the presenter."""
+        if self._document_id is None:
+            self._document_id = upload_document(self.office, self.id, blank_pdf(40), title="Tài liệu")["id"]
+        return self._document_id
+
+    def close(self) -> None:
+        for peer in self.peers:
+            peer.close()

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from phonghop.storage.db import Database
 from phonghop.storage.models import MeetingEvent
 from tests.conftest import make_settings, service_missing
-from tests.factories import PASSWORD, seed_world
+from tests.factories import PASSWORD, blank_pdf, seed_world
 from tests.realtime.cluster import Instance, LivePeer, free_port, instance_env, session_cookie
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -65,6 +65,17 @@ class Cluster:
             f"{self.a.url}/api/meetings/{self.meeting_id}/actions/schedule", headers=h, timeout=10
         ).json()
         self.join_code = scheduled["join_code"]
+        # Two 30-page documents for the presenter to show.
+        self.documents = [
+            httpx.post(
+                f"{self.a.url}/api/meetings/{self.meeting_id}/documents",
+                params={"title": f"Tài liệu {n}"},
+                headers={**h, "Content-Type": "application/pdf"},
+                content=blank_pdf(30),
+                timeout=60,
+            ).json()["id"]
+            for n in (1, 2)
+        ]
         self.secretary_cookie, _ = session_cookie(
             self.a.url, "/api/session", {"username": "secretary", "password": PASSWORD}
         )
@@ -108,7 +119,7 @@ def received(peer: LivePeer) -> list[tuple[int, str]]:
     return [(e["seq"], e["type"]) for e in peer.events]
 
 
-async def turn_pages(console: LivePeer, pages: range, document_id: int = 1) -> None:
+async def turn_pages(console: LivePeer, pages: range, document_id: int) -> None:
     for page in pages:
         reply = await console.call("presenter.show_page", document_id=document_id, page=page)
         assert reply["ok"], reply
@@ -130,7 +141,10 @@ async def test_tablets_on_two_instances_see_the_same_events_in_the_same_order(cl
     # commands on both instances, interleaved
     other = LivePeer(cluster.secretary_cookie, cluster.meeting_id)
     await other.connect(cluster.b.url)
-    await asyncio.gather(turn_pages(console, range(1, 26)), turn_pages(other, range(1, 26), document_id=2))
+    await asyncio.gather(
+        turn_pages(console, range(1, 26), cluster.documents[0]),
+        turn_pages(other, range(1, 26), cluster.documents[1]),
+    )
     log = await cluster.log()
     last = log[-1][0]
     await t1.wait_for_seq(last)
@@ -148,10 +162,10 @@ async def test_killing_an_instance_loses_nothing_committed(cluster: Cluster) -> 
     await console.call("meeting.control", action="start")
     tablet = LivePeer(cluster.tablet_cookie(1), cluster.meeting_id)
     await tablet.connect(cluster.b.url)
-    await turn_pages(console, range(1, 6))
+    await turn_pages(console, range(1, 6), cluster.documents[0])
     cluster.b.kill()  # the tablet's instance dies mid-meeting
     await tablet.drop()
-    await turn_pages(console, range(6, 16))
+    await turn_pages(console, range(6, 16), cluster.documents[0])
     cluster.b.start()
     reply = await tablet.connect(cluster.b.url)
     assert reply["result"]["mode"] == "replay"
@@ -191,7 +205,9 @@ def test_random_disconnects_never_lose_or_duplicate(cluster: Cluster, steps: lis
             tablet = tablets[index]
             if action.startswith("turn"):
                 page += 1
-                await consoles[action[-1]].call("presenter.show_page", document_id=9, page=page)
+                await consoles[action[-1]].call(
+                    "presenter.show_page", document_id=cluster.documents[0], page=page % 30 + 1
+                )
             elif action == "drop":
                 await tablet.drop()
             elif tablet.ws is None:
@@ -290,7 +306,7 @@ async def test_redis_outage_keeps_meetings_running_and_heals(outage_cluster: tup
     await on_a.connect(cluster.a.url)
     await on_b.connect(cluster.b.url)
     redis.stop()
-    await turn_pages(console, range(1, 6))  # commands still work without Redis
+    await turn_pages(console, range(1, 6), cluster.documents[0])  # commands still work without Redis
     log = await cluster.log()
     await on_a.wait_for_seq(log[-1][0], timeout=5)  # same instance: at once
     await on_b.wait_for_seq(log[-1][0], timeout=10)  # other instance: from the log
@@ -300,7 +316,7 @@ async def test_redis_outage_keeps_meetings_running_and_heals(outage_cluster: tup
     while httpx.get(cluster.b.url + "/readyz", timeout=5).status_code != 200:
         assert time.monotonic() < deadline, "bus did not reconnect"
         await asyncio.sleep(0.2)
-    await turn_pages(console, range(6, 9))
+    await turn_pages(console, range(6, 9), cluster.documents[0])
     log = await cluster.log()
     await on_b.wait_for_seq(log[-1][0], timeout=10)
     for peer in (on_a, on_b):

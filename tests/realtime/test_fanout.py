@@ -168,3 +168,37 @@ async def test_fast_path_and_slow_tablet_resync(server: Server) -> None:
         await asyncio.sleep(1.0)
         reader.cancel()
         assert received >= sent - 1
+
+
+async def test_a_revoked_tablet_is_told_and_closed_with_4409(server: Server) -> None:
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        office, csrf = await _session(client, "/api/session", {"username": "office", "password": PASSWORD})
+        h = {"Cookie": office, "X-CSRF-Token": csrf}
+        mid = (
+            await client.post(
+                "/api/meetings", headers=h, json={"title": "Họp", "starts_at": "2026-12-01T08:00:00+07:00"}
+            )
+        ).json()["id"]
+        users = {u["username"]: u["id"] for u in (await client.get("/api/users", headers=h)).json()["users"]}
+        pid = (
+            await client.post(
+                f"/api/meetings/{mid}/participants", headers=h, json={"user_id": users["member1"]}
+            )
+        ).json()["id"]
+        code = (await client.post(f"/api/meetings/{mid}/actions/schedule", headers=h)).json()["join_code"]
+        tablet, _ = await _session(client, "/api/join", {"code": code, "participant_id": pid})
+        ws_url = server.url.replace("http", "ws") + f"/ws/meetings/{mid}"
+        async with connect(ws_url, additional_headers={"Cookie": tablet}) as ws:
+            await ws.send(json.dumps({"id": 0, "type": "hello", "last_seq": None}))
+            await asyncio.sleep(0.2)
+            r = await client.post(f"/api/meetings/{mid}/participants/{pid}/sessions/revoke", headers=h)
+            assert r.status_code == 200 and r.json() == {"ended": 1}
+            seen = []
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:
+                    seen.append(json.loads(await asyncio.wait_for(ws.recv(), 10)).get("type"))
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 4409
+            assert seen[-1] == "participant.sessions_revoked"
+        # the session is gone for HTTP too
+        r = await client.get("/api/session", headers={"Cookie": tablet})
+        assert r.status_code == 401

@@ -30,7 +30,7 @@ from phonghop.config import Settings
 from phonghop.realtime import protocol as p
 from phonghop.translations import catalog
 from tests.codes import raised_codes
-from tests.factories import companion, login, prepared_meeting, seed_world
+from tests.factories import blank_pdf, companion, login, prepared_meeting, seed_world, upload_document
 from tests.realtime.helpers import Peer
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
@@ -515,12 +515,13 @@ def real_snapshot(settings: Settings) -> Iterator[dict[str, Any]]:
         delegate = meeting["participants"][2]["id"]
         r = tablet.post("/api/join", json={"code": meeting["join_code"], "participant_id": delegate})
         assert r.status_code == 200, r.text
+        document = upload_document(office, mid, blank_pdf(3), title="Tờ trình")
         console = Peer(secretary, mid)
         try:
             console.hello()
             for type_, fields in [
                 ("agenda.open_item", {"item_id": first}),
-                ("presenter.show_page", {"document_id": 1, "page": 2}),
+                ("presenter.show_page", {"document_id": document["id"], "page": 2}),
                 ("timer.start", {"seconds": 60, "label": "Phát biểu"}),
                 ("announcement.make", {"text": "Giải lao"}),
                 ("speaker.grant", {"participant_id": delegate}),

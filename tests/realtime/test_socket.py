@@ -11,8 +11,8 @@ from starlette.websockets import WebSocketDisconnect
 
 from phonghop.app import create_app
 from phonghop.config import Settings
-from tests.factories import World, companion, login, prepared_meeting, seed_world
-from tests.realtime.helpers import Peer
+from tests.factories import World, companion, login, seed_world
+from tests.realtime.helpers import Room
 
 
 @pytest.fixture
@@ -23,45 +23,6 @@ def world(settings: Settings) -> World:
 @pytest.fixture
 def small_replay(settings: Settings) -> Settings:
     return Settings(**{**settings.__dict__, "replay_limit": 3})
-
-
-class Room:
-    """A started meeting on one running app, with the office and the secretary signed in."""
-
-    def __init__(self, base: TestClient, world: World) -> None:
-        self.base = base
-        self.peers: list[Peer] = []
-        self.office = companion(base)
-        login(self.office, "office")
-        self.meeting = prepared_meeting(self.office, world)
-        self.id = self.meeting["id"]
-        self.secretary_client = companion(base)
-        login(self.secretary_client, "secretary")
-        assert (
-            self.secretary_client.post(f"/api/meetings/{self.id}/actions/start").json()["state"]
-            == "in_progress"
-        )
-
-    def tablet_client(self, index: int = 2) -> TestClient:
-        client = companion(self.base)
-        r = client.post(
-            "/api/join",
-            json={
-                "code": self.meeting["join_code"],
-                "participant_id": self.meeting["participants"][index]["id"],
-            },
-        )
-        assert r.status_code == 200, r.text
-        return client
-
-    def peer(self, client: TestClient) -> Peer:
-        peer = Peer(client, self.id)
-        self.peers.append(peer)
-        return peer
-
-    def close(self) -> None:
-        for peer in self.peers:
-            peer.close()
 
 
 @pytest.fixture
@@ -88,17 +49,19 @@ def test_snapshot_then_live_page_turns(room: Room) -> None:
 
     console = room.peer(room.secretary_client)
     console.hello()
-    result = console.call("presenter.show_page", document_id=7, page=3)
-    assert result["ok"] and result["result"] == {"document_id": 7, "page": 3}
+    doc = room.document_id
+    result = console.call("presenter.show_page", document_id=doc, page=3)
+    assert result["ok"] and result["result"] == {"document_id": doc, "page": 3}
     tablet.sync()
     turns = [e for e in tablet.events if e["type"] == "presenter.page_changed"]
-    assert turns[-1]["data"] == {"document_id": 7, "page": 3}
+    assert turns[-1]["data"] == {"document_id": doc, "page": 3}
     assert turns[-1]["v"] == 1 and turns[-1]["ts"].endswith("Z")
     tablet.close()
     console.close()
 
 
 def test_resume_replays_exactly_what_was_missed(room: Room) -> None:
+    assert room.document_id  # uploaded before the tablet's last seen event
     client = room.tablet_client()
     tablet = room.peer(client)
     tablet.hello()
@@ -109,7 +72,7 @@ def test_resume_replays_exactly_what_was_missed(room: Room) -> None:
     console = room.peer(room.secretary_client)
     console.hello()
     for page in (1, 2, 3):
-        assert console.call("presenter.show_page", document_id=1, page=page)["ok"]
+        assert console.call("presenter.show_page", document_id=room.document_id, page=page)["ok"]
     assert console.call("announcement.make", text="Giải lao 10 phút")["ok"]
 
     again = room.peer(client)
@@ -121,7 +84,7 @@ def test_resume_replays_exactly_what_was_missed(room: Room) -> None:
     assert [e["data"].get("page") for e in again.events[:3]] == [1, 2, 3]
     assert again.events[3]["data"] == {"text": "Giải lao 10 phút"}
     # and then live
-    console.call("presenter.show_page", document_id=1, page=4)
+    console.call("presenter.show_page", document_id=room.document_id, page=4)
     again.sync()
     assert again.events[-1]["seq"] == seen + 5
     again.close()
@@ -134,12 +97,13 @@ def test_too_far_behind_gets_a_snapshot(small_replay: Settings, world: World) ->
         console = room.peer(room.secretary_client)
         console.hello()
         for page in range(1, 6):
-            console.call("presenter.show_page", document_id=2, page=page)
+            console.call("presenter.show_page", document_id=room.document_id, page=page)
         tablet = room.peer(room.tablet_client())
         reply = tablet.hello(last_seq=1)
         assert reply["result"]["mode"] == "snapshot"
         tablet.sync()
-        assert tablet.snapshots[0]["data"]["live"]["presenter"] == {"document_id": 2, "page": 5}
+        presenter = tablet.snapshots[0]["data"]["live"]["presenter"]
+        assert presenter == {"document_id": room.document_id, "page": 5}
         # a client claiming to be ahead of the log is given the truth too
         other = room.peer(room.tablet_client(3))
         assert other.hello(last_seq=10_000)["result"]["mode"] == "snapshot"
@@ -292,6 +256,7 @@ def test_failed_commands_leave_no_event_and_rest_api_changes_reach_tablets(room:
 
 def test_a_long_replay_arrives_whole(room: Room) -> None:
     """More missed events than a connection's queue holds: all arrive, none dropped."""
+    assert room.document_id  # uploaded before the tablet's last seen event
     client = room.tablet_client()
     tablet = room.peer(client)
     tablet.hello()
@@ -300,10 +265,10 @@ def test_a_long_replay_arrives_whole(room: Room) -> None:
     tablet.close()
     console = room.peer(room.secretary_client)
     console.hello()
-    for page in range(1, 301):
-        assert console.call("presenter.show_page", document_id=3, page=page)["ok"]
+    for turn in range(300):
+        assert console.call("presenter.show_page", document_id=room.document_id, page=turn % 40 + 1)["ok"]
     again = room.peer(client)
     again.applied = seen
     assert again.hello(last_seq=seen)["result"]["mode"] == "replay"
     again.sync()
-    assert [e["data"]["page"] for e in again.events] == list(range(1, 301))
+    assert [e["data"]["page"] for e in again.events] == [turn % 40 + 1 for turn in range(300)]

@@ -53,6 +53,7 @@ from phonghop.errors import InvalidInput, NotFound
 COLOR = (170, 20, 20)
 OPACITY = 0.30
 ANGLE = 30  # degrees, counter-clockwise
+_OPACITY_LUT = [round(value * OPACITY) for value in range(256)]
 _MASK_CACHE_SIZE = 16  # at most ~95 MB of masks at 2048 px
 
 
@@ -102,32 +103,40 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
 
 
 def _build_mask(width: int, height: int, lines: tuple[str, ...]) -> Image.Image:
-    """The whole-page mask, laid out like the PDF stamp.
+    """The whole-page mask: one rotated text block, repeated in a staggered grid.
 
-    The text blocks are drawn upright in a staggered grid on a square canvas as large as
-    the page's diagonal, which is then rotated and cropped to the page: every corner is
-    covered, and rows never collide. Values are scaled to the opacity at the end.
+    The block is drawn and rotated once (a few milliseconds, a tile of a few hundred
+    pixels), then pasted across the page: building a delegate's mask costs about as much
+    as applying it, so a thousand delegates each with their own name do not need a
+    thousand full-page masks in memory. Neighbouring rows are offset by half a step, so a
+    crop of any part of a photograph still holds whole names. Values are scaled to the
+    opacity.
     """
-    font_size = max(10, round(width / 28))
+    tile = _tile(max(10, round(width / 28)), lines)
+    # The rotated block's bounding box is mostly empty corners: neighbours may overlap it.
+    step_x, step_y = max(1, tile.width * 4 // 5), max(1, tile.height * 11 // 20)
+    mask = Image.new("L", (width, height), 0)
+    for row, y in enumerate(range(-tile.height // 2, height, step_y)):
+        for x in range(-(step_x // 2) * (row % 2), width, step_x):
+            mask.paste(tile, (x, y), tile)  # the tile is its own mask: text over, corners not
+    return mask.point(_OPACITY_LUT)
+
+
+@lru_cache(maxsize=256)
+def _tile(font_size: int, lines: tuple[str, ...]) -> Image.Image:
+    """One text block, centred lines, rotated by ``ANGLE`` (full strength: the opacity is
+    applied to the finished mask)."""
     font = _font(font_size)
     spacing = font_size // 4
     text = "\n".join(lines)
     probe = ImageDraw.Draw(Image.new("L", (1, 1)))
     box = probe.multiline_textbbox((0, 0), text, font=font, spacing=spacing)
     left, top, right, bottom = (math.floor(box[0]), math.floor(box[1]), math.ceil(box[2]), math.ceil(box[3]))
-    block_w, block_h = right - left, bottom - top
-    step_x = block_w + font_size * 3
-    step_y = block_h + font_size * 3
-    side = math.ceil(math.hypot(width, height))
-    big = Image.new("L", (side, side), 0)
-    draw = ImageDraw.Draw(big)
-    for row, y in enumerate(range(-top, side, step_y)):
-        for x in range(-left - (step_x // 2) * (row % 2), side, step_x):
-            draw.multiline_text((x, y), text, fill=255, font=font, spacing=spacing, align="center")
-    rotated = big.rotate(ANGLE, resample=Image.Resampling.BILINEAR)
-    x0, y0 = (side - width) // 2, (side - height) // 2
-    mask = rotated.crop((x0, y0, x0 + width, y0 + height))
-    return mask.point(lambda value: round(value * OPACITY))
+    block = Image.new("L", (right - left + 2, bottom - top + 2), 0)
+    ImageDraw.Draw(block).multiline_text(
+        (1 - left, 1 - top), text, fill=255, font=font, spacing=spacing, align="center"
+    )
+    return block.rotate(ANGLE, resample=Image.Resampling.BILINEAR, expand=True)
 
 
 class _MaskCache:

@@ -40,34 +40,28 @@ Secret ballots: what the storage layer must do
 ==============================================
 
 A secret poll (bỏ phiếu kín) must not let anyone, an administrator reading the database
-included, link a voter to a choice. The rules below are for the storage code:
+included, link a voter to a choice. ``services/polls.py`` describes how it is stored; the
+rules it follows:
 
-1. **Two tables.** *Participation* rows say who has voted (poll id, voter id); they hold
-   no choice. *Secret ballot* rows hold the choice only: poll id, a random id from
-   :func:`new_secret_ballot_id`, the canonical choice returned by :func:`validate_choice`
-   (options in the poll's order, never in the order the voter tapped them). No voter id, no
-   device or session id, no IP address, no timestamp (a ballot is as old as its poll), no
-   auto-increment key.
-2. **One transaction.** The participation row and the ballot row are inserted in the same
-   transaction, so a voter is never marked as having voted without a ballot, or the reverse.
-3. **Order must not leak.** Ballot rows are read back sorted by their random id. In SQLite
-   the table is ``WITHOUT ROWID`` with the random id as primary key, so rows are stored in
-   key order rather than insertion order.
-4. **Transaction ids leak; rewrite at close.** PostgreSQL stamps every row version with the
-   id of the transaction that wrote it (``xmin``, readable by a plain ``SELECT``), so while
-   the poll is open a ballot row and its voter's participation row share a visible ``xmin``.
-   The closing transaction therefore deletes the poll's ballot rows and inserts them again
-   with fresh random ids, so all of them carry the closing transaction's id; a ``VACUUM`` of
-   the table afterwards removes the dead versions (in SQLite, ``secure_delete`` keeps freed
-   pages from holding old rows). Backups and WAL written while the poll was open still hold
-   the link: that residual risk must be stated in the operations guide.
-5. **No change of a secret ballot.** Changing a ballot means finding it again, which is the
+1. **No ballot rows.** The voter roll says who has voted and holds no choice; the ballot
+   is added to per-option counts in the same transaction (:func:`tally_counts` counts a
+   closed secret poll from them). There is no voter id, device, time or order to find in
+   what is stored about the choices.
+2. **One transaction.** A voter is never on the roll without their ballot counted, or the
+   reverse.
+3. **Transaction ids leak.** PostgreSQL stamps every row version with the transaction
+   that wrote it (``xmin``, readable by a plain ``SELECT``): every ballot rewrites every
+   count of its poll, so the stamps say "a ballot", never "this option"; the closing
+   transaction rewrites the roll and the counts, and the old row versions are vacuumed.
+   Write-ahead logs and backups taken while the poll was open still hold the history:
+   that residual risk is stated in ``docs/architecture.md``.
+4. **No change of a secret ballot.** Changing a ballot means finding it again, which is the
    link we refuse to keep: :class:`PollSpec` rejects ``allow_change`` for secret polls.
-6. **No running counts.** Per-option counts of a secret poll are shown only once it is
+5. **No running counts.** Per-option counts of a secret poll are shown only once it is
    closed (:func:`may_show_counts`): watching a counter move as a known voter taps would
    reveal the choice. The number of ballots cast may be shown.
 
-Open (named) polls have no such rules: the ballot row may carry the voter id, and a changed
+Open (named) polls have no such rules: the ballot row carries the voter id, and a changed
 ballot replaces the voter's previous one.
 """
 
@@ -110,6 +104,7 @@ __all__ = [
     "percent_of",
     "standard_options",
     "tally",
+    "tally_counts",
     "validate_choice",
 ]
 
@@ -792,11 +787,53 @@ def tally(spec: PollSpec, ballots: Iterable[Ballot], *, members_total: int, pres
             blank += 1
         for option_id in ballot:
             votes[option_id] += 1
+    return tally_counts(
+        spec,
+        votes,
+        ballots_cast=cast,
+        invalid_ballots=cast - valid,
+        blank_ballots=blank,
+        members_total=members_total,
+        present_total=present_total,
+    )
 
-    if members_total < 0 or not 0 <= present_total <= members_total or cast > members_total:
+
+def tally_counts(
+    spec: PollSpec,
+    votes: Mapping[str, int],
+    *,
+    ballots_cast: int,
+    blank_ballots: int,
+    members_total: int,
+    present_total: int,
+    invalid_ballots: int = 0,
+) -> PollResult:
+    """:func:`tally` from counts instead of ballots: what a secret poll keeps.
+
+    A secret poll stores no ballot, only how many times each option was chosen (``votes``,
+    option id -> count; a missing option counts 0), how many ballots were cast and how
+    many of those chose nothing (``blank_ballots``). Ballots were validated when cast, so
+    ``invalid_ballots`` is normally 0. The decision rules are those of :func:`tally`.
+    Raises ``poll_counts_invalid`` for numbers that cannot be true, as :func:`tally` does,
+    and also for an unknown option, a negative count, or more choices than the valid
+    ballots could hold.
+    """
+    cast, invalid, blank = ballots_cast, invalid_ballots, blank_ballots
+    valid = cast - invalid
+    unknown = set(votes) - {o.id for o in spec.options}
+    if (
+        members_total < 0
+        or not 0 <= present_total <= members_total
+        or cast > members_total
+        or min(cast, invalid, blank, valid - blank, *votes.values(), 0) < 0
+        or unknown
+        or any(v > valid - blank for v in votes.values())
+        or sum(votes.values()) > (valid - blank) * spec.max_choices
+    ):
         raise InvalidInput(
             "poll_counts_invalid", members_total=members_total, present_total=present_total, ballots_cast=cast
         )
+    votes = {o.id: votes.get(o.id, 0) for o in spec.options}
 
     base_kind = spec.majority.base
     base_total = {

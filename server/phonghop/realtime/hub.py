@@ -23,7 +23,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketState
 
 from phonghop.realtime._transport import RawWriter, text_frame
-from phonghop.realtime.protocol import PROTOCOL_VERSION
+from phonghop.realtime.protocol import PROTOCOL_VERSION, audience_members, may_see
 
 log = logging.getLogger("phonghop.realtime")
 
@@ -49,6 +49,24 @@ def event_message(event: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def withheld_message(event: dict[str, Any]) -> dict[str, Any]:
+    """What a session outside the event's audience receives in its place."""
+    return {
+        "v": PROTOCOL_VERSION,
+        "seq": event["seq"],
+        "type": "event.withheld",
+        "ts": event["ts"],
+        "data": {},
+    }
+
+
+def message_for(event: dict[str, Any], participant_id: int | None, controller: bool) -> dict[str, Any]:
+    """The event as this session may see it (see ``protocol.audience_members``)."""
+    if may_see(event.get("audience", "all"), participant_id, controller):
+        return event_message(event)
+    return withheld_message(event)
+
+
 class Connection:
     __slots__ = (
         "_queue",
@@ -63,6 +81,7 @@ class Connection:
         "participant_id",
         "sent_seq",
         "syncing",
+        "tablet",
         "view",
         "ws",
     )
@@ -77,8 +96,11 @@ class Connection:
         language: str,
         limit: int,
         proto: Any = None,
+        tablet: bool = False,
     ) -> None:
         self.ws = ws
+        #: A tablet session (joined by code), as opposed to a staff login.
+        self.tablet = tablet
         self.meeting_id = meeting_id
         self.participant_id = participant_id
         self.controller = controller
@@ -125,6 +147,15 @@ class Connection:
             while True:
                 text = await self._queue.get()
                 await self.ws.send_text(text)
+
+    async def close_after_flush(self, code: int, reason: str = "", timeout: float = 2.0) -> None:
+        """Close once what is queued has been sent (the event that explains the close)."""
+        if self._queue is not None:
+            deadline = asyncio.get_running_loop().time() + timeout
+            while not self._queue.empty() and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.01)  # the last frame taken from the queue is being sent
+        await self.close(code, reason)
 
     async def close(self, code: int, reason: str = "") -> None:
         if self._writer is not None:
@@ -269,20 +300,33 @@ class Hub:
         room.last_seq = seq
         text = dumps(event_message(event))
         frame = text_frame(text.encode())
+        members = audience_members(event.get("audience", "all"))
+        hidden: tuple[str, bytes] | None = None
         self.stats["broadcasts"] += 1
         delivered = 0
         for conn in tuple(room.conns):
+            conn_text, conn_frame = text, frame
+            if members is not None and not conn.controller and conn.participant_id not in members:
+                if hidden is None:  # framed once per broadcast, like the event itself
+                    hidden_text = dumps(withheld_message(event))
+                    hidden = (hidden_text, text_frame(hidden_text.encode()))
+                conn_text, conn_frame = hidden
             if conn.syncing:
-                conn.backlog.append((seq, text, frame))
+                conn.backlog.append((seq, conn_text, conn_frame))
                 continue
             if seq <= conn.sent_seq:
                 continue
-            if conn.push(text, frame):
+            if conn.push(conn_text, conn_frame):
                 conn.sent_seq = seq
                 delivered += 1
             else:
                 self._kick(room, conn)
         self.stats["delivered"] += delivered
+        if event["type"] == "participant.sessions_revoked":
+            revoked = event["data"]["participant_id"]
+            for conn in tuple(room.conns):
+                if conn.tablet and conn.participant_id == revoked:
+                    self._spawn(conn.close_after_flush(4409, "session revoked"))
         if event["type"] == "presenter.page_changed":
             room.presenter = (event["data"]["document_id"], event["data"]["page"])
             self.schedule_viewer_summary(room)

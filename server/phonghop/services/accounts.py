@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -12,12 +13,29 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select, update
 
 from phonghop.domain.meeting import MeetingState
-from phonghop.domain.permissions import Actor, MeetingRole, UserRole, require_admin, require_office
+from phonghop.domain.permissions import (
+    Actor,
+    MeetingRole,
+    UserRole,
+    can_run_meeting,
+    require_admin,
+    require_office,
+)
 from phonghop.domain.text import normalize
-from phonghop.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unauthenticated
+from phonghop.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited, Unauthenticated
+from phonghop.realtime.protocol import audience_of
 from phonghop.services.audit import record_audit
+from phonghop.services.events import append_event
 from phonghop.storage.db import UnitOfWork
-from phonghop.storage.models import AuthSession, IssuingBody, Meeting, Participant, User, utcnow
+from phonghop.storage.models import (
+    AuthSession,
+    IssuingBody,
+    LoginThrottle,
+    Meeting,
+    Participant,
+    User,
+    utcnow,
+)
 
 MIN_PASSWORD_LENGTH = 10
 JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in a room
@@ -46,6 +64,55 @@ def check_password_rules(password: str) -> None:
         raise InvalidInput("password_too_short", min=MIN_PASSWORD_LENGTH)
     if password.isdigit() or password.isalpha():
         raise InvalidInput("password_too_simple")
+
+
+# -- throttling password guesses ----------------------------------------------------------
+
+#: Failures allowed within ``LOGIN_WINDOW`` before the account, or the address, is locked.
+ACCOUNT_FAILURES = 5
+ADDRESS_FAILURES = 20
+LOGIN_WINDOW = timedelta(minutes=15)
+LOGIN_LOCK = timedelta(minutes=15)
+
+
+def _throttle_keys(username: str, address: str) -> list[tuple[str, int]]:
+    keys = [(f"user:{username.strip().lower()[:80]}", ACCOUNT_FAILURES)]
+    if address:
+        keys.append((f"addr:{address[:64]}", ADDRESS_FAILURES))
+    return keys
+
+
+async def check_login_allowed(uow: UnitOfWork, username: str, address: str) -> None:
+    """Refuse at once, before the (deliberately slow) password check, while locked."""
+    now = utcnow()
+    for key, _limit in _throttle_keys(username, address):
+        row = await uow.session.get(LoginThrottle, key)
+        if row is not None and row.locked_until is not None and row.locked_until > now:
+            minutes = max(1, math.ceil((row.locked_until - now).total_seconds() / 60))
+            raise RateLimited("login_locked", minutes=minutes)
+
+
+async def record_login_failure(uow: UnitOfWork, username: str, address: str) -> None:
+    """Count a failed sign-in; lock the account or the address when it passes its limit."""
+    now = utcnow()
+    for key, limit in _throttle_keys(username, address):
+        row = await uow.session.get(LoginThrottle, key, with_for_update=True)
+        if row is None:
+            row = LoginThrottle(key=key, failures=0, window_started=now)
+            uow.session.add(row)
+        if now - row.window_started > LOGIN_WINDOW:
+            row.failures, row.window_started = 0, now
+        row.failures += 1
+        if row.failures >= limit:
+            row.locked_until = now + LOGIN_LOCK
+            row.failures, row.window_started = 0, now
+            record_audit(uow, None, "login.locked", target_type="login", target_id=key, remote_addr=address)
+
+
+async def clear_login_failures(uow: UnitOfWork, username: str) -> None:
+    row = await uow.session.get(LoginThrottle, _throttle_keys(username, "")[0][0])
+    if row is not None:
+        await uow.session.delete(row)
 
 
 def _hash_token(token: str) -> str:
@@ -136,6 +203,58 @@ async def end_session(uow: UnitOfWork, token: str) -> None:
     await uow.session.execute(
         update(AuthSession).where(AuthSession.id == _hash_token(token)).values(revoked_at=utcnow())
     )
+
+
+async def end_all_sessions(uow: UnitOfWork, actor: Actor) -> int:
+    """ "Sign out everywhere": every session of the actor's account; how many were open."""
+    if actor.user_id is None:
+        raise PermissionDenied("staff_account_required")
+    result = await uow.session.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id == actor.user_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    record_audit(
+        uow, actor, "session.signed_out_everywhere", target_type="user", target_id=actor.user_id, count=count
+    )
+    return count
+
+
+async def revoke_participant_sessions(uow: UnitOfWork, actor: Actor, participant_id: int) -> int:
+    """The office takes a tablet out of the meeting: its sessions end, its sockets close (4409)."""
+    participant = await uow.session.get(Participant, participant_id)
+    if participant is None:
+        raise NotFound("participant_not_found")
+    meeting = await uow.session.get(Meeting, participant.meeting_id)
+    assert meeting is not None
+    if meeting.body_id != actor.body_id:
+        raise NotFound("participant_not_found")
+    scoped = actor
+    if actor.meeting_id != meeting.id:
+        from phonghop.services import meetings  # a cycle at import time otherwise
+
+        scoped = await meetings.actor_in_meeting(uow, actor, meeting)
+    if not can_run_meeting(scoped):
+        raise PermissionDenied("secretary_required")
+    result = await uow.session.execute(
+        update(AuthSession)
+        .where(AuthSession.participant_id == participant_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    record_audit(
+        uow, scoped, "session.revoked", target_type="participant", target_id=participant_id, count=count
+    )
+    await append_event(
+        uow,
+        meeting.id,
+        "participant.sessions_revoked",
+        {"participant_id": participant_id},
+        actor=scoped,
+        audience=audience_of([participant_id]),
+    )
+    return count
 
 
 @dataclass(frozen=True)

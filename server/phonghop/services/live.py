@@ -17,7 +17,7 @@ from phonghop.domain.meeting import Attendance, MeetingState
 from phonghop.domain.permissions import Actor, MeetingRole, can_run_meeting, require_meeting_controller
 from phonghop.domain.text import normalize
 from phonghop.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from phonghop.services import meetings
+from phonghop.services import conclusions, documents, meetings, polls
 from phonghop.services.events import append_event
 from phonghop.storage.db import UnitOfWork
 from phonghop.storage.models import Meeting, Participant, utcnow
@@ -86,10 +86,11 @@ async def show_page(
 ) -> dict[str, Any]:
     """The presenter turns to a page; following tablets turn with it.
 
-    The document is checked against the meeting's documents once documents exist in
-    the schema (issue #4); until then any positive id and page is accepted.
+    The page must exist in the current version of a document of this meeting that has
+    not been recalled.
     """
     meeting, actor = await _lock_running(uow, actor, meeting_id)
+    await documents.presentable_page(uow, meeting.id, document_id, page)
     _set_live(meeting, presenter={"document_id": document_id, "page": page})
     await append_event(
         uow, meeting.id, "presenter.page_changed", {"document_id": document_id, "page": page}, actor=actor
@@ -220,7 +221,11 @@ async def snapshot(uow: UnitOfWork, actor: Actor, meeting_id: int) -> dict[str, 
     view = meetings.meeting_detail_view(meeting, with_code=can_run_meeting(scoped))
     return {
         "meeting": view,
-        "live": _live_view(meeting.live or {}),
+        "live": {
+            **_live_view(meeting.live or {}),
+            "conclusions": await conclusions.snapshot_view(uow, meeting.id),
+            "polls": await polls.snapshot_polls(uow, scoped, meeting),
+        },
         "me": {
             "participant_id": scoped.participant_id,
             "role": scoped.meeting_role.value if scoped.meeting_role else None,

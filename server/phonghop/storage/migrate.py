@@ -27,6 +27,12 @@ def head_revision() -> str:
     return head
 
 
+def known_revisions() -> set[str]:
+    """Every revision this code knows (a database at another one is newer than the code)."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return {rev.revision for rev in script.walk_revisions()}
+
+
 async def current_revision(url: str) -> str | None:
     engine = create_engine(url)
     try:

@@ -7,17 +7,19 @@ timezone-aware timestamps stored as UTC, strings for enums (checked in the domai
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -184,7 +186,7 @@ class MeetingEvent(Base):
     type: Mapped[str] = mapped_column(String(60))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     #: Who may receive it: "all" or a role/participant scope (see realtime.protocol).
-    audience: Mapped[str] = mapped_column(String(40), default="all")
+    audience: Mapped[str] = mapped_column(Text, default="all")
     actor_user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     actor_participant_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -228,3 +230,314 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     remote_addr: Mapped[str] = mapped_column(String(64), default="")
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+# -- documents
+
+
+class Document(Base):
+    """A meeting document (tài liệu): what tablets list, with who may see it.
+
+    The PDF itself is in :class:`DocumentVersion`; a new upload adds a version and keeps
+    the old ones (annotations stay anchored to the version they were made on).
+    """
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    agenda_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agenda_items.id", ondelete="SET NULL"), nullable=True
+    )
+    title: Mapped[str] = mapped_column(String(500))
+    #: normal | confidential | secret | top_secret (domain.meeting.Classification).
+    classification: Mapped[str] = mapped_column(String(20), default="normal")
+    #: {"mode": "all" | "named" | "roles", "participant_ids": [...], "roles": [...]}
+    access: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    downloadable: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    recalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    recalled_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    versions: Mapped[list[DocumentVersion]] = relationship(
+        back_populates="document", order_by="DocumentVersion.number", cascade="all, delete-orphan"
+    )
+
+
+class DocumentVersion(Base):
+    """One uploaded PDF of a document, stored by content hash in the blob store."""
+
+    __tablename__ = "document_versions"
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    page_count: Mapped[int] = mapped_column(Integer)
+    #: [[width, height], ...] in PDF points, rotation applied, one per page.
+    pages: Mapped[list[Any]] = mapped_column(JSON)
+    filename: Mapped[str] = mapped_column(String(300), default="")
+    created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    document: Mapped[Document] = relationship(back_populates="versions")
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins per account and per address, and the lockout they lead to."""
+
+    __tablename__ = "login_throttles"
+
+    #: "user:<username>" or "addr:<ip>"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class DocumentPage(Base):
+    """The text of one page, extracted at upload, for search within a meeting."""
+
+    __tablename__ = "document_pages"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("document_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    page: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+
+
+# -- conclusions and notices
+
+
+class Conclusion(Base):
+    """What the meeting concluded on one agenda item (kết luận): the points and a free summary.
+
+    Recorded by the secretary while the meeting runs, corrected by the office afterwards;
+    the conclusion notice is drafted from these rows. ``points`` are
+    ``[{"text", "chu_tri", "phoi_hop": [...], "deadline": "YYYY-MM-DD" | null}, ...]``.
+    """
+
+    __tablename__ = "conclusions"
+
+    agenda_item_id: Mapped[int] = mapped_column(
+        ForeignKey("agenda_items.id", ondelete="CASCADE"), primary_key=True
+    )
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    points: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    updated_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Notice(Base):
+    """A conclusion notice (thông báo kết luận) of an issuing body, drafted from a meeting.
+
+    ``draft`` is the editable :class:`phonghop.domain.notice.NoticeDraft` as JSON. Once
+    ``state`` is ``issued`` the row never changes again: it has its number in its
+    sequence, and its PDF and DOCX are kept in :class:`NoticeFile`. The unique constraint
+    on (body, sequence, number) backs up the numbering counter: a number is never given twice.
+    """
+
+    __tablename__ = "notices"
+    __table_args__ = (UniqueConstraint("body_id", "sequence_key", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("issuing_bodies.id"), index=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    #: draft | issued
+    state: Mapped[str] = mapped_column(String(20), default="draft")
+    #: Secret content: a State body numbers it in its own sequence.
+    secret: Mapped[bool] = mapped_column(Boolean, default=False)
+    draft: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: The trích yếu and the number line, copied from the draft for listing and search.
+    summary: Mapped[str] = mapped_column(Text, default="")
+    number_label: Mapped[str] = mapped_column(String(120), default="")
+    #: What drafting could not put in the notice (e.g. a vote without a base), for the office.
+    warnings: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    sequence_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    issue_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    issued_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    signed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class NoticeFile(Base):
+    """The issued PDF (signed where the body signs) and DOCX of a notice, byte for byte:
+    a download months later gives the very file that was issued."""
+
+    __tablename__ = "notice_files"
+
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"), primary_key=True)
+    #: pdf | docx
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class NoticeCounter(Base):
+    """The last number given in one sequence of a body ("party:TB/TU:term:2025-10-16",
+    "state:TB-UBND:2026"), locked with ``SELECT ... FOR UPDATE`` while a notice is issued."""
+
+    __tablename__ = "notice_counters"
+
+    body_id: Mapped[int] = mapped_column(ForeignKey("issuing_bodies.id"), primary_key=True)
+    sequence_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# -- polls and ballots
+
+
+class Poll(Base):
+    """A vote (biểu quyết) of a meeting, usually on one agenda item.
+
+    ``spec`` is the :class:`phonghop.domain.poll.PollSpec` as JSON (see
+    ``services.polls.spec_to_json``); ``state`` follows :class:`~phonghop.domain.poll.PollState`.
+    ``ballots_cast`` is the live count of voters who have voted; a secret poll also keeps
+    here how many of its ballots chose nothing (``blank_ballots``), its per-option counts
+    being in :class:`PollTally`. ``members_total`` and ``present_total`` are fixed when the
+    poll closes, with the ``result`` they gave.
+
+    How ballots are stored, and why a secret ballot cannot be traced back to its voter
+    even by someone reading the database: see ``services/polls.py``.
+    """
+
+    __tablename__ = "polls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    agenda_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agenda_items.id", ondelete="SET NULL"), nullable=True
+    )
+    title: Mapped[str] = mapped_column(String(500))
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: draft | open | closed | cancelled (domain.poll.PollState).
+    state: Mapped[str] = mapped_column(String(20), default="draft")
+    ballots_cast: Mapped[int] = mapped_column(Integer, default=0)
+    blank_ballots: Mapped[int] = mapped_column(Integer, default=0)
+    members_total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    present_total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class PollVoter(Base):
+    """The voter roll: who has voted in a poll, open or secret, and nothing about how.
+
+    The primary key is the database's guarantee of one ballot per voter. ``ballot_key``
+    is the client's idempotency key of the ballot (a retry with it is acknowledged again,
+    not counted again). ``announced``: the ``poll.voted`` event has been sent for it. No
+    timestamp, no choice.
+    """
+
+    __tablename__ = "poll_voters"
+
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    ballot_key: Mapped[str] = mapped_column(String(64))
+    announced: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PollTally(Base):
+    """A secret poll's count for one option: the only trace its ballots leave.
+
+    Every ballot updates every row of its poll (adding 1 where chosen, 0 elsewhere), so
+    the row versions say nothing about which option a given transaction chose.
+    """
+
+    __tablename__ = "poll_tallies"
+
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True)
+    option_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    votes: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PollBallot(Base):
+    """A ballot of an open (named) poll, with its voter: a show of hands is on record.
+
+    ``choices`` are the option ids in the poll's order. ``announced``: the console has been
+    sent this ballot (``poll.ballots_recorded``); a changed ballot is sent again.
+    """
+
+    __tablename__ = "poll_ballots"
+
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    choices: Mapped[list[Any]] = mapped_column(JSON)
+    ballot_key: Mapped[str] = mapped_column(String(64))
+    cast_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    announced: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# -- annotations
+
+
+class Annotation(Base):
+    """A delegate's mark on one page of one document version (ghi chú): ink, highlight,
+    a note written on the page or a comment pinned to it.
+
+    ``client_id`` is made by the tablet, so a save sent again (offline, after a dropped
+    connection) updates the same row; the last write wins by the tablet's ``client_updated_at``.
+    ``data`` holds page-relative coordinates (0..1 from the top left of the page as
+    displayed), colours and text (``services.annotations.clean_data``). ``revision`` is the
+    owner's counter (:class:`AnnotationClock`) at the last change: a device syncs with
+    "what changed since revision N". A deleted annotation stays as a tombstone so that
+    other devices learn of the deletion.
+    """
+
+    __tablename__ = "annotations"
+    __table_args__ = (
+        UniqueConstraint("owner_id", "client_id"),
+        Index("ix_annotations_owner_revision", "owner_id", "revision"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    document_version_id: Mapped[int] = mapped_column(
+        ForeignKey("document_versions.id", ondelete="CASCADE"), index=True
+    )
+    page: Mapped[int] = mapped_column(Integer)
+    #: ink | highlight | note | comment
+    kind: Mapped[str] = mapped_column(String(20))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The secretary shows it to everyone who may read the document.
+    shown: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    revision: Mapped[int] = mapped_column(BigInteger)
+    client_updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AnnotationClock(Base):
+    """The last annotation revision given to a participant (one counter per owner)."""
+
+    __tablename__ = "annotation_clocks"
+
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    last_revision: Mapped[int] = mapped_column(BigInteger, default=0)

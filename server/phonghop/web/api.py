@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute, Route
 
 from phonghop.domain.meeting import MeetingAction, MeetingState
 from phonghop.domain.permissions import can_run_meeting
-from phonghop.errors import InvalidInput, NotFound, PermissionDenied
+from phonghop.errors import InvalidInput, NotFound, PermissionDenied, Unauthenticated
 from phonghop.services import accounts, meetings
 from phonghop.services.accounts import SessionInfo
 from phonghop.services.meetings import AgendaFields, MeetingFields, ParticipantFields
@@ -71,8 +71,18 @@ async def login(request: Request) -> Response:
     check_origin(request)
     body = await read_json(request, schemas.LoginIn)
     state = app_state(request)
+    address = request.client.host if request.client else ""
+    async with state.db.unit(write=False) as uow:
+        await accounts.check_login_allowed(uow, body.username, address)
+    try:
+        async with state.db.unit(write=False) as uow:
+            user = await accounts.authenticate(uow, state.passwords, body.username, body.password)
+    except Unauthenticated:
+        async with state.db.unit() as uow:
+            await accounts.record_login_failure(uow, body.username, address)
+        raise
     async with state.db.unit() as uow:
-        user = await accounts.authenticate(uow, state.passwords, body.username, body.password)
+        await accounts.clear_login_failures(uow, body.username)
         new = await accounts.start_session(
             uow,
             max_age=state.settings.session_max_age,
@@ -99,9 +109,32 @@ async def logout(request: Request) -> Response:
         token = session_token(request)
         assert token is not None
         await accounts.end_session(uow, token)
+    state.extra["grants"].forget_session(token)
     response = JSONResponse({"ok": True})
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+async def logout_everywhere(request: Request) -> Response:
+    """Sign out everywhere: every session of this account ends, this one included."""
+    state = app_state(request)
+    async with state.db.unit() as uow:
+        info = await authenticate(request, uow, method="DELETE")
+        count = await accounts.end_all_sessions(uow, info.actor)
+    token = session_token(request)
+    if token is not None:
+        state.extra["grants"].forget_session(token)
+    response = JSONResponse({"ended": count})
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+async def revoke_participant_sessions(request: Request) -> Response:
+    """The office takes a tablet out: the participant's sessions end and its sockets close."""
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow, method="POST")
+        count = await accounts.revoke_participant_sessions(uow, info.actor, _int(request, "participant_id"))
+    return JSONResponse({"ended": count})
 
 
 async def join_info(request: Request) -> Response:
@@ -404,6 +437,7 @@ routes: list[BaseRoute] = [
     Route("/api/session", login, methods=["POST"]),
     Route("/api/session", current_session, methods=["GET"]),
     Route("/api/session", logout, methods=["DELETE"]),
+    Route("/api/sessions", logout_everywhere, methods=["DELETE"]),
     Route("/api/join/{code:str}", join_info, methods=["GET"]),
     Route("/api/join", join, methods=["POST"]),
     Route("/api/users", list_users, methods=["GET"]),
@@ -420,6 +454,11 @@ routes: list[BaseRoute] = [
     Route(M + "/participants/{participant_id:int}", patch_participant, methods=["PATCH"]),
     Route(M + "/participants/{participant_id:int}", delete_participant, methods=["DELETE"]),
     Route(M + "/participants/{participant_id:int}/attendance", put_attendance, methods=["PUT"]),
+    Route(
+        M + "/participants/{participant_id:int}/sessions/revoke",
+        revoke_participant_sessions,
+        methods=["POST"],
+    ),
     Route(M + "/agenda", add_agenda_item, methods=["POST"]),
     Route(M + "/agenda/order", put_agenda_order, methods=["PUT"]),
     Route(M + "/agenda/{item_id:int}", patch_agenda_item, methods=["PATCH"]),

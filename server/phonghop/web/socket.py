@@ -17,13 +17,16 @@ from phonghop.domain.permissions import Actor, can_run_meeting
 from phonghop.errors import NotFound, PermissionDenied, PhonghopError, Unauthenticated
 from phonghop.realtime import protocol as p
 from phonghop.realtime._transport import SCOPE_KEY
-from phonghop.realtime.hub import RESYNC_CLOSE, Connection, Hub, dumps, event_message
+from phonghop.realtime.hub import RESYNC_CLOSE, Connection, Hub, dumps, message_for
 from phonghop.realtime.replay import events_after
 from phonghop.services import accounts, live, meetings
+from phonghop.services.audit import PageViews
 from phonghop.services.meetings import iso
 from phonghop.storage.db import UnitOfWork
 from phonghop.storage.models import utcnow
 from phonghop.translations import error_message, pick_language
+from phonghop.web import annotations as annotation_api
+from phonghop.web import documents, notices, polls
 from phonghop.web.context import app_state, session_token
 from phonghop.web.cookies import origin_allowed
 
@@ -72,6 +75,10 @@ HANDLERS: dict[str, Handler] = {
     "timer.start": lambda uow, a, m, c: live.start_timer(uow, a, m, c.seconds, c.label),
     "timer.stop": lambda uow, a, m, c: live.stop_timer(uow, a, m),
     "announcement.make": lambda uow, a, m, c: live.announce(uow, a, m, c.text),
+    **documents.SOCKET_HANDLERS,
+    **polls.SOCKET_HANDLERS,
+    **annotation_api.SOCKET_HANDLERS,
+    **notices.SOCKET_HANDLERS,
 }
 
 
@@ -110,6 +117,7 @@ async def meeting_socket(websocket: WebSocket) -> None:
     # turn into a bare HTTP 403, and the tablet could not tell why it was turned away.
     refusal: int | None = None
     actor: Actor | None = None
+    tablet_session = False
     token = session_token(websocket)
     if not origin_allowed(websocket.headers, websocket.url.scheme, settings.allowed_origins):
         refusal = 1008
@@ -119,6 +127,7 @@ async def meeting_socket(websocket: WebSocket) -> None:
         try:
             async with state.db.unit(write=False) as uow:
                 info = await accounts.resolve_session(uow, token)
+                tablet_session = info.participant is not None
                 meeting = await meetings.load_meeting(uow, info.actor, meeting_id)
                 actor = await meetings.actor_in_meeting(uow, info.actor, meeting)
         except Unauthenticated:
@@ -139,6 +148,7 @@ async def meeting_socket(websocket: WebSocket) -> None:
         language=lang,
         limit=settings.outbound_limit_bytes,
         proto=websocket.scope.get(SCOPE_KEY),
+        tablet=tablet_session,
     )
     try:
         await _serve(websocket, conn, hub, state, actor, meeting_id, lang)
@@ -162,6 +172,7 @@ async def _serve(
     websocket: WebSocket, conn: Connection, hub: Hub, state: Any, actor: Actor, meeting_id: int, lang: str
 ) -> None:
     max_bytes = state.settings.max_message_bytes
+    page_views: PageViews = state.extra["page_views"]
     # 1. hello, within HELLO_TIMEOUT of connecting however many other frames come first
     deadline = asyncio.get_running_loop().time() + HELLO_TIMEOUT
     while True:
@@ -206,6 +217,9 @@ async def _serve(
             )
             continue
         if isinstance(command, p.ViewerReport):
+            shown = (command.document_id, command.page)
+            if command.document_id is not None and command.page is not None and conn.view[:2] != shown:
+                page_views.record(actor, command.document_id, command.page)
             conn.view = (command.document_id, command.page, command.following)
             room = hub.rooms.get(meeting_id)
             if room is not None:
@@ -266,7 +280,13 @@ async def _resume(
             "from_seq": hello.last_seq,
             "to_seq": to_seq,
         }
-        await _send_all(conn, [_result(hello.id, result), *(dumps(event_message(e)) for e in events)])
+        await _send_all(
+            conn,
+            [
+                _result(hello.id, result),
+                *(dumps(message_for(e, conn.participant_id, conn.controller)) for e in events),
+            ],
+        )
         hub.finish_sync(conn, to_seq)
         return
     async with state.db.unit(write=False) as uow:

@@ -1,0 +1,333 @@
+"""Document delivery: page rendering against raw pypdfium2, and tablets prefetching pages.
+
+1. Rendering: ``scripts/bench_render.py`` (phonghop's sandboxed pool and cache against raw
+   pypdfium2 on the same file, in the same run; the target is within 1.5x).
+2. Prefetch: N tablets (each its own session and keep-alive connection) fetch every page
+   of a 50-page document from one ``phonghop serve`` instance, as tablets do when the
+   meeting opens; the same files are then fetched from a bare static file server
+   (Starlette ``StaticFiles`` under the same uvicorn) side by side, and the ratio printed.
+   Pages are rendered once before the timed runs (the first render is reported apart).
+3. Classified: the same for a classified document, where every page is watermarked with
+   the delegate's name and the time when it is served (no cache can help), with
+   ``--classified-tablets`` tablets (a classified document's audience is usually the
+   standing committee, not the whole congress); the time for the full N is extrapolated
+   from the measured rate and reported as such.
+
+The load generator runs on the same two cores as the server, in ``--processes`` processes:
+compare ratios, not absolute times. No pass/fail.
+
+    PYTHONPATH=server .venv/bin/python scripts/bench_documents.py [--tablets 1600] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+try:
+    import phonghop  # noqa: F401
+except ImportError:  # run from a checkout without PYTHONPATH
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_fanout import cpu_seconds, free_port, wait_http
+from bench_render import build_document
+
+WIDTH = 1280
+
+STATIC_SERVER = r"""
+import sys, uvicorn
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+app = Starlette(routes=[Mount("/", app=StaticFiles(directory=sys.argv[2]))])
+port = int(sys.argv[1])
+uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", http="httptools", loop="uvloop")
+"""
+
+
+# -- seeding ----------------------------------------------------------------------------------
+
+
+async def seed(database_url: str, data_dir: Path, tablets: int, secret: str, pdf: bytes) -> dict[str, Any]:
+    """A meeting with N delegates (each with a session) and the same 50-page PDF twice:
+    once ordinary, once classified (Mật)."""
+    from datetime import UTC, datetime
+
+    from phonghop.documents.inspection import inspect_pdf_async
+    from phonghop.documents.intake import store_upload
+    from phonghop.domain.meeting import Classification, MeetingAction
+    from phonghop.domain.permissions import Actor, MeetingRole, UserRole
+    from phonghop.services import documents, meetings
+    from phonghop.services.accounts import Passwords, create_user, start_session
+    from phonghop.services.bodies import create_body
+    from phonghop.services.documents import DocumentFields
+    from phonghop.services.meetings import MeetingFields, ParticipantFields
+    from phonghop.storage import migrate
+    from phonghop.storage.db import Database
+    from phonghop.web.cookies import SESSION_COOKIE, sign
+
+    async def chunks() -> Any:
+        yield pdf
+
+    blob = await store_upload(chunks(), data_dir / "blobs", max_bytes=1 << 30)
+    info = await inspect_pdf_async(blob.path)
+    await migrate.upgrade(database_url)
+    db = Database(database_url)
+    try:
+        async with db.unit() as uow:
+            body = await create_body(uow, name="TỈNH ỦY ĐO KIỂM", symbol="TU", notice_format="party")
+            office = await create_user(
+                uow,
+                Passwords(1, 8192),
+                body_id=body.id,
+                username="office",
+                full_name="Văn phòng",
+                role=UserRole.OFFICE,
+            )
+            actor = Actor(body_id=body.id, user_id=office.id, user_role=UserRole.OFFICE)
+            meeting = await meetings.create_meeting(
+                uow, actor, MeetingFields(title="Đại hội (đo kiểm)", starts_at=datetime.now(UTC))
+            )
+            cookies = []
+            for i in range(tablets):
+                p = await meetings.add_participant(
+                    uow,
+                    actor,
+                    meeting.id,
+                    ParticipantFields(full_name=f"Đại biểu {i + 1:04d}", role=MeetingRole.DELEGATE),
+                )
+                s = await start_session(uow, max_age=3600, participant_id=p.id)
+                cookies.append(f"{SESSION_COOKIE}={sign(secret, s.token)}")
+            await meetings.change_state(uow, actor, meeting.id, MeetingAction.SCHEDULE)
+            ordinary = await documents.add_document(
+                uow, actor, meeting.id, DocumentFields(title="Tài liệu thường"), blob, info
+            )
+            classified = await documents.add_document(
+                uow,
+                actor,
+                meeting.id,
+                DocumentFields(title="Tài liệu mật", classification=Classification.CONFIDENTIAL),
+                blob,
+                info,
+            )
+            return {
+                "cookies": cookies,
+                "sha256": blob.sha256,
+                "pages": info.page_count,
+                "ordinary": ordinary.versions[-1].id,
+                "classified": classified.versions[-1].id,
+            }
+    finally:
+        await db.dispose()
+
+
+# -- the tablets: a minimal keep-alive HTTP/1.1 client ------------------------------------------
+
+
+async def _fetch_all(port: int, paths: list[str], cookie: str | None) -> tuple[float, int]:
+    """One tablet: one connection, every page in turn; (seconds, bytes)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    extra = f"Cookie: {cookie}\r\n" if cookie else ""
+    received = 0
+    start = time.perf_counter()
+    try:
+        for path in paths:
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{extra}\r\n".encode())
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head.split(b" ", 2)[1])
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            body = await reader.readexactly(length)
+            if status != 200:
+                raise RuntimeError(f"{path}: HTTP {status} {body[:200]!r}")
+            received += length
+    finally:
+        writer.close()
+    return time.perf_counter() - start, received
+
+
+def _client_process(port: int, jobs: list[tuple[list[str], str | None]], go: Any, out: Any) -> None:
+    import uvloop
+
+    async def main() -> list[tuple[float, int]]:
+        go.wait()
+        return await asyncio.gather(*(_fetch_all(port, paths, cookie) for paths, cookie in jobs))
+
+    out.put(uvloop.run(main()))
+
+
+def prefetch(
+    port: int, jobs: list[tuple[list[str], str | None]], processes: int, server_pid: int
+) -> dict[str, Any]:
+    ctx = multiprocessing.get_context("fork")
+    go, out = ctx.Event(), ctx.Queue()
+    shares = [jobs[i::processes] for i in range(processes)]
+    procs = [ctx.Process(target=_client_process, args=(port, share, go, out)) for share in shares if share]
+    for p in procs:
+        p.start()
+    time.sleep(0.5)
+    cpu0, start = cpu_seconds(server_pid), time.perf_counter()
+    go.set()
+    results: list[tuple[float, int]] = []
+    for _ in procs:
+        results.extend(out.get(timeout=3600))
+    wall = time.perf_counter() - start
+    cpu = cpu_seconds(server_pid) - cpu0
+    for p in procs:
+        p.join()
+    per_tablet = sorted(r[0] for r in results)
+    pages = sum(len(paths) for paths, _ in jobs)
+    return {
+        "tablets": len(jobs),
+        "pages_served": pages,
+        "seconds_until_every_tablet_has_every_page": round(wall, 2),
+        "tablet_p50_s": round(statistics.median(per_tablet), 2),
+        "tablet_p99_s": round(per_tablet[int(len(per_tablet) * 0.99) - 1 if len(per_tablet) > 1 else 0], 2),
+        "pages_per_second": round(pages / wall, 1),
+        "megabytes": round(sum(r[1] for r in results) / 1e6, 1),
+        "server_cpu_ms_per_page": round(cpu / pages * 1000, 3),
+    }
+
+
+# -- main -------------------------------------------------------------------------------------
+
+
+def render_figures() -> dict[str, Any]:
+    script = Path(__file__).resolve().parent / "bench_render.py"
+    run = subprocess.run(
+        [sys.executable, str(script), "--json", "--repeat", "2"], capture_output=True, text=True, check=True
+    )
+    result: dict[str, Any] = json.loads(run.stdout)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tablets", type=int, default=1600)
+    parser.add_argument("--classified-tablets", type=int, default=40)
+    parser.add_argument("--pages", type=int, default=50)
+    parser.add_argument("--processes", type=int, default=2, help="load generator processes")
+    parser.add_argument("--skip-render", action="store_true", help="leave out the rendering figures")
+    parser.add_argument("--json", action="store_true", help="print one JSON object with every figure")
+    args = parser.parse_args()
+    figures: dict[str, Any] = {"tablets": args.tablets, "pages": args.pages, "width": WIDTH}
+    if not args.skip_render:
+        figures["render"] = render_figures()
+
+    with tempfile.TemporaryDirectory(prefix="bench-documents-") as scratch:
+        tmp = Path(scratch)
+        secret = secrets.token_hex(16)
+        data_dir = tmp / "data"
+        database_url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
+        seeded = asyncio.run(seed(database_url, data_dir, args.tablets, secret, build_document(args.pages)))
+        env = {
+            **os.environ,
+            "PHONGHOP_DATABASE_URL": database_url,
+            "PHONGHOP_SECRET_KEY": secret,
+            "PHONGHOP_DATA_DIR": str(data_dir),
+        }
+        port = free_port()
+        log = open(tmp / "serve.log", "wb")  # noqa: SIM115 - closed below
+        server = subprocess.Popen(
+            [sys.executable, "-m", "phonghop", "--port", str(port), "serve"], env=env, stdout=log, stderr=log
+        )
+        static = None
+        try:
+            wait_http(f"http://127.0.0.1:{port}/readyz")
+            pages = range(1, seeded["pages"] + 1)
+            ours = [f"/api/versions/{seeded['ordinary']}/pages/{n}?w={WIDTH}" for n in pages]
+            # first render of every page (one tablet), then every tablet from the cache
+            cold = prefetch(port, [(ours, seeded["cookies"][0])], 1, server.pid)
+            figures["first_render_of_the_document_s"] = cold["seconds_until_every_tablet_has_every_page"]
+            figures["ordinary"] = prefetch(
+                port, [(ours, c) for c in seeded["cookies"]], args.processes, server.pid
+            )
+            sha = seeded["sha256"]
+            static_port = free_port()
+            static = subprocess.Popen(
+                [sys.executable, "-c", STATIC_SERVER, str(static_port), str(data_dir / "cache")]
+            )
+            wait_http(f"http://127.0.0.1:{static_port}/{sha[:2]}/{sha}/00001-{WIDTH}.webp")
+            files = [f"/{sha[:2]}/{sha}/{n:05d}-{WIDTH}.webp" for n in pages]
+            figures["static_file_server"] = prefetch(
+                static_port, [(files, None) for _ in seeded["cookies"]], args.processes, static.pid
+            )
+            secret_pages = [f"/api/versions/{seeded['classified']}/pages/{n}?w={WIDTH}" for n in pages]
+            n = min(args.classified_tablets, args.tablets)
+            classified = prefetch(
+                port, [(secret_pages, c) for c in seeded["cookies"][:n]], args.processes, server.pid
+            )
+            classified["extrapolated_seconds_for_all_tablets"] = round(
+                args.tablets * seeded["pages"] / classified["pages_per_second"], 1
+            )
+            figures["classified"] = classified
+        finally:
+            for proc in (server, static):
+                if proc is not None:
+                    proc.send_signal(signal.SIGTERM)
+                    proc.wait(timeout=30)
+            log.close()
+
+    ours_s = figures["ordinary"]["seconds_until_every_tablet_has_every_page"]
+    static_s = figures["static_file_server"]["seconds_until_every_tablet_has_every_page"]
+    figures["ratio_ordinary_vs_static"] = round(ours_s / static_s, 2)
+    figures["ratio_cpu_per_page_vs_static"] = round(
+        figures["ordinary"]["server_cpu_ms_per_page"]
+        / figures["static_file_server"]["server_cpu_ms_per_page"],
+        2,
+    )
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False))
+        return 0
+    if "render" in figures:
+        r = figures["render"]
+        print(
+            f"rendering {r['pages']} pages at {r['width']} px: raw pypdfium2 {r['raw_pages_per_s']} pages/s, "
+            f"phonghop {r['ours_pages_per_s']} pages/s -> ratio {r['ratio']}x (CPU {r['cpu_ratio']}x)"
+        )
+    print(f"first render of the {args.pages}-page document: {figures['first_render_of_the_document_s']} s")
+    columns = [
+        "tablets",
+        "pages_served",
+        "seconds_until_every_tablet_has_every_page",
+        "tablet_p50_s",
+        "tablet_p99_s",
+        "pages_per_second",
+        "server_cpu_ms_per_page",
+    ]
+    print(f"{'':28}" + "".join(f"{c[:22]:>24}" for c in columns))
+    for label, key in (
+        ("static file server", "static_file_server"),
+        ("phonghop, ordinary", "ordinary"),
+        ("phonghop, classified", "classified"),
+    ):
+        print(f"{label:28}" + "".join(f"{figures[key][c]:>24}" for c in columns))
+    print(
+        f"ratio phonghop/static (ordinary): time {figures['ratio_ordinary_vs_static']}x, "
+        f"CPU per page {figures['ratio_cpu_per_page_vs_static']}x"
+    )
+    print(
+        f"classified, extrapolated to {args.tablets} tablets: "
+        f"{figures['classified']['extrapolated_seconds_for_all_tablets']} s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,622 @@
+"""Meeting documents: add, new version, access, recall, listing, search, page access.
+
+The bytes live in the blob store (``documents.files``); this module keeps what the
+database knows. Uploads are streamed and inspected *before* the unit of work that adds
+the rows opens (see ``web.documents``), so a 200 MB upload never holds a transaction.
+
+Access is checked here for every page, download, listing and search; events about a
+document go only to those who may read it (the event's audience).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from phonghop.documents.inspection import PdfInfo
+from phonghop.documents.intake import StoredBlob
+from phonghop.documents.search import search_pages
+from phonghop.domain.documents import Access, Reader, may_read, readable_by_everyone, readers
+from phonghop.domain.meeting import Classification, MeetingState
+from phonghop.domain.permissions import Actor, MeetingRole, can_run_meeting
+from phonghop.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from phonghop.realtime.protocol import AUDIENCE_ALL, audience_of
+from phonghop.services import meetings
+from phonghop.services.audit import record_audit
+from phonghop.services.events import append_event
+from phonghop.storage.db import UnitOfWork
+from phonghop.storage.models import AuditEntry, Document, DocumentPage, DocumentVersion, Meeting, utcnow
+
+#: Meeting states in which documents may still be added or changed.
+_EDITABLE = frozenset(
+    {MeetingState.DRAFT, MeetingState.SCHEDULED, MeetingState.IN_PROGRESS, MeetingState.PAUSED}
+)
+
+
+@dataclass(frozen=True)
+class DocumentFields:
+    title: str | None = None
+    agenda_item_id: int | None = None
+    clear_agenda_item: bool = False
+    classification: Classification | None = None
+    access: Access | None = None
+    downloadable: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PageAccess:
+    """A granted read of one version: plain values only (it is cached, see PageGrants)."""
+
+    version_id: int
+    version_number: int
+    sha256: str
+    page_count: int
+    filename: str
+    document_id: int
+    meeting_id: int
+    title: str
+    classification: str
+    downloadable: bool
+    actor: Actor
+
+    @property
+    def watermark(self) -> bool:
+        return Classification(self.classification).is_classified
+
+
+# -- views ----------------------------------------------------------------------------------
+
+
+def version_view(v: DocumentVersion) -> dict[str, Any]:
+    return {
+        "id": v.id,
+        "number": v.number,
+        "page_count": v.page_count,
+        "sha256": v.sha256,
+        "size": v.size,
+        "filename": v.filename,
+        "pages": [{"width": w, "height": h} for w, h in v.pages],
+        "created_at": meetings.iso(v.created_at),
+    }
+
+
+def document_view(d: Document, *, with_access: bool = False) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "id": d.id,
+        "meeting_id": d.meeting_id,
+        "agenda_item_id": d.agenda_item_id,
+        "title": d.title,
+        "classification": d.classification,
+        "downloadable": d.downloadable,
+        "recalled": d.recalled_at is not None,
+        "position": d.position,
+        "version": version_view(d.versions[-1]),
+        "created_at": meetings.iso(d.created_at),
+    }
+    if with_access:
+        view["access"] = Access.from_dict(d.access).to_dict()
+        view["versions"] = [version_view(v) for v in d.versions]
+    return view
+
+
+# -- loading and access -----------------------------------------------------------------------
+
+
+async def _load(uow: UnitOfWork, document_id: int, *, lock: bool = False) -> Document:
+    query = select(Document).where(Document.id == document_id).execution_options(populate_existing=True)
+    if lock:
+        query = query.with_for_update()
+    doc = await uow.session.scalar(query)
+    if doc is None:
+        raise NotFound("document_not_found")
+    await uow.session.refresh(doc, ["versions"])
+    return doc
+
+
+def _reader(actor: Actor) -> Reader | None:
+    if actor.participant_id is None or actor.meeting_role is None:
+        return None
+    return Reader(actor.participant_id, actor.meeting_role)
+
+
+def _may_read(doc: Document, actor: Actor, *, ignore_recall: bool = False) -> bool:
+    """``actor`` is scoped to the document's meeting (``meetings.actor_in_meeting``)."""
+    if doc.recalled_at is not None and not ignore_recall:
+        return actor.is_staff  # the office keeps its archive; tablets lose it
+    if can_run_meeting(actor):
+        return True
+    reader = _reader(actor)
+    if reader is None:
+        return False
+    return may_read(Classification(doc.classification), Access.from_dict(doc.access), reader)
+
+
+async def _scoped(uow: UnitOfWork, actor: Actor, meeting_id: int) -> tuple[Meeting, Actor]:
+    meeting = await meetings.load_meeting(uow, actor, meeting_id)
+    return meeting, await meetings.actor_in_meeting(uow, actor, meeting)
+
+
+async def require_document_access(uow: UnitOfWork, actor: Actor, document_id: int) -> Document:
+    """The document if ``actor`` may read it: ``NotFound`` when they may not even know it
+    exists (another body, another meeting, no access), ``Conflict("document_recalled")``
+    once it has been recalled."""
+    doc, _scoped_actor = await _readable(uow, actor, document_id)
+    await uow.session.refresh(doc, ["versions"])
+    return doc
+
+
+async def _readable(uow: UnitOfWork, actor: Actor, document_id: int) -> tuple[Document, Actor]:
+    doc = await uow.session.get(Document, document_id)
+    if doc is None:
+        raise NotFound("document_not_found")
+    _meeting, scoped = await _scoped(uow, actor, doc.meeting_id)
+    if not _may_read(doc, scoped):
+        if doc.recalled_at is not None and _may_read(doc, scoped, ignore_recall=True):
+            raise Conflict("document_recalled")  # only those who had it learn it was recalled
+        raise NotFound("document_not_found")
+    return doc, scoped
+
+
+async def is_controller(uow: UnitOfWork, actor: Actor, meeting_id: int) -> bool:
+    _meeting, scoped = await _scoped(uow, actor, meeting_id)
+    return can_run_meeting(scoped)
+
+
+async def page_access(uow: UnitOfWork, actor: Actor, version_id: int, page: int) -> PageAccess:
+    version = await uow.session.get(DocumentVersion, version_id)
+    if version is None:
+        raise NotFound("document_not_found")
+    doc, scoped = await _readable(uow, actor, version.document_id)
+    if not 1 <= page <= version.page_count:
+        raise NotFound("document_page_not_found", page=page, page_count=version.page_count)
+    return PageAccess(
+        version_id=version.id,
+        version_number=version.number,
+        sha256=version.sha256,
+        page_count=version.page_count,
+        filename=version.filename,
+        document_id=doc.id,
+        meeting_id=doc.meeting_id,
+        title=doc.title,
+        classification=doc.classification,
+        downloadable=doc.downloadable,
+        actor=scoped,
+    )
+
+
+async def download_access(uow: UnitOfWork, actor: Actor, version_id: int) -> PageAccess:
+    access = await page_access(uow, actor, version_id, 1)
+    if not access.downloadable and not can_run_meeting(access.actor):
+        raise PermissionDenied("document_download_not_allowed")
+    record_audit(
+        uow,
+        access.actor,
+        "document.downloaded",
+        target_type="document",
+        target_id=access.document_id,
+        version=access.version_number,
+    )
+    return access
+
+
+def record_page_served(uow: UnitOfWork, access: PageAccess, page: int) -> None:
+    """A watermarked page left the server: who received which page of a classified document."""
+    record_audit(
+        uow,
+        access.actor,
+        "document.page_served",
+        target_type="document",
+        target_id=access.document_id,
+        version=access.version_number,
+        page=page,
+    )
+
+
+class PageGrants:
+    """Recent page-access decisions, so that a tablet prefetching 50 pages costs one check.
+
+    Keyed by (session token, version id). Every event that can change a decision
+    (``document.*``, ``participant.*``, ``meeting.*``) drops the meeting's entries on every
+    instance as the bus delivers it, so a recall or an access change applies at once; an
+    entry also lives ``ttl`` seconds at most, which bounds how stale a decision can be
+    while the bus is down (a Redis outage). Shorter would cost a re-check every few pages
+    to each of a congress's tablets during a prefetch.
+    """
+
+    PREFIXES = ("document.", "participant.", "meeting.")
+
+    def __init__(self, ttl: float = 60.0, size: int = 50_000) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._entries: dict[tuple[str, int], tuple[float, int, PageAccess]] = {}
+
+    def get(self, token: str, version_id: int, now: float) -> PageAccess | None:
+        entry = self._entries.get((token, version_id))
+        if entry is None or entry[0] < now:
+            return None
+        return entry[2]
+
+    def put(self, token: str, version_id: int, access: PageAccess, now: float) -> None:
+        if len(self._entries) >= self.size:
+            self._entries.clear()
+        self._entries[(token, version_id)] = (now + self.ttl, access.meeting_id, access)
+
+    def on_event(self, event: dict[str, Any]) -> None:
+        if str(event.get("type", "")).startswith(self.PREFIXES):
+            meeting_id = int(event["meeting_id"])
+            for key in [k for k, v in self._entries.items() if v[1] == meeting_id]:
+                del self._entries[key]
+
+    def forget_session(self, token: str) -> None:
+        for key in [k for k in self._entries if k[0] == token]:
+            del self._entries[key]
+
+
+# -- listing and search ----------------------------------------------------------------------
+
+
+async def list_documents(uow: UnitOfWork, actor: Actor, meeting_id: int) -> list[dict[str, Any]]:
+    meeting, scoped = await _scoped(uow, actor, meeting_id)
+    docs = (
+        await uow.session.scalars(
+            select(Document)
+            .where(Document.meeting_id == meeting.id)
+            .order_by(Document.position, Document.id)
+            .execution_options(populate_existing=True)
+        )
+    ).all()
+    staff = can_run_meeting(scoped)
+    out = []
+    for doc in docs:
+        if _may_read(doc, scoped) or (staff and doc.recalled_at is not None):
+            await uow.session.refresh(doc, ["versions"])
+            out.append(document_view(doc, with_access=staff))
+    return out
+
+
+async def search_documents(
+    uow: UnitOfWork, actor: Actor, meeting_id: int, query: str, *, limit: int = 100
+) -> list[dict[str, Any]]:
+    """Pages of the meeting's readable documents (current versions) containing ``query``;
+    without diacritics it matches with or without them."""
+    if len(query) > 200:
+        raise InvalidInput("search_query_too_long", limit=200)
+    meeting, scoped = await _scoped(uow, actor, meeting_id)
+    docs = (await uow.session.scalars(select(Document).where(Document.meeting_id == meeting.id))).all()
+    readable = {d.id: d for d in docs if _may_read(d, scoped) and d.recalled_at is None}
+    if not readable or not query.strip():
+        return []
+    current = (
+        select(DocumentVersion.document_id, func.max(DocumentVersion.number).label("n"))
+        .where(DocumentVersion.document_id.in_(readable))
+        .group_by(DocumentVersion.document_id)
+        .subquery()
+    )
+    rows = await uow.session.execute(
+        select(DocumentVersion.document_id, DocumentVersion.id, DocumentPage.page, DocumentPage.text)
+        .join(
+            current,
+            (current.c.document_id == DocumentVersion.document_id) & (current.c.n == DocumentVersion.number),
+        )
+        .join(DocumentPage, DocumentPage.version_id == DocumentVersion.id)
+        .order_by(DocumentVersion.document_id, DocumentPage.page)
+    )
+    pages = [((doc_id, version_id), page, text) for doc_id, version_id, page, text in rows]
+    hits = search_pages(query, pages, limit=limit)
+    return [
+        {
+            "document_id": hit.key[0],
+            "version_id": hit.key[1],
+            "title": readable[hit.key[0]].title,
+            "page": hit.page_no,
+            "snippet": hit.snippet,
+            "highlight": list(hit.highlight),
+        }
+        for hit in hits
+    ]
+
+
+async def document_audit(uow: UnitOfWork, actor: Actor, document_id: int) -> list[dict[str, Any]]:
+    """Who opened, received or downloaded the document, oldest first (office only)."""
+    doc = await _load(uow, document_id)
+    _meeting, scoped = await _scoped(uow, actor, doc.meeting_id)
+    if not can_run_meeting(scoped):
+        raise PermissionDenied("secretary_required")
+    rows = await uow.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.target_type == "document", AuditEntry.target_id == str(doc.id))
+        .order_by(AuditEntry.id)
+    )
+    return [
+        {
+            "at": meetings.iso(r.at),
+            "action": r.action,
+            "user_id": r.actor_user_id,
+            "participant_id": r.actor_participant_id,
+            "detail": r.detail,
+        }
+        for r in rows
+    ]
+
+
+# -- changes ----------------------------------------------------------------------------------
+
+
+def _require_editable(meeting: Meeting) -> None:
+    state = MeetingState(meeting.state)
+    if state not in _EDITABLE:
+        raise Conflict("meeting_documents_closed", state=meeting.state)
+
+
+async def _require_preparer(uow: UnitOfWork, actor: Actor, meeting_id: int) -> tuple[Meeting, Actor]:
+    meeting = await meetings.load_meeting(uow, actor, meeting_id, full=True)
+    scoped = await meetings.actor_in_meeting(uow, actor, meeting)
+    if not can_run_meeting(scoped):
+        raise PermissionDenied("secretary_required")
+    return meeting, scoped
+
+
+def _audience(meeting: Meeting, doc: Document) -> str:
+    classification = Classification(doc.classification)
+    access = Access.from_dict(doc.access)
+    if readable_by_everyone(classification, access):
+        return AUDIENCE_ALL
+    people = [Reader(p.id, MeetingRole(p.role)) for p in meeting.participants]
+    return audience_of(readers(classification, access, people))
+
+
+def _check_access_ids(meeting: Meeting, access: Access) -> None:
+    known = {p.id for p in meeting.participants}
+    unknown = sorted(access.participant_ids - known)
+    if unknown:
+        raise InvalidInput("document_access_invalid", reason="unknown_participant", participant_id=unknown[0])
+
+
+async def _check_item(uow: UnitOfWork, meeting: Meeting, item_id: int | None) -> None:
+    if item_id is not None:
+        await meetings.load_agenda_item(uow, meeting.id, item_id)
+
+
+def _new_version(
+    doc_id: int, number: int, blob: StoredBlob, info: PdfInfo, filename: str, actor: Actor
+) -> DocumentVersion:
+    return DocumentVersion(
+        document_id=doc_id,
+        number=number,
+        sha256=blob.sha256,
+        size=blob.size,
+        page_count=info.page_count,
+        pages=[[round(p.width, 2), round(p.height, 2)] for p in info.pages],
+        filename=filename[:300],
+        created_by=actor.user_id,
+        created_at=utcnow(),
+    )
+
+
+def _page_rows(version_id: int, info: PdfInfo) -> list[DocumentPage]:
+    return [DocumentPage(version_id=version_id, page=p.number, text=p.text) for p in info.pages]
+
+
+async def check_can_upload(
+    uow: UnitOfWork, actor: Actor, meeting_id: int, document_id: int | None = None
+) -> None:
+    """Refuse early, before a large upload is read: wrong role, closed meeting, no document."""
+    if document_id is not None:
+        doc = await _load(uow, document_id)
+        meeting_id = doc.meeting_id
+        if doc.recalled_at is not None:
+            raise Conflict("document_recalled")
+    meeting, _ = await _require_preparer(uow, actor, meeting_id)
+    _require_editable(meeting)
+
+
+async def _store_version(
+    uow: UnitOfWork, doc: Document, number: int, blob: StoredBlob, info: PdfInfo, filename: str, actor: Actor
+) -> Document:
+    """Add version ``number`` with its page texts; the document reloaded with its versions."""
+    version = _new_version(doc.id, number, blob, info, filename, actor)
+    uow.session.add(version)
+    await uow.session.flush()
+    uow.session.add_all(_page_rows(version.id, info))
+    await uow.session.flush()
+    return await _load(uow, doc.id)
+
+
+async def _announce(uow: UnitOfWork, meeting: Meeting, doc: Document, type_: str, actor: Actor) -> None:
+    await append_event(
+        uow,
+        meeting.id,
+        type_,
+        {"document": document_view(doc)},
+        actor=actor,
+        audience=_audience(meeting, doc),
+    )
+
+
+async def add_document(
+    uow: UnitOfWork,
+    actor: Actor,
+    meeting_id: int,
+    fields: DocumentFields,
+    blob: StoredBlob,
+    info: PdfInfo,
+    filename: str = "",
+) -> Document:
+    meeting, scoped = await _require_preparer(uow, actor, meeting_id)
+    _require_editable(meeting)
+    await _check_item(uow, meeting, fields.agenda_item_id)
+    access = fields.access or Access()
+    _check_access_ids(meeting, access)
+    title = (fields.title or "").strip() or (info.title or "").strip() or filename.rsplit(".", 1)[0].strip()
+    if not title:
+        raise InvalidInput("document_title_missing")
+    position = await uow.session.scalar(
+        select(func.coalesce(func.max(Document.position), 0)).where(Document.meeting_id == meeting.id)
+    )
+    doc = Document(
+        meeting_id=meeting.id,
+        agenda_item_id=fields.agenda_item_id,
+        title=title[:500],
+        classification=(fields.classification or Classification.NORMAL).value,
+        access=access.to_dict(),
+        downloadable=bool(fields.downloadable),
+        position=int(position or 0) + 1,
+        created_by=scoped.user_id,
+        created_at=utcnow(),
+        updated_at=utcnow(),
+    )
+    uow.session.add(doc)
+    await uow.session.flush()
+    doc = await _store_version(uow, doc, 1, blob, info, filename, scoped)
+    record_audit(uow, scoped, "document.added", target_type="document", target_id=doc.id, sha256=blob.sha256)
+    await _announce(uow, meeting, doc, "document.published", scoped)
+    return doc
+
+
+async def add_version(
+    uow: UnitOfWork, actor: Actor, document_id: int, blob: StoredBlob, info: PdfInfo, filename: str = ""
+) -> Document:
+    doc = await _load(uow, document_id, lock=True)
+    meeting, scoped = await _require_preparer(uow, actor, doc.meeting_id)
+    _require_editable(meeting)
+    if doc.recalled_at is not None:
+        raise Conflict("document_recalled")
+    number = doc.versions[-1].number + 1
+    doc.updated_at = utcnow()
+    doc = await _store_version(uow, doc, number, blob, info, filename, scoped)
+    record_audit(
+        uow,
+        scoped,
+        "document.version_added",
+        target_type="document",
+        target_id=doc.id,
+        version=number,
+        sha256=blob.sha256,
+    )
+    await _announce(uow, meeting, doc, "document.updated", scoped)
+    return doc
+
+
+async def update_document(
+    uow: UnitOfWork, actor: Actor, document_id: int, fields: DocumentFields
+) -> Document:
+    doc = await _load(uow, document_id, lock=True)
+    meeting, scoped = await _require_preparer(uow, actor, doc.meeting_id)
+    _require_editable(meeting)
+    if doc.recalled_at is not None:
+        raise Conflict("document_recalled")
+    before = _audience(meeting, doc)
+    if fields.title is not None:
+        if not fields.title.strip():
+            raise InvalidInput("document_title_missing")
+        doc.title = fields.title.strip()[:500]
+    if fields.clear_agenda_item:
+        doc.agenda_item_id = None
+    elif fields.agenda_item_id is not None:
+        await _check_item(uow, meeting, fields.agenda_item_id)
+        doc.agenda_item_id = fields.agenda_item_id
+    if fields.classification is not None:
+        doc.classification = fields.classification.value
+    if fields.access is not None:
+        _check_access_ids(meeting, fields.access)
+        doc.access = fields.access.to_dict()
+    if fields.downloadable is not None:
+        doc.downloadable = fields.downloadable
+    doc.updated_at = utcnow()
+    await uow.session.flush()
+    after = _audience(meeting, doc)
+    record_audit(
+        uow,
+        scoped,
+        "document.updated",
+        target_type="document",
+        target_id=doc.id,
+        classification=doc.classification,
+        access=doc.access,
+        downloadable=doc.downloadable,
+    )
+    await append_event(
+        uow, meeting.id, "document.updated", {"document": document_view(doc)}, actor=scoped, audience=after
+    )
+    lost = _lost_readers(meeting, before, after)
+    if lost:
+        # Tablets that may no longer read it delete their copies, as on a recall.
+        await append_event(
+            uow,
+            meeting.id,
+            "document.recalled",
+            {"document_id": doc.id},
+            actor=scoped,
+            audience=audience_of(lost),
+        )
+    return doc
+
+
+def _members(meeting: Meeting, audience: str) -> set[int]:
+    everyone = {p.id for p in meeting.participants}
+    if audience == AUDIENCE_ALL:
+        return everyone
+    return {int(x) for x in audience[2:].split(",") if x} & everyone
+
+
+def _lost_readers(meeting: Meeting, before: str, after: str) -> set[int]:
+    return _members(meeting, before) - _members(meeting, after)
+
+
+async def recall_document(uow: UnitOfWork, actor: Actor, document_id: int) -> Document:
+    """Thu hồi tài liệu: tablets are refused from now on and delete their copies."""
+    doc = await _load(uow, document_id, lock=True)
+    meeting, scoped = await _require_preparer(uow, actor, doc.meeting_id)
+    if doc.recalled_at is not None:
+        return doc
+    await _recall(uow, meeting, doc, scoped)
+    return doc
+
+
+async def recall_meeting_documents(uow: UnitOfWork, actor: Actor, meeting_id: int) -> list[int]:
+    """Recall every document of the meeting (at its close); the ids recalled now."""
+    meeting, scoped = await _require_preparer(uow, actor, meeting_id)
+    docs = (
+        await uow.session.scalars(
+            select(Document)
+            .where(Document.meeting_id == meeting.id, Document.recalled_at.is_(None))
+            .order_by(Document.id)
+            .with_for_update()
+        )
+    ).all()
+    for doc in docs:
+        await _recall(uow, meeting, doc, scoped)
+    return [d.id for d in docs]
+
+
+async def _recall(uow: UnitOfWork, meeting: Meeting, doc: Document, actor: Actor) -> None:
+    audience = _audience(meeting, doc)
+    doc.recalled_at = utcnow()
+    doc.recalled_by = actor.user_id
+    presenter = (meeting.live or {}).get("presenter") or {}
+    if presenter.get("document_id") == doc.id:
+        meeting.live = {**meeting.live, "presenter": None}
+        await append_event(uow, meeting.id, "presenter.cleared", {}, actor=actor)
+    record_audit(uow, actor, "document.recalled", target_type="document", target_id=doc.id)
+    await append_event(
+        uow, meeting.id, "document.recalled", {"document_id": doc.id}, actor=actor, audience=audience
+    )
+
+
+async def presentable_page(uow: UnitOfWork, meeting_id: int, document_id: int, page: int) -> None:
+    """The presenter may show this page: a current document of the meeting, page in range."""
+    doc = await uow.session.get(Document, document_id)
+    if doc is None or doc.meeting_id != meeting_id:
+        raise NotFound("document_not_found")
+    if doc.recalled_at is not None:
+        raise Conflict("document_recalled")
+    page_count = await uow.session.scalar(
+        select(DocumentVersion.page_count)
+        .where(DocumentVersion.document_id == doc.id)
+        .order_by(DocumentVersion.number.desc())
+        .limit(1)
+    )
+    if page_count is None or page > page_count:
+        raise NotFound("document_page_not_found", page=page, page_count=page_count)

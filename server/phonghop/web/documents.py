@@ -1,0 +1,355 @@
+"""Meeting documents over HTTP: upload, listing, pages for tablets, downloads, recall, search.
+
+Uploads are the request body itself (``Content-Type: application/pdf``), streamed to disk:
+no multipart parser, and the browser's upload progress works as for any request. The
+upload is stored and inspected in a sandbox before any transaction opens; a refused file
+leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from phonghop.documents.files import DocumentFiles
+from phonghop.documents.inspection import inspect_pdf_async
+from phonghop.documents.intake import StoredBlob, store_upload
+from phonghop.documents.watermark import watermark_image_async, watermark_pdf_async
+from phonghop.domain.documents import Access, watermark_lines
+from phonghop.domain.meeting import Classification
+from phonghop.errors import InvalidInput, NotFound, PayloadTooLarge, UnsupportedMedia
+from phonghop.services import documents
+from phonghop.services.documents import DocumentFields, PageAccess, PageGrants
+from phonghop.storage.models import DocumentVersion, Participant, User
+from phonghop.web.context import app_state, authenticate, read_json, session_token
+
+#: Rendered pages of an ordinary document never change (a new version has a new id).
+IMMUTABLE = "private, max-age=31536000, immutable"
+PDF_TYPES = ("application/pdf", "application/x-pdf", "application/octet-stream")
+
+
+def _files(request: Request) -> DocumentFiles:
+    files: DocumentFiles = app_state(request).extra["documents"]
+    return files
+
+
+def _int(request: Request, name: str) -> int:
+    value = request.path_params[name]
+    assert isinstance(value, int)
+    return value
+
+
+def _query_int(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidInput("invalid_query", field=name) from None
+
+
+def _query_bool(request: Request, name: str) -> bool | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    if raw.lower() in ("1", "true", "yes"):
+        return True
+    if raw.lower() in ("0", "false", "no"):
+        return False
+    raise InvalidInput("invalid_query", field=name)
+
+
+def _classification(raw: str | None) -> Classification | None:
+    if not raw:
+        return None
+    try:
+        return Classification(raw)
+    except ValueError:
+        raise InvalidInput("invalid_query", field="classification") from None
+
+
+def _access_from_query(request: Request) -> Access | None:
+    mode = request.query_params.get("access")
+    if not mode:
+        return None
+    ids = [x for x in request.query_params.get("participant_ids", "").split(",") if x.strip()]
+    roles = [x.strip() for x in request.query_params.get("roles", "").split(",") if x.strip()]
+    return Access.from_dict({"mode": mode, "participant_ids": ids, "roles": roles})
+
+
+# -- upload -----------------------------------------------------------------------------------
+
+
+async def _receive_pdf(request: Request) -> tuple[StoredBlob, Any]:
+    """Stream the body into the blob store and inspect it; nothing is kept if it is refused."""
+    files = _files(request)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in PDF_TYPES:
+        raise UnsupportedMedia("document_not_pdf")
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > files.max_upload_bytes:
+        raise PayloadTooLarge("document_too_large", limit_mb=files.max_upload_bytes // (1 << 20))
+    blob = await store_upload(request.stream(), files.blob_dir, max_bytes=files.max_upload_bytes)
+    try:
+        info = await inspect_pdf_async(blob.path, files.inspection)
+    except BaseException:
+        await _forget_if_unused(request, blob.sha256)
+        raise
+    return blob, info
+
+
+async def _forget_if_unused(request: Request, sha256: str) -> None:
+    async with app_state(request).db.unit(write=False) as uow:
+        used = await uow.session.scalar(
+            select(DocumentVersion.id).where(DocumentVersion.sha256 == sha256).limit(1)
+        )
+    if used is None:
+        _files(request).forget(sha256)
+
+
+def _filename(request: Request) -> str:
+    return (request.query_params.get("filename") or request.headers.get("x-filename") or "").strip()[:300]
+
+
+async def upload_document(request: Request) -> Response:
+    state = app_state(request)
+    meeting_id = _int(request, "meeting_id")
+    fields = DocumentFields(
+        title=request.query_params.get("title"),
+        agenda_item_id=_query_int(request, "agenda_item_id"),
+        classification=_classification(request.query_params.get("classification")),
+        access=_access_from_query(request),
+        downloadable=_query_bool(request, "downloadable"),
+    )
+    async with state.db.unit(write=False) as uow:
+        info = await authenticate(request, uow, method="POST")
+        await documents.check_can_upload(uow, info.actor, meeting_id)
+    blob, pdf = await _receive_pdf(request)
+    try:
+        async with state.db.unit() as uow:
+            info = await authenticate(request, uow, method="POST")
+            doc = await documents.add_document(
+                uow, info.actor, meeting_id, fields, blob, pdf, _filename(request)
+            )
+            view = documents.document_view(doc, with_access=True)
+    except BaseException:
+        await _forget_if_unused(request, blob.sha256)
+        raise
+    return JSONResponse(view, status_code=201)
+
+
+async def upload_version(request: Request) -> Response:
+    state = app_state(request)
+    document_id = _int(request, "document_id")
+    async with state.db.unit(write=False) as uow:
+        info = await authenticate(request, uow, method="POST")
+        doc = await documents.require_document_access(uow, info.actor, document_id)
+        await documents.check_can_upload(uow, info.actor, doc.meeting_id, document_id)
+    blob, pdf = await _receive_pdf(request)
+    try:
+        async with state.db.unit() as uow:
+            info = await authenticate(request, uow, method="POST")
+            doc = await documents.add_version(uow, info.actor, document_id, blob, pdf, _filename(request))
+            view = documents.document_view(doc, with_access=True)
+    except BaseException:
+        await _forget_if_unused(request, blob.sha256)
+        raise
+    return JSONResponse(view, status_code=201)
+
+
+# -- listing, one document, changes --------------------------------------------------------------
+
+
+async def list_documents(request: Request) -> Response:
+    async with app_state(request).db.unit(write=False) as uow:
+        info = await authenticate(request, uow)
+        docs = await documents.list_documents(uow, info.actor, _int(request, "meeting_id"))
+    return JSONResponse({"documents": docs})
+
+
+async def get_document(request: Request) -> Response:
+    async with app_state(request).db.unit(write=False) as uow:
+        info = await authenticate(request, uow)
+        doc = await documents.require_document_access(uow, info.actor, _int(request, "document_id"))
+        staff = await documents.is_controller(uow, info.actor, doc.meeting_id)
+        view = documents.document_view(doc, with_access=staff)
+    return JSONResponse(view)
+
+
+class AccessIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    mode: str = "all"
+    participant_ids: list[int] = Field(default_factory=list, max_length=5000)
+    roles: list[str] = Field(default_factory=list, max_length=4)
+
+
+class DocumentPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = Field(default=None, max_length=500)
+    agenda_item_id: int | None = None
+    clear_agenda_item: bool = False
+    classification: Classification | None = None
+    access: AccessIn | None = None
+    downloadable: bool | None = None
+
+
+async def patch_document(request: Request) -> Response:
+    body = await read_json(request, DocumentPatch)
+    fields = DocumentFields(
+        title=body.title,
+        agenda_item_id=body.agenda_item_id,
+        clear_agenda_item=body.clear_agenda_item,
+        classification=body.classification,
+        access=Access.from_dict(body.access.model_dump()) if body.access is not None else None,
+        downloadable=body.downloadable,
+    )
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow, method="PATCH")
+        doc = await documents.update_document(uow, info.actor, _int(request, "document_id"), fields)
+        view = documents.document_view(doc, with_access=True)
+    return JSONResponse(view)
+
+
+async def recall_document(request: Request) -> Response:
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow, method="POST")
+        doc = await documents.recall_document(uow, info.actor, _int(request, "document_id"))
+        view = documents.document_view(doc, with_access=True)
+    return JSONResponse(view)
+
+
+async def recall_meeting_documents(request: Request) -> Response:
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow, method="POST")
+        ids = await documents.recall_meeting_documents(uow, info.actor, _int(request, "meeting_id"))
+    return JSONResponse({"recalled": ids})
+
+
+async def search(request: Request) -> Response:
+    query = request.query_params.get("q", "")
+    async with app_state(request).db.unit(write=False) as uow:
+        info = await authenticate(request, uow)
+        hits = await documents.search_documents(uow, info.actor, _int(request, "meeting_id"), query)
+    return JSONResponse({"query": query, "hits": hits})
+
+
+async def document_audit(request: Request) -> Response:
+    async with app_state(request).db.unit(write=False) as uow:
+        info = await authenticate(request, uow)
+        entries = await documents.document_audit(uow, info.actor, _int(request, "document_id"))
+    return JSONResponse({"entries": entries})
+
+
+# -- pages and downloads ----------------------------------------------------------------------
+
+
+async def _recipient_lines(request: Request, access: PageAccess) -> tuple[str, ...]:
+    """Name, title and local time of whoever receives a watermarked copy."""
+    actor = access.actor
+    name, title = actor.name, ""
+    async with app_state(request).db.unit(write=False) as uow:
+        if actor.participant_id is not None:
+            participant = await uow.session.get(Participant, actor.participant_id)
+            if participant is not None:
+                name, title = participant.full_name, participant.title
+        elif actor.user_id is not None:
+            user = await uow.session.get(User, actor.user_id)
+            if user is not None:
+                name, title = user.full_name, user.title
+    try:
+        zone: Any = ZoneInfo(app_state(request).settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = None
+    when = datetime.now(zone).strftime("%d/%m/%Y %H:%M")
+    return watermark_lines(name, title, when, Classification(access.classification))
+
+
+async def page_image(request: Request) -> Response:
+    """One page as an image: ``?w=`` one of the widths in ``documents.files.PAGE_WIDTHS``.
+
+    Ordinary documents: the cached rendering, cacheable for ever (a new version has a new
+    id). Classified ones: the delegate's name and the time burned into the pixels, never
+    stored by the browser's HTTP cache, and each copy served is in the audit log.
+    """
+    state = app_state(request)
+    files = _files(request)
+    version_id, page = _int(request, "version_id"), _int(request, "page")
+    width = _query_int(request, "w") or 1280
+    grants: PageGrants = state.extra["grants"]
+    token = session_token(request)
+    now = time.monotonic()
+    access = grants.get(token, version_id, now) if token else None
+    if access is None:
+        async with state.db.unit(write=False) as uow:
+            info = await authenticate(request, uow)
+            access = await documents.page_access(uow, info.actor, version_id, 1)
+        assert token is not None
+        grants.put(token, version_id, access, now)
+    if not 1 <= page <= access.page_count:
+        raise NotFound("document_page_not_found", page=page, page_count=access.page_count)
+    etag = f'"{access.sha256[:16]}-{page}-{width}"'
+    if not access.watermark and request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": IMMUTABLE})
+    path = await files.pages.get_or_render_async(access.sha256, page, width)
+    if not access.watermark:
+        return FileResponse(path, media_type="image/webp", headers={"ETag": etag, "Cache-Control": IMMUTABLE})
+    lines = await _recipient_lines(request, access)
+    # JPEG: re-encoding the marked page as WebP costs about three times as much.
+    data = await watermark_image_async(path.read_bytes(), lines, fmt="jpeg", settings=files.render)
+    async with state.db.unit() as uow:
+        documents.record_page_served(uow, access, page)
+    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
+
+
+async def download(request: Request) -> Response:
+    """The PDF, stamped with the recipient's name and the time on every page."""
+    state = app_state(request)
+    files = _files(request)
+    async with state.db.unit() as uow:
+        info = await authenticate(request, uow)
+        access = await documents.download_access(uow, info.actor, _int(request, "version_id"))
+    lines = await _recipient_lines(request, access)
+    data = await watermark_pdf_async(files.path(access.sha256), lines)
+    name = access.filename or f"{access.title}.pdf"
+    if not name.lower().endswith(".pdf"):
+        name += ".pdf"
+    disposition = (
+        f"attachment; filename=\"document-{access.document_id}.pdf\"; filename*=UTF-8''{quote(name)}"
+    )
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Cache-Control": "private, no-store", "Content-Disposition": disposition},
+    )
+
+
+M = "/api/meetings/{meeting_id:int}/documents"
+D = "/api/documents/{document_id:int}"
+V = "/api/versions/{version_id:int}"
+
+routes: list[BaseRoute] = [
+    Route(M, list_documents, methods=["GET"]),
+    Route(M, upload_document, methods=["POST"]),
+    Route(M + "/search", search, methods=["GET"]),
+    Route(M + "/recall", recall_meeting_documents, methods=["POST"]),
+    Route(D, get_document, methods=["GET"]),
+    Route(D, patch_document, methods=["PATCH"]),
+    Route(D + "/versions", upload_version, methods=["POST"]),
+    Route(D + "/recall", recall_document, methods=["POST"]),
+    Route(D + "/audit", document_audit, methods=["GET"]),
+    Route(V + "/pages/{page:int}", page_image, methods=["GET"]),
+    Route(V + "/download", download, methods=["GET"]),
+]
+
+#: Websocket commands this area answers: command type -> handler(uow, actor, meeting_id, command).
+SOCKET_HANDLERS: dict[str, Any] = {}
