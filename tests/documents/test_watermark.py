@@ -154,3 +154,17 @@ def test_pdf_of_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(NotFound) as missing:
         watermark_pdf(tmp_path / "none.pdf", LINES)
     assert missing.value.code == "document_blob_not_found"
+
+
+def test_marking_a_page_file_leaves_the_cached_page_clean(tmp_path: Path, page_png: bytes) -> None:
+    from phonghop.documents.watermark import watermark_page_file
+
+    path = tmp_path / "page.png"
+    path.write_bytes(page_png)
+    first = _rgb(watermark_page_file(path, ("Người thứ nhất", "MẬT"), fmt="png"))
+    second = _rgb(watermark_page_file(path, ("Người thứ hai", "MẬT"), fmt="png"))
+    assert first.tobytes() != second.tobytes()
+    # the second copy carries only its own mark: marking it again gives the same pixels
+    again = _rgb(watermark_page_file(path, ("Người thứ hai", "MẬT"), fmt="png"))
+    assert again.tobytes() == second.tobytes()
+    assert _rgb(watermark_image(page_png, ("Người thứ hai", "MẬT"), fmt="png")).tobytes() == second.tobytes()

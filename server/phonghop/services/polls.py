@@ -66,6 +66,7 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import case, func, select, text, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -212,7 +213,7 @@ def result_to_json(result: PollResult) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class PollFields:
-    """A new poll, or the changes to a draft (``changes`` names the fields given)."""
+    """A new poll, or the changes to a draft: what is None (or absent from ``spec``) stays."""
 
     title: str | None = None
     agenda_item_id: int | None = None
@@ -288,6 +289,12 @@ class _Roll:
 
 
 async def _roll(uow: UnitOfWork, meeting: Meeting) -> _Roll:
+    if "participants" not in sa_inspect(meeting).unloaded:  # loaded already (the snapshot)
+        voters = [p for p in meeting.participants if p.voting_member]
+        present_count = sum(1 for p in voters if Attendance(p.attendance).is_present)
+        return _Roll(
+            members_total=meeting.members_total or len(voters), voting=len(voters), present=present_count
+        )
     present_states = [a.value for a in Attendance if a.is_present]
     voting, present = (
         await uow.session.execute(
@@ -345,17 +352,18 @@ async def _actor_views(
     mine: dict[int, list[str]] = {}
     if actor.participant_id is not None and ids:
         rows = await uow.session.execute(
-            select(PollVoter.poll_id, PollVoter.ballot_key).where(
-                PollVoter.poll_id.in_(ids), PollVoter.participant_id == actor.participant_id
+            select(PollVoter.poll_id, PollVoter.ballot_key, PollBallot.choices)
+            .outerjoin(
+                PollBallot,
+                (PollBallot.poll_id == PollVoter.poll_id)
+                & (PollBallot.participant_id == PollVoter.participant_id),
             )
+            .where(PollVoter.poll_id.in_(ids), PollVoter.participant_id == actor.participant_id)
         )
-        voted = {int(pid): key for pid, key in rows}
-        ballot_rows = await uow.session.execute(
-            select(PollBallot.poll_id, PollBallot.choices).where(
-                PollBallot.poll_id.in_(ids), PollBallot.participant_id == actor.participant_id
-            )
-        )
-        mine = {int(pid): list(choices) for pid, choices in ballot_rows}
+        for pid, key, choices in rows:
+            voted[int(pid)] = key
+            if choices is not None:
+                mine[int(pid)] = list(choices)
     controller = can_run_meeting(actor)
     named_ids = [p.id for p in polls if p.spec["kind"] == PollKind.OPEN.value and p.opened_at is not None]
     ballots: dict[int, list[dict[str, Any]]] = {pid: [] for pid in named_ids}
@@ -409,6 +417,8 @@ async def _polls_for(uow: UnitOfWork, scoped: Actor, meeting: Meeting) -> list[d
         .execution_options(populate_existing=True)
     )
     polls = [p for p in rows if _visible(p, scoped)]
+    if not polls:
+        return []
     return await _actor_views(uow, scoped, polls, await _roll(uow, meeting))
 
 
@@ -660,6 +670,8 @@ async def _purge_old_versions(db: Database) -> None:
         async with db.engine.connect() as conn:
             autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
             if db.is_sqlite:
+                # Waits for readers of the old log; not long: the close is waiting too.
+                await autocommit.execute(text("PRAGMA busy_timeout = 1000"))
                 await autocommit.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
             else:
                 await autocommit.execute(text("VACUUM poll_voters, poll_tallies, polls"))
@@ -901,9 +913,9 @@ async def _publish_pending(
 class CountPublisher:
     """Publishes the counts of the polls whose ballots this app instance accepted.
 
-    After a ballot commits, :meth:`poke` makes sure the poll is published within
-    :data:`PUBLISH_INTERVAL` seconds (at once when it was not published lately), whatever
-    the number of ballots in between. Other instances publish their own ballots; each
+    After a ballot commits, :meth:`poke` makes sure the poll is published: at once when
+    its last publication ended more than :data:`PUBLISH_INTERVAL` seconds ago, else that
+    long after it, whatever the number of ballots in between. Other instances publish their own ballots; each
     publication says only what no earlier one said (``announced`` flags, under the poll's
     lock), so nothing is said twice. A publication that fails is retried a few times; a
     poll whose count was never published is put right by the next ballot or its close.

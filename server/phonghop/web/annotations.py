@@ -25,7 +25,7 @@ from phonghop.services.annotations import AnnotationFields
 from phonghop.storage.db import UnitOfWork
 from phonghop.storage.models import Participant
 from phonghop.web.context import app_state, authenticate
-from phonghop.web.documents import _recipient_lines
+from phonghop.web.documents import recipient_lines
 
 
 def _int(request: Request, name: str) -> int:
@@ -68,7 +68,7 @@ async def annotated_copy(request: Request) -> Response:
         owner = await uow.session.get(Participant, access.actor.participant_id)
         author = owner.full_name if owner is not None else access.actor.name
         marks = [Mark(a.client_id, a.page, a.kind, a.data, author, a.client_updated_at) for a in rows]
-    lines = await _recipient_lines(request, access)
+    lines = await recipient_lines(request, access)
     data = await annotated_pdf_async(files.path(access.sha256), lines, marks)
     stem = (access.filename or access.title).removesuffix(".pdf").removesuffix(".PDF")
     disposition = (

@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Route
 from phonghop.documents.files import DocumentFiles
 from phonghop.documents.inspection import inspect_pdf_async
 from phonghop.documents.intake import StoredBlob, store_upload
-from phonghop.documents.watermark import watermark_image_async, watermark_pdf_async
+from phonghop.documents.watermark import watermark_page_file_async, watermark_pdf_async
 from phonghop.domain.documents import Access, watermark_lines
 from phonghop.domain.meeting import Classification
 from phonghop.errors import InvalidInput, NotFound, PayloadTooLarge, UnsupportedMedia
@@ -253,7 +253,7 @@ async def document_audit(request: Request) -> Response:
 # -- pages and downloads ----------------------------------------------------------------------
 
 
-async def _recipient_lines(request: Request, access: PageAccess) -> tuple[str, ...]:
+async def recipient_lines(request: Request, access: PageAccess) -> tuple[str, ...]:
     """Name, title and local time of whoever receives a watermarked copy."""
     actor = access.actor
     name, title = actor.name, ""
@@ -303,9 +303,9 @@ async def page_image(request: Request) -> Response:
     path = await files.pages.get_or_render_async(access.sha256, page, width)
     if not access.watermark:
         return FileResponse(path, media_type="image/webp", headers={"ETag": etag, "Cache-Control": IMMUTABLE})
-    lines = await _recipient_lines(request, access)
+    lines = await recipient_lines(request, access)
     # JPEG: re-encoding the marked page as WebP costs about three times as much.
-    data = await watermark_image_async(path.read_bytes(), lines, fmt="jpeg", settings=files.render)
+    data = await watermark_page_file_async(path, lines, fmt="jpeg", settings=files.render)
     async with state.db.unit() as uow:
         documents.record_page_served(uow, access, page)
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
@@ -318,7 +318,7 @@ async def download(request: Request) -> Response:
     async with state.db.unit() as uow:
         info = await authenticate(request, uow)
         access = await documents.download_access(uow, info.actor, _int(request, "version_id"))
-    lines = await _recipient_lines(request, access)
+    lines = await recipient_lines(request, access)
     data = await watermark_pdf_async(files.path(access.sha256), lines)
     name = access.filename or f"{access.title}.pdf"
     if not name.lower().endswith(".pdf"):
