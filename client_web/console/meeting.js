@@ -8,13 +8,14 @@ import { busy, fill, h } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
 import { formatSchedule } from "../shared/time.js";
 import { agendaSection } from "./agenda.js";
+import { documentsSection } from "./documents.js";
 import { joinCodeSection } from "./joincode.js";
 import { classificationBadge, meetingForm, stateBadge } from "./meetings.js";
 import { participantsSection } from "./participants.js";
 import { meetingRights } from "./rights.js";
 import { rollCallSection } from "./rollcall.js";
 
-const TABS = ["agenda", "participants", "attendance", "join", "details"];
+const TABS = ["agenda", "participants", "documents", "attendance", "join", "details"];
 const CONFIRMED_ACTIONS = new Set(["close", "cancel"]);
 const PRIMARY_ACTIONS = new Set(["schedule", "start", "resume"]);
 const DANGER_ACTIONS = new Set(["close", "cancel"]);
@@ -133,6 +134,7 @@ function detailsSection(page) {
 const SECTIONS = {
   agenda: agendaSection,
   participants: participantsSection,
+  documents: documentsSection,
   attendance: rollCallSection,
   join: joinCodeSection,
   details: detailsSection,

@@ -9,7 +9,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 // The API lives beside client_web's folders, so a server mounted under a sub-path works.
 const ROOT = new URL("../", import.meta.url);
 
-let csrfToken = null;
+let csrf = null;
 
 export class ApiError extends Error {
   constructor(status, code, message, params = {}) {
@@ -21,6 +21,11 @@ export class ApiError extends Error {
   }
 }
 
+/** The session's CSRF token, for a request sent without request() (an upload with progress). */
+export function csrfToken() {
+  return csrf;
+}
+
 /** The absolute URL of an API path such as "/api/meetings/3/join-qr.svg". */
 export function apiUrl(path) {
   return new URL(path.replace(/^\//, ""), ROOT).href;
@@ -29,7 +34,7 @@ export function apiUrl(path) {
 export async function request(method, path, body) {
   const headers = { Accept: "application/json", "Accept-Language": language() };
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (!SAFE_METHODS.has(method) && csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  if (!SAFE_METHODS.has(method) && csrf) headers["X-CSRF-Token"] = csrf;
   let response;
   try {
     response = await fetch(apiUrl(path), {
@@ -70,7 +75,7 @@ export const patch = (path, body = {}) => request("PATCH", path, body);
 export const del = (path) => request("DELETE", path);
 
 function remember(session) {
-  csrfToken = session?.csrf_token ?? null;
+  csrf = session?.csrf_token ?? null;
   return session;
 }
 

@@ -37,7 +37,12 @@ DYNAMIC_KEYS: dict[str, set[str]] = {
     "attendance.{}": {a.value for a in Attendance},
     "rollcall.tally.{}": {a.value for a in Attendance},
     "rollcall.mark.{}": {a.value for a in Attendance if a is not Attendance.UNKNOWN},
-    "tab.{}": {"agenda", "participants", "attendance", "join", "details"},  # console/meeting.js TABS
+    "tab.{}": {"agenda", "participants", "documents", "attendance", "join", "details"},  # console/meeting.js TABS
+    "documents.hint.{}": {"document_not_pdf", "document_too_large", "pdf_encrypted", "pdf_malformed"},
+    "documents.access.{}": {"all", "named", "roles"},
+    "documents.audit.{}": {
+        "added", "version_added", "updated", "recalled", "downloaded", "page_served", "page_viewed"
+    },
     "poll.option.{}": {o.id for kind in PollType for o in standard_options(kind)},
     "poll.outcome.{}": {o.value for o in PollOutcome},
 }

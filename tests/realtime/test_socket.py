@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -272,3 +273,32 @@ def test_a_long_replay_arrives_whole(room: Room) -> None:
     assert again.hello(last_seq=seen)["result"]["mode"] == "replay"
     again.sync()
     assert [e["data"]["page"] for e in again.events] == [turn % 40 + 1 for turn in range(300)]
+
+
+@pytest.mark.postgres
+def test_a_database_outage_asks_tablets_to_come_back_later(
+    tmp_path: Path, migrated_postgres_url: str
+) -> None:
+    """No HTTP 500 and no silent hang: the tablet is closed with 1013 and reconnects later."""
+    import asyncio
+
+    from tests.conftest import _pg_admin, make_settings
+
+    settings = make_settings(tmp_path, migrated_postgres_url)
+    world = seed_world(settings)
+    with TestClient(create_app(settings)) as base:
+        room = Room(base, world)
+        tablet = room.tablet_client()
+        name = migrated_postgres_url.rsplit("/", 1)[1]
+        asyncio.run(_pg_admin(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false'))
+        asyncio.run(
+            _pg_admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+        )
+        try:
+            assert close_code(tablet, f"/ws/meetings/{room.id}") == 1013
+        finally:
+            asyncio.run(_pg_admin(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'))
+        # back again: the same tablet connects and gets its snapshot
+        peer = room.peer(tablet)
+        assert peer.hello()["result"]["mode"] == "snapshot"
+        room.close()

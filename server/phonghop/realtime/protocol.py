@@ -30,6 +30,7 @@ CLOSE_CODES: dict[int, str] = {
     1000: "normal: the server is going away or the meeting ended for this tablet",
     1008: "policy: the Origin is not allowed",
     1009: "a frame larger than the hard limit (1 MiB); reconnect",
+    1013: "try again later: the server could not reach its database in time; reconnect after backoff",
     4001: "resync: the tablet fell too far behind; reconnect and send hello with last_seq",
     4401: "not authenticated: the session cookie is missing, expired or revoked; sign in again",
     4403: "not allowed: this session may not open this meeting",

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -35,6 +36,21 @@ log = logging.getLogger("phonghop.socket")
 HELLO_TIMEOUT = 10.0
 RESUME_DRAIN_SECONDS = 10.0
 Handler = Callable[[UnitOfWork, Actor, int, Any], Awaitable[dict[str, Any]]]
+
+
+#: Close code: the server is overloaded for now; reconnect after the usual backoff.
+TRY_AGAIN_LATER = 1013
+#: Handshakes and resumes reading the database at once, per instance. A congress's 1,600
+#: tablets reconnecting together queue here (cheaply) instead of in the connection pool,
+#: whose timeout would turn the wait into errors.
+DB_GATE = 8
+
+
+def _gate(state: Any) -> asyncio.Semaphore:
+    gate: asyncio.Semaphore | None = state.extra.get("db_gate")
+    if gate is None:
+        gate = state.extra["db_gate"] = asyncio.Semaphore(DB_GATE)
+    return gate
 
 
 def _result(command_id: Any, result: dict[str, Any]) -> str:
@@ -125,7 +141,7 @@ async def meeting_socket(websocket: WebSocket) -> None:
         refusal = 4401
     else:
         try:
-            async with state.db.unit(write=False) as uow:
+            async with _gate(state), state.db.unit(write=False) as uow:
                 info = await accounts.resolve_session(uow, token)
                 tablet_session = info.participant is not None
                 meeting = await meetings.load_meeting(uow, info.actor, meeting_id)
@@ -136,6 +152,9 @@ async def meeting_socket(websocket: WebSocket) -> None:
             refusal = 4404
         except PermissionDenied:
             refusal = 4403
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            log.warning("handshake could not reach the database: %s", type(exc).__name__)
+            refusal = TRY_AGAIN_LATER
     await websocket.accept()
     if refusal is not None or actor is None:
         await websocket.close(refusal or 4401)
@@ -150,13 +169,19 @@ async def meeting_socket(websocket: WebSocket) -> None:
         proto=websocket.scope.get(SCOPE_KEY),
         tablet=tablet_session,
     )
+    code = 1000
     try:
         await _serve(websocket, conn, hub, state, actor, meeting_id, lang)
     except WebSocketDisconnect:
         pass
+    except (SQLAlchemyError, OSError, TimeoutError) as exc:
+        # The database did not answer in time (a burst of tablets reconnecting at once):
+        # the tablet is asked to come back a little later and resumes where it was.
+        log.warning("resume could not reach the database: %s", type(exc).__name__)
+        code = TRY_AGAIN_LATER
     finally:
         hub.remove(conn)
-        await conn.close(1000)
+        await conn.close(code)
 
 
 async def _receive_text(websocket: WebSocket) -> str | None:
@@ -264,7 +289,8 @@ async def _resume(
     last_seq, events = 0, list[dict[str, Any]]()
     mode = "snapshot"
     if hello.last_seq is not None:
-        last_seq, events = await events_after(state.db, meeting_id, hello.last_seq, limit=limit + 1)
+        async with _gate(state):
+            last_seq, events = await events_after(state.db, meeting_id, hello.last_seq, limit=limit + 1)
         if (
             hello.last_seq <= last_seq
             and len(events) <= limit
@@ -289,7 +315,7 @@ async def _resume(
         )
         hub.finish_sync(conn, to_seq)
         return
-    async with state.db.unit(write=False) as uow:
+    async with _gate(state), state.db.unit(write=False) as uow:
         snap = await live.snapshot(uow, actor, meeting_id)
     seq = snap.pop("seq")
     await _send_all(
