@@ -18,10 +18,12 @@ from phonghop.config import Settings
 from phonghop.storage import migrate
 from phonghop.storage.db import Database
 from phonghop.storage.models import Base
+from tests.annotations.test_annotations import INK, save
 from tests.conftest import fresh_postgres_database, make_settings
 from tests.documents.conftest import make_pdf
 from tests.factories import World, companion, login, seed_world, upload_document
-from tests.notices_service.conftest import PARTY_SETTINGS, hold_meeting, vote
+from tests.notices_service.conftest import PARTY_SETTINGS, hold_meeting, tablet, vote
+from tests.realtime.helpers import Peer
 
 
 @pytest.fixture
@@ -53,6 +55,13 @@ def record_a_meeting(settings: Settings) -> dict[str, Any]:
 
         def during(held: Any) -> None:
             document.update(upload_document(office, held.id, make_pdf(), title="Tờ trình"))
+            delegate = Peer(tablet(base, held, 2), held.id)
+            try:
+                delegate.hello()
+                note = save(delegate, "ghi-chu-1", document["version"]["id"], 1, kind="ink", data=INK)
+                assert note["ok"], note
+            finally:
+                delegate.close()
             vote(
                 base,
                 world,
@@ -102,6 +111,8 @@ def roundtrip(tmp_path: Path, source_url: str, target_url: str) -> None:
         "notices",
         "notice_counters",
         "polls",
+        "poll_ballots",
+        "annotations",
         "audit_log",
         "meeting_events",
     ):

@@ -97,6 +97,12 @@ def test_demo_then_serve_answers_healthz(env: dict[str, str]) -> None:
         server.terminate()
         server.wait(timeout=15)
         log.close()
+    # The server's log is JSON lines; request lines name the request and the meeting.
+    lines = [
+        json.loads(x) for x in (Path(env["PHONGHOP_DATA_DIR"]) / "serve.log").read_text().splitlines() if x
+    ]
+    assert all({"time", "level", "logger", "message"} <= set(line) for line in lines)
+    assert any(line.get("meeting_id") == mid and line.get("request_id") for line in lines)
 
 
 def test_serve_refuses_an_unmigrated_database(env: dict[str, str]) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from phonghop import metrics
 from phonghop.config import Settings
 from phonghop.domain.permissions import UserRole
 from phonghop.errors import PhonghopError
@@ -67,6 +68,7 @@ def run_server(settings: Settings) -> None:
         proxy_headers=True,
         lifespan="on",
         log_level="info",
+        log_config=metrics.log_config(settings.log_format),
         ssl_certfile=str(pair[0]) if pair else None,
         ssl_keyfile=str(pair[1]) if pair else None,
     )

@@ -67,6 +67,10 @@ class Settings:
     #: Scheduled backups into <data>/backups every so many hours (0: off), keeping the newest N.
     backup_every_hours: float = 0.0
     backup_keep: int = 14
+    #: Server logs: "json" (one object per line, with request and meeting ids) or "text".
+    log_format: str = "json"
+    #: /metrics answers the machine itself, or a request with "Authorization: Bearer <token>".
+    metrics_token: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -117,6 +121,8 @@ class Settings:
             http_redirect_port=_env_int(env, "PHONGHOP_HTTP_PORT", 0),
             backup_every_hours=float(env.get("PHONGHOP_BACKUP_EVERY_HOURS") or 0),
             backup_keep=_env_int(env, "PHONGHOP_BACKUP_KEEP", 14),
+            log_format="text" if env.get("PHONGHOP_LOG_FORMAT", "").lower() == "text" else "json",
+            metrics_token=env.get("PHONGHOP_METRICS_TOKEN", ""),
             argon2_time_cost=_env_int(env, "PHONGHOP_ARGON2_TIME_COST", 3),
             argon2_memory_kib=_env_int(env, "PHONGHOP_ARGON2_MEMORY_KIB", 65536),
         )

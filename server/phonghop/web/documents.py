@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from phonghop import metrics
 from phonghop.documents.files import DocumentFiles
 from phonghop.documents.inspection import inspect_pdf_async
 from phonghop.documents.intake import StoredBlob, store_upload
@@ -300,7 +301,12 @@ async def page_image(request: Request) -> Response:
     etag = f'"{access.sha256[:16]}-{page}-{width}"'
     if not access.watermark and request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag, "Cache-Control": IMMUTABLE})
+    renders, started = files.pages.stats.renders, time.perf_counter()
     path = await files.pages.get_or_render_async(access.sha256, page, width)
+    if files.pages.stats.renders != renders:
+        metrics.render_seconds[0] += time.perf_counter() - started
+        metrics.render_seconds[1] += 1
+    metrics.pages["watermarked" if access.watermark else "cached"] += 1
     if not access.watermark:
         return FileResponse(path, media_type="image/webp", headers={"ETag": etag, "Cache-Control": IMMUTABLE})
     lines = await recipient_lines(request, access)

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from phonghop import metrics
 from phonghop.errors import InvalidInput, PhonghopError
 from phonghop.translations import error_message, pick_language
 
@@ -40,6 +41,7 @@ def error_body(code: str, lang: str, params: dict[str, Any] | None = None) -> di
 
 
 def error_response(request: Request, exc: PhonghopError) -> JSONResponse:
+    metrics.errors[(exc.code, "http")] += 1
     return JSONResponse(error_body(exc.code, request_language(request), exc.params), status_code=exc.status)
 
 
@@ -61,6 +63,7 @@ async def phonghop_error_handler(request: Request, exc: Exception) -> JSONRespon
 async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     code = _HTTP_CODES.get(exc.status_code, "bad_request")
+    metrics.errors[(code, "http")] += 1
     return JSONResponse(
         error_body(code, request_language(request)), status_code=exc.status_code, headers=exc.headers
     )
@@ -68,4 +71,5 @@ async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
 
 async def unexpected_error_handler(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
+    metrics.errors[("internal_error", "http")] += 1
     return JSONResponse(error_body("internal_error", request_language(request)), status_code=500)

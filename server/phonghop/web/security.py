@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
+import secrets
 
 import segno
 from cryptography import x509
@@ -18,7 +20,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from phonghop.errors import NotFound
+from phonghop import metrics
+from phonghop.errors import NotFound, PermissionDenied
 from phonghop.web.context import app_state
 
 CSP = (
@@ -37,14 +40,27 @@ HEADERS = [
 HSTS = (b"strict-transport-security", b"max-age=31536000")
 
 
+_MEETING_PATH = re.compile(r"^/(?:api|ws)/meetings/(\d+)")
+
+
 class SecurityHeaders:
-    """Pure ASGI middleware (no buffering): adds the headers to each HTTP response start."""
+    """Pure ASGI middleware (no buffering): adds the headers to each HTTP response start,
+    and names the request (``X-Request-ID``, kept from the proxy when it sent one) and the
+    meeting it concerns for the log lines written while it is served."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")[:64]
+        rid = given if given.replace("-", "").isalnum() else secrets.token_hex(8)
+        metrics.request_id.set(rid)
+        found = _MEETING_PATH.match(scope.get("path", ""))
+        metrics.meeting_id.set(int(found.group(1)) if found else None)
+        if scope["type"] == "websocket":
             await self.app(scope, receive, send)
             return
         secure = scope.get("scheme") == "https"
@@ -55,6 +71,7 @@ class SecurityHeaders:
                 extra = [h for h in HEADERS if h[0] not in present]
                 if secure:
                     extra.append(HSTS)
+                extra.append((b"x-request-id", rid.encode()))
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
@@ -141,7 +158,22 @@ async def ca_qr(request: Request) -> Response:
     return Response(buffer.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "no-cache"})
 
 
+async def metrics_page(request: Request) -> Response:
+    """Prometheus text format; for the machine itself or a bearer of the metrics token."""
+    state = app_state(request)
+    token = state.settings.metrics_token
+    client = request.client.host if request.client else ""
+    local = client in ("127.0.0.1", "::1", "localhost", "testclient")
+    given = request.headers.get("authorization", "")
+    if not local and not (token and secrets.compare_digest(given, f"Bearer {token}")):
+        raise PermissionDenied("metrics_forbidden")
+    files = state.extra["documents"]
+    text = metrics.exposition(state.extra["hub"], files.pages.stats)
+    return Response(text, media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
 routes: list[BaseRoute] = [
+    Route("/metrics", metrics_page, methods=["GET"]),
     Route("/api/tls", tls_info, methods=["GET"]),
     Route("/tls/ca.crt", ca_certificate, methods=["GET"]),
     Route("/api/tls/ca-qr.svg", ca_qr, methods=["GET"]),

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from phonghop import metrics
 from phonghop.domain.meeting import MeetingAction
 from phonghop.domain.permissions import Actor, can_run_meeting
 from phonghop.errors import NotFound, PermissionDenied, PhonghopError, Unauthenticated
@@ -58,6 +59,7 @@ def _result(command_id: Any, result: dict[str, Any]) -> str:
 
 
 def _error(command_id: Any, code: str, lang: str, params: dict[str, Any] | None = None) -> str:
+    metrics.errors[(code, "ws")] += 1
     params = params or {}
     message = error_message(code, lang, **params)
     return dumps(
@@ -262,6 +264,8 @@ async def _serve(
             log.exception("command %s failed", command.type)
             conn.push(_error(command_id, "internal_error", lang))
             continue
+        if command.type == "poll.cast_ballot":
+            metrics.ballots["accepted"] += 1
         conn.push(_result(command_id, result))
 
 
