@@ -50,7 +50,7 @@ from phonghop.domain.text import compare_key, fold, matches, normalize
 from phonghop.errors import Conflict, InvalidInput, NotFound, PhonghopError, Unavailable
 from phonghop.notices import build_document, sign_pdf, write_docx, write_pdf
 from phonghop.realtime.protocol import AUDIENCE_CONTROLLERS
-from phonghop.services import conclusions, meetings, polls
+from phonghop.services import conclusions, followup, meetings, polls
 from phonghop.services.audit import record_audit
 from phonghop.services.events import append_event
 from phonghop.services.polls import ClosedPollResult
@@ -809,6 +809,7 @@ async def issue(uow: UnitOfWork, actor: Actor, notice_id: int, *, today: date) -
         await uow.session.flush()
     except IntegrityError:
         raise Conflict("notice_number_conflict") from None
+    await followup.create_tasks(uow, notice)  # the conclusion points to follow up, same transaction
     record_audit(
         uow,
         actor,

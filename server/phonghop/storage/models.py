@@ -541,3 +541,109 @@ class AnnotationClock(Base):
         ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
     )
     last_revision: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+# -- follow-up and invitations
+
+
+class Unit(Base):
+    """A unit (đơn vị) of an issuing body: a department, an agency, a commune's committee.
+
+    ``name_key`` is ``compare_key(name)``, unique in the body: "Sở Tài chính" and "sở tài
+    chính" are one unit. Tasks name their lead unit as the conclusion wrote it and point to
+    the unit whose name (or short name) it matches.
+    """
+
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("body_id", "name_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("issuing_bodies.id"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    short_name: Mapped[str] = mapped_column(String(100), default="")
+    name_key: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Task(Base):
+    """A conclusion point to follow up (theo dõi, đôn đốc): made when a notice is issued,
+    one per point of the meeting's conclusions that names a lead unit (chủ trì).
+
+    ``agenda_item_id`` and ``point_no`` (1-based in that item's points) name the point;
+    the unique constraint makes a second notice of the same meeting (a correction) add no
+    second task for it. ``notice_id`` is the notice whose issuing made the task. The text,
+    units and deadline are copied: conclusions are frozen once a notice is issued.
+    ``state`` follows :data:`phonghop.services.followup.TRANSITIONS`; ``done_on`` is the
+    office's date when it was last marked done.
+    """
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "agenda_item_id", "point_no"),
+        Index("ix_tasks_body_state", "body_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("issuing_bodies.id"))
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), index=True)
+    agenda_item_id: Mapped[int] = mapped_column(Integer)
+    point_no: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    lead_unit: Mapped[str] = mapped_column(String(300))
+    #: The body's unit the lead unit's name matches, if any (accent- and case-insensitive).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"), nullable=True)
+    cooperating_units: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    #: open | in_progress | done | cancelled
+    state: Mapped[str] = mapped_column(String(20), default="open")
+    done_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TaskUpdate(Base):
+    """Append-only history of a task: who changed its state (or only wrote a progress
+    note), when, from which state to which, and the note."""
+
+    __tablename__ = "task_updates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    from_state: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    to_state: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Invitation(Base):
+    """A participant's answer to the invitation (giấy mời) to a meeting.
+
+    No row: invited, not answered yet. ``state``: invited | confirmed | absent (with
+    ``reason``) | substitute (someone attends instead: ``substitute_name`` and title). The
+    office decides on a substitute (``substitute_state`` pending → accepted | refused);
+    accepting adds the substitute as a participant (``substitute_participant_id``), with the
+    vote right the office gave (``substitute_vote``).
+    """
+
+    __tablename__ = "invitations"
+
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(20), default="invited")
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    substitute_name: Mapped[str] = mapped_column(String(200), default="")
+    substitute_title: Mapped[str] = mapped_column(String(200), default="")
+    #: none | pending | accepted | refused
+    substitute_state: Mapped[str] = mapped_column(String(20), default="none")
+    substitute_vote: Mapped[bool] = mapped_column(Boolean, default=False)
+    substitute_participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL"), nullable=True
+    )
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    answered_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decided_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
