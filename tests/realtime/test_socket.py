@@ -302,3 +302,28 @@ def test_a_database_outage_asks_tablets_to_come_back_later(
         peer = room.peer(tablet)
         assert peer.hello()["result"]["mode"] == "snapshot"
         room.close()
+
+
+def test_snapshots_show_the_current_meeting_even_when_shared(room: Room) -> None:
+    """The meeting part of snapshots is built once per state: it must follow every change,
+    including the join code, which changes without an event."""
+    console = room.peer(room.secretary_client)
+    console.hello()
+    console.sync()
+    first = console.snapshots[-1]["data"]["meeting"]
+    code = room.office.post(f"/api/meetings/{room.id}/join-code").json()["join_code"]
+    assert code != first["join_code"]
+    room.meeting["join_code"] = code  # tablets now join with the new code
+    again = room.peer(room.secretary_client)
+    again.hello()
+    again.sync()
+    assert again.snapshots[-1]["data"]["meeting"]["join_code"] == code
+    r = room.office.post(
+        f"/api/meetings/{room.id}/participants", json={"full_name": "Khách mời", "role": "guest"}
+    )
+    assert r.status_code == 201
+    tablet = room.peer(room.tablet_client())
+    tablet.hello()
+    tablet.sync()
+    names = [p["full_name"] for p in tablet.snapshots[-1]["data"]["meeting"]["participants"]]
+    assert "Khách mời" in names and "join_code" not in tablet.snapshots[-1]["data"]["meeting"]

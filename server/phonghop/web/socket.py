@@ -320,18 +320,22 @@ async def _resume(
         hub.finish_sync(conn, to_seq)
         return
     async with _gate(state), state.db.unit(write=False) as uow:
-        snap = await live.snapshot(uow, actor, meeting_id)
-    seq = snap.pop("seq")
+        parts = await live.snapshot_parts(uow, actor, meeting_id)
+    seq = parts.seq
+    # The meeting part is the same for every tablet at this seq: encoded once, spliced in.
+    rest = dumps(parts.rest)
+    frame = (
+        f'{{"v":{p.PROTOCOL_VERSION},"type":"snapshot","seq":{seq},'
+        f'"data":{{"meeting":{parts.meeting_json},{rest[1:]}}}'
+    )
     await _send_all(
         conn,
-        [
-            _result(hello.id, {"mode": "snapshot", "protocol": p.PROTOCOL_VERSION, "to_seq": seq}),
-            dumps({"v": p.PROTOCOL_VERSION, "type": "snapshot", "seq": seq, "data": snap}),
-        ],
+        [_result(hello.id, {"mode": "snapshot", "protocol": p.PROTOCOL_VERSION, "to_seq": seq}), frame],
     )
+    presenter = parts.rest["live"]["presenter"]
     room = hub.rooms.get(meeting_id)
-    if room is not None and room.presenter is None and snap["live"]["presenter"]:
-        room.presenter = (snap["live"]["presenter"]["document_id"], snap["live"]["presenter"]["page"])
+    if room is not None and room.presenter is None and presenter:
+        room.presenter = (presenter["document_id"], presenter["page"])
     hub.finish_sync(conn, seq)
 
 
