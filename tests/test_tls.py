@@ -69,8 +69,9 @@ def test_security_headers_and_the_ca_download(settings: Settings) -> None:
         r = client.get("/healthz")
         assert "script-src 'self'" in r.headers["content-security-policy"]
         assert "unsafe-inline" not in r.headers["content-security-policy"]
+        assert "frame-ancestors 'self'" in r.headers["content-security-policy"]
         assert r.headers["x-content-type-options"] == "nosniff"
-        assert r.headers["x-frame-options"] == "DENY"
+        assert r.headers["x-frame-options"] == "SAMEORIGIN"
         assert "strict-transport-security" not in r.headers  # plain HTTP: no HSTS
         assert client.get("/console/").headers["content-security-policy"]
         missing = client.get("/tls/ca.crt")

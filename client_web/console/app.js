@@ -1,18 +1,25 @@
 // The secretary console and the office's preparation screens: session, routing by the
 // URL hash (#/, #/new, #/meetings/<id>/<tab>), the top bar.
 
-import { ApiError, currentSession, logout } from "../shared/api.js";
-import { clearBanner, showError } from "../shared/banner.js";
+import { ApiError, currentSession, del, logout } from "../shared/api.js";
+import { clearBanner, showError, showNotice } from "../shared/banner.js";
+import { confirmAction } from "../shared/dialog.js";
 import { fill, h } from "../shared/dom.js";
 import { initI18n, otherLanguage, setLanguage, t } from "../shared/i18n.js";
+import { needsHttpsWarning, renderAdminPage } from "./admin.js";
 import { renderLogin } from "./login.js";
 import { renderMeetingPage } from "./meeting.js";
 import { renderCreateMeeting, renderMeetingList } from "./meetings.js";
+import { renderNoticeEditor, renderNoticeList } from "./notices.js";
 import { renderRunPage } from "./run.js";
 
 const main = document.getElementById("main");
 const userName = document.getElementById("user-name");
 const signOut = document.getElementById("sign-out");
+const navNotices = document.getElementById("nav-notices");
+const navAdmin = document.getElementById("nav-admin");
+const userMenu = document.getElementById("user-menu");
+const signOutEverywhere = document.getElementById("sign-out-everywhere");
 const languageSwitch = document.getElementById("language-switch");
 
 let renderCount = 0;
@@ -69,7 +76,10 @@ const ctx = {
 
 function updateTopbar() {
   const user = ctx.session?.user;
-  userName.hidden = !user;
+  userMenu.hidden = !user;
+  userMenu.open = false;
+  navNotices.hidden = !ctx.isOffice;
+  navAdmin.hidden = !ctx.isOffice;
   signOut.hidden = !user;
   if (user) {
     fill(
@@ -83,8 +93,12 @@ function updateTopbar() {
 }
 
 function parseRoute() {
-  const parts = window.location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
+  const [path, search = ""] = window.location.hash.replace(/^#\/?/, "").split("?");
+  const parts = path.split("/").filter(Boolean);
   if (parts[0] === "new") return { view: "create" };
+  if (parts[0] === "admin") return { view: "admin" };
+  if (parts[0] === "notices" && /^\d+$/.test(parts[1] ?? "")) return { view: "notice", id: Number(parts[1]) };
+  if (parts[0] === "notices") return { view: "notices", query: new URLSearchParams(search) };
   if (parts[0] === "meetings" && /^\d+$/.test(parts[1] ?? "") && parts[2] === "run") {
     return { view: "run", id: Number(parts[1]) };
   }
@@ -106,6 +120,9 @@ async function route() {
   await ctx.run(async () => {
     if (where.view === "run") leaveScreen = renderRunPage(ctx, token, where.id);
     else if (where.view === "create") await renderCreateMeeting(ctx, token);
+    else if (where.view === "admin") await renderAdminPage(ctx, token);
+    else if (where.view === "notices") await renderNoticeList(ctx, token, where.query);
+    else if (where.view === "notice") await renderNoticeEditor(ctx, token, where.id);
     else if (where.view === "meeting") await renderMeetingPage(ctx, token, where.id, where.tab);
     else await renderMeetingList(ctx, token);
   });
@@ -121,6 +138,22 @@ async function boot() {
     updateTopbar();
     if (ctx.session) route();
     else renderLogin(ctx, ctx.begin());
+  });
+  document.getElementById("https-warning").hidden = !needsHttpsWarning(window.location);
+  signOutEverywhere.addEventListener("click", async () => {
+    userMenu.open = false;
+    const ok = await confirmAction({
+      title: t("sign_out_everywhere.title"),
+      message: t("sign_out_everywhere.message"),
+      confirmLabel: t("action.sign_out_everywhere"),
+      danger: true,
+    });
+    if (!ok) return;
+    const done = await ctx.run(() => del("/api/sessions"));
+    if (!done) return;
+    await ctx.run(() => currentSession()); // forget the CSRF token of the ended session
+    ctx.signedOut();
+    showNotice(t("sign_out_everywhere.done", { count: done.ended }));
   });
   signOut.addEventListener("click", async () => {
     await ctx.run(() => logout());

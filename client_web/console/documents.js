@@ -242,7 +242,16 @@ function uploadForm(page) {
     type: "file",
     name: "file",
     accept: "application/pdf,.pdf",
+    class: "file-input",
     "data-testid": "upload-file",
+  });
+  // The browser's own file button speaks the browser's language: ours speaks the UI's.
+  const chosenName = h("span", { class: "file-name muted", "data-testid": "upload-file-name" }, t("documents.no_file"));
+  file.addEventListener("change", () => {
+    const chosen = file.files?.[0];
+    chosenName.textContent = chosen ? `${chosen.name} (${formatSize(chosen.size)})` : t("documents.no_file");
+    chosenName.classList.toggle("muted", !chosen);
+    if (chosen && !fields.title.value.trim()) fields.title.placeholder = chosen.name.replace(/\.pdf$/i, "");
   });
   const status = uploadStatus();
   const submit = h("button", { type: "submit", class: "btn btn-primary", text: t("documents.upload") });
@@ -298,7 +307,13 @@ function uploadForm(page) {
       },
     },
     h("h3", {}, t("documents.upload_title")),
-    field(t("documents.file"), file, t("documents.file_hint")),
+    h(
+      "div",
+      { class: "field" },
+      h("span", { class: "field-label" }, t("documents.file")),
+      h("div", { class: "file-row" }, h("label", { class: "btn file-pick" }, t("documents.choose_file"), file), chosenName),
+      h("span", { class: "field-hint" }, t("documents.file_hint")),
+    ),
     fields.nodes,
     h("div", { class: "form-actions" }, submit),
     status.nodes,
@@ -368,7 +383,7 @@ function versionForm(page, doc) {
   const file = h("input", {
     type: "file",
     accept: "application/pdf,.pdf",
-    class: "version-file",
+    class: "file-input",
     "data-testid": "version-file",
     "aria-label": t("documents.new_version_named", { title: doc.title }),
   });
@@ -397,16 +412,19 @@ function versionForm(page, doc) {
   return h(
     "div",
     { class: "document-version" },
-    h("label", { class: "btn" }, t("documents.new_version"), file),
+    h("label", { class: "btn file-pick" }, t("documents.new_version"), file),
     status.nodes,
   );
 }
 
-function personName(detail, entry) {
+function personName(page, entry) {
+  const { detail } = page;
   const byParticipant = detail.participants.find((p) => p.id === entry.participant_id);
   if (byParticipant) return byParticipant.full_name;
   const byUser = detail.participants.find((p) => p.user_id !== null && p.user_id === entry.user_id);
   if (byUser) return byUser.full_name;
+  const user = (page.users ?? []).find((u) => u.id === entry.user_id);
+  if (user) return user.full_name;
   if (entry.user_id !== null && entry.user_id !== undefined) return t("documents.audit_user", { id: entry.user_id });
   return t("documents.audit_unknown");
 }
@@ -454,7 +472,7 @@ function auditList(page, doc) {
           "tr",
           {},
           h("td", {}, formatTime(e.at)),
-          h("td", {}, personName(page.detail, e)),
+          h("td", {}, personName(page, e)),
           h("td", {}, auditAction(e.action)),
           h("td", {}, e.detail?.page ? String(e.detail.page) : "—"),
         ),
@@ -465,7 +483,7 @@ function auditList(page, doc) {
 
 function accessSummary(page, doc) {
   const access = doc.access;
-  if (!access || access.mode === "all") return t("documents.access.all");
+  if (access.mode === "all") return t("documents.access.all");
   if (access.mode === "roles") {
     return t("documents.access_roles_list", { roles: access.roles.map((r) => t(`meeting_role.${r}`)).join(", ") });
   }
@@ -508,6 +526,14 @@ function toggleAudit(page, doc) {
   delete page.ui.audit[doc.id];
   page.draw();
   page.ctx.run(async () => {
+    if (!page.users?.length) {
+      // Names of staff who are not participants (the office); a secretary may not list users.
+      try {
+        page.users = (await get("/api/users")).users;
+      } catch (err) {
+        if (!(err instanceof ApiError && err.status === 403)) throw err;
+      }
+    }
     page.ui.audit[doc.id] = (await get(`/api/documents/${doc.id}/audit`)).entries;
     if (page.tab === "documents") page.draw();
   });
@@ -544,15 +570,17 @@ function documentCard(page, doc, editable) {
       }),
     );
   }
-  tools.push(
-    h("button", {
-      type: "button",
-      class: "btn",
-      "aria-expanded": auditOpen ? "true" : "false",
-      text: t(auditOpen ? "documents.audit_hide" : "documents.audit_show"),
-      on: { click: () => toggleAudit(page, doc) },
-    }),
-  );
+  if (page.rights.runs) {
+    tools.push(
+      h("button", {
+        type: "button",
+        class: "btn",
+        "aria-expanded": auditOpen ? "true" : "false",
+        text: t(auditOpen ? "documents.audit_hide" : "documents.audit_show"),
+        on: { click: () => toggleAudit(page, doc) },
+      }),
+    );
+  }
   if (page.rights.runs && !doc.recalled) {
     tools.push(
       h("button", {
@@ -587,7 +615,7 @@ function documentCard(page, doc, editable) {
         h("span", {}, formatSize(version.size)),
         version.filename ? h("span", { class: "document-file" }, version.filename) : null,
       ),
-      h("p", { class: "document-meta", "data-testid": "document-access" }, accessSummary(page, doc)),
+      doc.access ? h("p", { class: "document-meta", "data-testid": "document-access" }, accessSummary(page, doc)) : null,
     ),
     h("div", { class: "document-tools" }, tools),
     editable && !doc.recalled && !editing ? versionForm(page, doc) : null,

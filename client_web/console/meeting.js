@@ -9,13 +9,14 @@ import { t } from "../shared/i18n.js";
 import { formatSchedule } from "../shared/time.js";
 import { agendaSection } from "./agenda.js";
 import { documentsSection } from "./documents.js";
+import { conclusionsSection } from "./notices.js";
 import { joinCodeSection } from "./joincode.js";
 import { classificationBadge, meetingForm, stateBadge } from "./meetings.js";
 import { participantsSection } from "./participants.js";
 import { meetingRights } from "./rights.js";
 import { rollCallSection } from "./rollcall.js";
 
-const TABS = ["agenda", "participants", "documents", "attendance", "join", "details"];
+const TABS = ["agenda", "participants", "documents", "attendance", "conclusions", "join", "details"];
 const CONFIRMED_ACTIONS = new Set(["close", "cancel"]);
 const PRIMARY_ACTIONS = new Set(["schedule", "start", "resume"]);
 const DANGER_ACTIONS = new Set(["close", "cancel"]);
@@ -136,6 +137,7 @@ const SECTIONS = {
   participants: participantsSection,
   documents: documentsSection,
   attendance: rollCallSection,
+  conclusions: conclusionsSection,
   join: joinCodeSection,
   details: detailsSection,
 };

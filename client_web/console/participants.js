@@ -2,7 +2,7 @@
 // role in the meeting and whether they vote.
 
 import { del, get, patch, post } from "../shared/api.js";
-import { showError } from "../shared/banner.js";
+import { showError, showNotice } from "../shared/banner.js";
 import { confirmAction } from "../shared/dialog.js";
 import { busy, field, h } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
@@ -117,6 +117,20 @@ async function remove(page, participant) {
   });
 }
 
+async function revokeTablet(page, participant) {
+  const ok = await confirmAction({
+    title: t("participants.revoke_title"),
+    message: t("participants.revoke_message", { name: participant.full_name }),
+    confirmLabel: t("participants.revoke"),
+    danger: true,
+  });
+  if (!ok) return;
+  const done = await page.ctx.run(() =>
+    post(`/api/meetings/${page.meetingId}/participants/${participant.id}/sessions/revoke`),
+  );
+  if (done) showNotice(t("participants.revoked", { name: participant.full_name, count: done.ended }));
+}
+
 function row(page, participant, index) {
   const { rights } = page;
   const name = h(
@@ -165,6 +179,15 @@ function row(page, participant, index) {
       { class: "person-tools" },
       role,
       voting,
+      rights.runs
+        ? h("button", {
+            type: "button",
+            class: "btn",
+            text: t("participants.revoke"),
+            "aria-label": t("participants.revoke_named", { name: participant.full_name }),
+            on: { click: () => revokeTablet(page, participant) },
+          })
+        : null,
       rights.removeParticipants
         ? h("button", {
             type: "button",

@@ -14,6 +14,8 @@ import { IdleLock, LOCK_MINUTES, lockSeconds, setLockSeconds } from "./lock.js";
 import { renderMeeting } from "./meeting.js";
 import { PageStore } from "./pages.js";
 import { Viewer } from "./viewer.js";
+import { Annotator } from "./annotate.js";
+import { VotePanel } from "./vote.js";
 
 const RUNNING = new Set(["in_progress", "paused"]);
 const REPORT_EVERY_MS = 250; // the server counts at most four reports a second
@@ -56,6 +58,8 @@ export class TabletScreen {
     this.docs = new DocumentList(this.meetingId, { persist: true }).attach(this.live);
     this.pages = new PageStore();
     this.viewer = new Viewer(this.pages);
+    this.vote = new VotePanel(this.live, this.me, this.meetingId);
+    this.annotator = new Annotator(this.viewer, this.live, this.me, this.meetingId);
     this.lock = new IdleLock(() => ({ meeting: this.live.state?.meeting?.title ?? "", name: this.me.full_name }));
     this.followKey = `phonghop.tablet.following.${this.meetingId}`;
     this.following = stored(this.followKey, true);
@@ -74,13 +78,17 @@ export class TabletScreen {
   }
 
   start() {
-    fill(this.root, h("div", { class: "tablet-live", id: "meeting" }, this.bar, this.notice, this.homeWrap, this.viewer.el));
+    fill(this.root, h("div", { class: "tablet-live", id: "meeting" }, this.bar, this.notice, this.homeWrap, this.viewer.el, this.vote.el));
     this.viewer.el.hidden = true;
     this.live.addEventListener("change", () => this.schedule());
     this.live.addEventListener("status", () => this.schedule());
     this.live.addEventListener("event", (e) => this.onEvent(e.detail.event));
     this.live.addEventListener("snapshot", () => this.followPresenter());
-    this.live.addEventListener("synced", () => this.report(true));
+    this.live.addEventListener("synced", () => {
+      this.report(true);
+      this.vote.resend();
+      this.annotator.resend();
+    });
     this.live.addEventListener("fatal", (e) => this.fatal(e.detail.code));
     this.docs.addEventListener("change", (e) => this.onDocuments(e.detail));
     this.pages.addEventListener("progress", () => this.schedule());
@@ -88,6 +96,7 @@ export class TabletScreen {
     this.viewer.addEventListener("shown", () => this.report());
     this.viewer.addEventListener("close", () => this.closeViewer());
     this.viewer.attach();
+    this.annotator.attach();
     this.lock.start();
     this.ticker = tickTimers(this.root, () => this.live.clockSkewMs);
     this.live.start();
@@ -225,6 +234,7 @@ export class TabletScreen {
     if (!state) return;
     this.drawNotice();
     this.drawFollow();
+    this.vote.draw(state);
     if (this.mode === "home") {
       renderMeeting(this.home, {
         state,
@@ -443,6 +453,8 @@ export class TabletScreen {
     this.destroy();
     this.live.forget();
     this.docs.forget();
+    this.vote.forget();
+    await this.annotator.forget();
     await this.pages.clear();
     document.body.classList.remove("tablet-viewing");
     this.onEnd(message);

@@ -49,7 +49,7 @@ CHROMIUM_ARGS = [
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "connect-src 'self'; manifest-src 'self'; font-src 'self'; object-src 'none'; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
 )
 PASSWORD = "phonghop-demo"
 TABLET: ViewportSize = {"width": 800, "height": 1280}  # a 10-inch tablet in portrait
@@ -65,6 +65,7 @@ class Server:
     url: str
     join_code: str
     meeting_id: int
+    data_dir: Path
 
 
 def _free_port() -> int:
@@ -109,7 +110,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         code = re.search(r"join code:\s+(\S+)", printed)
         meeting = re.search(r"meeting id:\s+(\d+)", printed)
         assert code and meeting, printed
-        yield Server(url=url, join_code=code.group(1), meeting_id=int(meeting.group(1)))
+        yield Server(
+            url=url, join_code=code.group(1), meeting_id=int(meeting.group(1)), data_dir=data / "data"
+        )
     finally:
         process.terminate()
         try:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from phonghop.domain.meeting import Attendance, Classification, MeetingAction, MeetingState
 from phonghop.domain.permissions import MeetingRole, UserRole
-from phonghop.domain.poll import PollOutcome, PollType, standard_options
+from phonghop.domain.poll import PollOutcome, PollState, PollType, standard_options
 
 CLIENT = Path(__file__).resolve().parents[2] / "client_web"
 CATALOGS = {lang: CLIENT / "i18n" / f"{lang}.json" for lang in ("vi", "en")}
@@ -37,11 +37,40 @@ DYNAMIC_KEYS: dict[str, set[str]] = {
     "attendance.{}": {a.value for a in Attendance},
     "rollcall.tally.{}": {a.value for a in Attendance},
     "rollcall.mark.{}": {a.value for a in Attendance if a is not Attendance.UNKNOWN},
-    "tab.{}": {"agenda", "participants", "documents", "attendance", "join", "details"},  # console/meeting.js TABS
+    "tab.{}": {"agenda", "participants", "documents", "attendance", "conclusions", "join", "details"},
+    "notices.state.{}": {"draft", "issued"},
+    "admin.layout.{}": {  # console/admin.js LAYOUT_FIELDS
+        "margin_top_mm",
+        "margin_bottom_mm",
+        "margin_left_mm",
+        "margin_right_mm",
+        "size_title",
+        "size_body",
+        "size_recipients",
+        "first_line_indent_mm",
+        "line_spacing",
+        "signature_space_mm",
+    },
+    "admin.authority.{}": {"on_behalf", "deputy", "by_order", "delegated"},
+    "admin.format.{}": {"party", "state"},
+    "polls.state.{}": {s.value for s in PollState},
+    "annotate.tool.{}": {"pen", "highlighter", "note", "eraser"},  # tablet/annotate.js TOOLS
+    "polls.majority.{}": {  # console/run.js POLL_MAJORITIES
+        "more_than_half_of_members",
+        "more_than_half_of_present",
+        "more_than_half_of_valid_ballots",
+        "two_thirds_of_members",
+    },  # console/meeting.js TABS
     "documents.hint.{}": {"document_not_pdf", "document_too_large", "pdf_encrypted", "pdf_malformed"},
     "documents.access.{}": {"all", "named", "roles"},
     "documents.audit.{}": {
-        "added", "version_added", "updated", "recalled", "downloaded", "page_served", "page_viewed"
+        "added",
+        "version_added",
+        "updated",
+        "recalled",
+        "downloaded",
+        "page_served",
+        "page_viewed",
     },
     "poll.option.{}": {o.id for kind in PollType for o in standard_options(kind)},
     "poll.outcome.{}": {o.value for o in PollOutcome},

@@ -1,0 +1,325 @@
+// Quản trị: the body's user accounts, the notice settings of the issuing body, and the
+// certificate tablets need for HTTPS (offline use). Also the "plain HTTP on the LAN"
+// warning the console shows on every screen.
+
+import { apiUrl, get, post, put } from "../shared/api.js";
+import { showError, showNotice } from "../shared/banner.js";
+import { busy, field, h } from "../shared/dom.js";
+import { t } from "../shared/i18n.js";
+
+const USER_ROLES = ["member", "office", "admin"];
+const MIN_PASSWORD_LENGTH = 10; // services/accounts.py check_password_rules
+const AUTHORITIES = ["", "on_behalf", "deputy", "by_order", "delegated"];
+/** The layout settings offered on the form (the others keep their stored values). */
+const LAYOUT_FIELDS = [
+  ["margin_top_mm", 0.5],
+  ["margin_bottom_mm", 0.5],
+  ["margin_left_mm", 0.5],
+  ["margin_right_mm", 0.5],
+  ["size_title", 0.5],
+  ["size_body", 0.5],
+  ["size_recipients", 0.5],
+  ["first_line_indent_mm", 0.1],
+  ["line_spacing", 0.05],
+  ["signature_space_mm", 1],
+];
+const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+
+/** True when the console is served over plain HTTP at an address tablets reach over the LAN. */
+export function needsHttpsWarning(location) {
+  return location.protocol === "http:" && !LOCAL_HOSTS.has(location.hostname);
+}
+
+/** The password rule of staff accounts, checked before sending (the server checks again). */
+export function passwordProblem(password) {
+  if (password.length < MIN_PASSWORD_LENGTH) return t("admin.password_too_short", { min: MIN_PASSWORD_LENGTH });
+  if (!/\p{L}/u.test(password) || !/[^\p{L}]/u.test(password)) return t("admin.password_too_simple");
+  return null;
+}
+
+// -- certificates for tablets -------------------------------------------------------------
+
+function tlsCard(tls) {
+  const steps = (title, items) =>
+    h("div", { class: "tls-steps" }, h("h4", {}, title), h("ol", {}, items.map((text) => h("li", {}, text))));
+  let body;
+  if (!tls.ca_available) {
+    body = h("p", { class: "muted", "data-testid": "tls-missing" }, t("admin.tls.missing"));
+  } else {
+    body = h(
+      "div",
+      { class: "tls-card" },
+      h("img", {
+        class: "tls-qr",
+        src: apiUrl("/api/tls/ca-qr.svg"),
+        alt: t("admin.tls.qr_alt"),
+        width: 200,
+        height: 200,
+        "data-testid": "tls-qr",
+      }),
+      h(
+        "div",
+        { class: "tls-text" },
+        h("a", { class: "btn btn-primary", href: apiUrl("/tls/ca.crt"), download: "phonghop-ca.crt", "data-testid": "tls-download", text: t("admin.tls.download") }),
+        h("p", { class: "muted" }, t("admin.tls.fingerprint", { sha256: tls.ca_sha256.match(/.{2}/g).join(":").toUpperCase() })),
+        h("p", { class: "muted" }, t("admin.tls.expires", { date: tls.ca_expires })),
+        steps(t("admin.tls.android"), [
+          t("admin.tls.android_first"),
+          t("admin.tls.android_second"),
+          t("admin.tls.android_third"),
+        ]),
+        steps(t("admin.tls.ipad"), [t("admin.tls.ipad_first"), t("admin.tls.ipad_second"), t("admin.tls.ipad_third")]),
+      ),
+    );
+  }
+  return h(
+    "section",
+    { class: "panel", id: "certificates", "data-testid": "tls-section" },
+    h("h2", {}, t("admin.tls.title")),
+    h("p", {}, t(tls.https ? "admin.tls.https_on" : "admin.tls.https_off")),
+    body,
+  );
+}
+
+// -- users --------------------------------------------------------------------------------
+
+function userForm(page) {
+  const username = h("input", { name: "username", maxlength: 80, autocomplete: "off" });
+  const fullName = h("input", { name: "full_name", maxlength: 200, autocomplete: "off" });
+  const title = h("input", { name: "title", maxlength: 200, autocomplete: "off" });
+  const role = h(
+    "select",
+    { name: "role" },
+    USER_ROLES.map((r) => h("option", { value: r }, t(`user_role.${r}`))),
+  );
+  const password = h("input", { name: "password", type: "password", autocomplete: "new-password" });
+  const submit = h("button", { type: "submit", class: "btn btn-primary", text: t("admin.add_user") });
+  return h(
+    "form",
+    {
+      class: "user-form",
+      novalidate: true,
+      "data-testid": "user-form",
+      on: {
+        submit: async (event) => {
+          event.preventDefault();
+          if (!username.value.trim() || !fullName.value.trim()) {
+            showError(t("admin.user_required"));
+            return;
+          }
+          const body = { username: username.value.trim(), full_name: fullName.value.trim(), title: title.value.trim(), role: role.value };
+          // Without a password the person cannot sign in to the console (a delegate on tablets only).
+          if (password.value) {
+            const problem = passwordProblem(password.value);
+            if (problem) {
+              showError(problem);
+              password.focus();
+              return;
+            }
+            body.password = password.value;
+          }
+          const user = await busy(submit, () => page.ctx.run(() => post("/api/users", body)));
+          if (!user) return;
+          showNotice(t("admin.user_added", { name: user.full_name }));
+          await page.reload();
+        },
+      },
+    },
+    h("h3", {}, t("admin.add_user_title")),
+    h("div", { class: "form-row" }, field(t("admin.username"), username), field(t("admin.full_name"), fullName), field(t("admin.user_title"), title)),
+    h(
+      "div",
+      { class: "form-row form-row-end" },
+      field(t("admin.role"), role),
+      field(t("admin.password"), password, t("admin.password_hint", { min: MIN_PASSWORD_LENGTH })),
+      submit,
+    ),
+  );
+}
+
+function usersSection(page) {
+  const { users, admin } = page;
+  return h(
+    "section",
+    { class: "panel", "data-testid": "users-section" },
+    h("div", { class: "section-head" }, h("h2", {}, t("admin.users")), h("span", { class: "muted" }, t("admin.user_count", { count: users.length }))),
+    admin ? h("div", { class: "participant-new" }, userForm(page)) : null,
+    h(
+      "table",
+      { class: "audit-table users-table" },
+      h(
+        "thead",
+        {},
+        h("tr", {}, [t("admin.full_name"), t("admin.username"), t("admin.role"), t("admin.state")].map((x) => h("th", { scope: "col" }, x))),
+      ),
+      h(
+        "tbody",
+        {},
+        users.map((u) =>
+          h(
+            "tr",
+            { "data-testid": "user-row" },
+            h("td", {}, h("span", { class: "person-name" }, u.full_name), u.title ? h("span", { class: "person-title" }, ` — ${u.title}`) : null),
+            h("td", {}, u.username),
+            h("td", {}, t(`user_role.${u.role}`)),
+            h("td", {}, t(u.active ? "admin.active" : "admin.inactive")),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+// -- notice settings ----------------------------------------------------------------------
+
+function settingsSection(page) {
+  const s = page.settings;
+  const input = (name, value, attrs = {}) => h("input", { name, value: value ?? "", ...attrs });
+  const headerName = h("textarea", { name: "header_name", rows: 2, value: s.header_name });
+  const parentName = input("parent_name", s.parent_name);
+  const sentenceName = input("sentence_name", s.sentence_name);
+  const place = input("place", s.place, { maxlength: 120 });
+  const fileCopy = input("file_copy", s.file_copy);
+  const memberLabel = input("member_label", s.member_label);
+  const termStart = input("term_start", s.term_start, { type: "date" });
+  const recipients = h("textarea", { name: "recipients", rows: 4, value: (s.recipients ?? []).join("\n") });
+  const signerTitle = input("signer_title", s.signature?.signer_title);
+  const signerName = input("signer_name", s.signature?.signer_name);
+  const firstAuthority = s.signature?.authorities?.[0];
+  const authority = h(
+    "select",
+    { name: "authority" },
+    AUTHORITIES.filter((a) => a !== "delegated" || s.format === "state").map((a) =>
+      h("option", { value: a, selected: (firstAuthority?.authority ?? "") === a }, t(a ? `admin.authority.${a}` : "admin.authority.none")),
+    ),
+  );
+  const authorityOf = input("authority_of", firstAuthority?.of);
+  const includeVotes = h("input", { type: "checkbox", name: "include_votes", checked: s.layout.include_votes });
+  const layoutInputs = LAYOUT_FIELDS.map(([key, step]) => [
+    key,
+    h("input", { type: "number", name: key, step, inputmode: "decimal", value: String(s.layout[key]) }),
+  ]);
+  const submit = h("button", { type: "submit", class: "btn btn-primary", text: t("admin.settings_save") });
+  const lines = (ta) =>
+    ta.value
+      .split("\n")
+      .map((x) => x.trim())
+      .filter(Boolean);
+  const form = h(
+    "form",
+    {
+      class: "settings-form",
+      novalidate: true,
+      "data-testid": "settings-form",
+      on: {
+        submit: async (event) => {
+          event.preventDefault();
+          const layout = { ...s.layout, include_votes: includeVotes.checked };
+          for (const [key, el] of layoutInputs) {
+            const n = Number(el.value);
+            if (el.value === "" || !Number.isFinite(n)) {
+              showError(t("admin.number_required"));
+              el.focus();
+              return;
+            }
+            layout[key] = n;
+          }
+          const body = {
+            layout,
+            header_name: headerName.value.trim(),
+            parent_name: parentName.value.trim(),
+            sentence_name: sentenceName.value.trim(),
+            place: place.value.trim(),
+            file_copy: fileCopy.value.trim(),
+            member_label: memberLabel.value.trim(),
+            term_start: termStart.value || null,
+            recipients: lines(recipients),
+            signature: null,
+            signing: s.signing
+              ? {
+                  pkcs12_path: s.signing.pkcs12_path,
+                  passphrase_env: s.signing.passphrase_env ?? "",
+                  passphrase_file: s.signing.passphrase_file ?? "",
+                  reason: s.signing.reason ?? "",
+                }
+              : null,
+          };
+          if (signerTitle.value.trim() || signerName.value.trim()) {
+            body.signature = {
+              signer_title: signerTitle.value.trim(),
+              signer_name: signerName.value.trim(),
+              authorities: authority.value ? [{ authority: authority.value, of: authorityOf.value.trim() }] : [],
+            };
+          }
+          const saved = await busy(submit, () => page.ctx.run(() => put("/api/notice-settings", body)));
+          if (!saved) return;
+          page.settings = saved;
+          showNotice(t("admin.settings_saved"));
+          page.draw();
+        },
+      },
+    },
+    h(
+      "fieldset",
+      { class: "settings-fields", disabled: !page.admin },
+      h(
+        "p",
+        { class: "muted", "data-testid": "settings-format" },
+        t("admin.format", { format: t(`admin.format.${s.format}`), symbol: s.symbol }),
+      ),
+      h("h3", {}, t("admin.settings_names")),
+      h("div", { class: "form-row" }, field(t("admin.header_name"), headerName, t("admin.header_name_hint")), field(t("admin.parent_name"), parentName)),
+      h("div", { class: "form-row" }, field(t("admin.sentence_name"), sentenceName), field(t("admin.member_label"), memberLabel)),
+      h("div", { class: "form-row" }, field(t("admin.place"), place), field(t("admin.term_start"), termStart, t("admin.term_start_hint"))),
+      h("h3", {}, t("admin.settings_signer")),
+      h(
+        "div",
+        { class: "form-row" },
+        field(t("admin.authority"), authority),
+        field(t("admin.authority_of"), authorityOf),
+        field(t("admin.signer_title"), signerTitle),
+        field(t("admin.signer_name"), signerName),
+      ),
+      h("h3", {}, t("admin.settings_recipients")),
+      h("div", { class: "form-row" }, field(t("admin.recipients"), recipients, t("notices.one_per_line")), field(t("admin.file_copy"), fileCopy)),
+      h("h3", {}, t("admin.settings_layout")),
+      h("div", { class: "layout-grid" }, layoutInputs.map(([key, el]) => field(t(`admin.layout.${key}`), el))),
+      h("label", { class: "check" }, includeVotes, h("span", {}, t("admin.include_votes"))),
+      page.admin ? h("div", { class: "form-actions" }, submit) : h("p", { class: "muted" }, t("admin.settings_admin_only")),
+    ),
+  );
+  return h("section", { class: "panel", "data-testid": "settings-section" }, h("h2", {}, t("admin.settings")), form);
+}
+
+export async function renderAdminPage(ctx, token) {
+  const root = h("div", { class: "admin-page" });
+  const admin = ctx.session?.user?.role === "admin";
+  const [users, settings, tls] = await Promise.all([
+    get("/api/users"),
+    get("/api/notice-settings"),
+    get("/api/tls"),
+  ]);
+  const page = {
+    ctx,
+    admin,
+    users: users.users,
+    settings,
+    tls,
+    draw() {
+      root.replaceChildren(
+        h("div", { class: "page-head" }, h("h1", {}, t("admin.title"))),
+        tlsCard(this.tls),
+        usersSection(this),
+        settingsSection(this),
+      );
+    },
+    async reload() {
+      await ctx.run(async () => {
+        this.users = (await get("/api/users")).users;
+        this.draw();
+      });
+    },
+  };
+  page.draw();
+  ctx.mount(token, root);
+}
