@@ -172,3 +172,42 @@ def test_scheduled_backups_run_and_old_ones_are_pruned(settings: Settings) -> No
     archives = sorted((settings.data_dir / "backups").glob("*.tar.gz"))
     assert len(archives) == 2
     assert read_manifest(archives[-1])["tables"]["users"] == 8
+
+
+def test_signing_material_is_kept_when_asked(tmp_path: Path, settings: Settings) -> None:
+    """--with-secrets carries the PKCS#12 and passphrase files the notice settings name, and a
+    restore puts them back where the settings look for them (never over an existing file)."""
+    from sqlalchemy import update
+
+    from phonghop.storage.models import IssuingBody
+
+    world = seed_world(settings)
+    p12, phrase = tmp_path / "keys" / "ky-so.p12", tmp_path / "keys" / "passphrase"
+    p12.parent.mkdir()
+    p12.write_bytes(b"PKCS12 bytes of the office")
+    phrase.write_text("mat-khau")
+
+    async def configure() -> None:
+        db = Database(settings.database_url)
+        try:
+            async with db.unit() as uow:
+                signing = {"pkcs12_path": str(p12), "passphrase_file": str(phrase)}
+                await uow.session.execute(
+                    update(IssuingBody)
+                    .where(IssuingBody.id == world.body_id)
+                    .values(settings={"notices": {"signing": signing}})
+                )
+        finally:
+            await db.dispose()
+
+    asyncio.run(configure())
+    plain = asyncio.run(create_backup(settings))
+    with tarfile.open(plain.path) as tar:
+        assert not any(n.startswith(("signing/", "secrets/")) for n in tar.getnames())
+    full = asyncio.run(create_backup(settings, with_secrets=True))
+    p12.unlink()
+    target = make_settings(tmp_path / "restored", f"sqlite+aiosqlite:///{tmp_path / 'restored.db'}")
+    result = asyncio.run(restore_backup(target, full.path))
+    assert result["signing"] == [str(p12)]  # the passphrase file was still there: left alone
+    assert p12.read_bytes() == b"PKCS12 bytes of the office"
+    assert oct(p12.stat().st_mode & 0o777) == "0o600"

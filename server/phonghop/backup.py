@@ -6,7 +6,8 @@ the database as of their first read), table by table in foreign-key order, and w
 as JSON lines: the archive does not depend on the database engine, so a backup taken on
 SQLite restores onto PostgreSQL and back. Stored documents are content-addressed and
 never change, so they are copied as they are; rendered pages are left out (they are
-rebuilt on demand). The secret key and the TLS material go in only when asked.
+rebuilt on demand). The secret key, the TLS material and the notice-signing files the
+bodies' settings name go in only when asked.
 
 ``phonghop restore`` needs an empty installation: it brings the schema to the backup's
 revision, inserts the rows, sets PostgreSQL's id sequences past them, then upgrades the
@@ -158,7 +159,11 @@ async def create_backup(
             if settings.blob_dir.is_dir()
             else []
         )
+        signing = _signing_files(work / "database" / "issuing_bodies.jsonl") if with_secrets else []
         manifest = {
+            "signing": [
+                {"member": f"signing/{i}-{path.name}", "path": str(path)} for i, path in enumerate(signing)
+            ],
             "format": FORMAT,
             "phonghop": __version__,
             "revision": revision,
@@ -183,10 +188,29 @@ async def create_backup(
                     tar.add(key, arcname="secrets/secret_key")
                 for path in _secret_files(settings):
                     tar.add(path, arcname=f"secrets/{path.relative_to(settings.data_dir)}")
+                for i, path in enumerate(signing):
+                    tar.add(path, arcname=f"signing/{i}-{path.name}")
         with open(partial, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(partial, dest)
     return BackupInfo(dest, revision, counts, len(blobs), with_secrets)
+
+
+def _signing_files(bodies_jsonl: Path) -> list[Path]:
+    """The notice-signing PKCS#12 files (and passphrase files) the bodies' settings name."""
+    found: list[Path] = []
+    if not bodies_jsonl.is_file():
+        return found
+    for line in bodies_jsonl.read_text(encoding="utf-8").splitlines():
+        settings = json.loads(line).get("settings") or {}
+        signing = (settings.get("notices") or {}).get("signing") if isinstance(settings, dict) else None
+        if not isinstance(signing, dict):
+            continue
+        for key in ("pkcs12_path", "passphrase_file"):
+            value = signing.get(key)
+            if isinstance(value, str) and value and Path(value).is_file() and Path(value) not in found:
+                found.append(Path(value))
+    return found
 
 
 def _secret_files(settings: Settings) -> list[Path]:
@@ -299,8 +323,16 @@ async def restore_backup(settings: Settings, archive: Path) -> dict[str, Any]:
                 target = _inside(settings.data_dir, member.name.removeprefix("secrets/"))
                 if not target.exists():
                     _extract(tar, member, target, private=True)
+        # Signing material goes back where the bodies' settings look for it, if it is not
+        # there already (a restore never overwrites a file).
+        signing_restored = []
+        for entry in manifest.get("signing", []):
+            target = Path(entry["path"])
+            if target.is_absolute() and not target.exists():
+                _extract(tar, tar.getmember(entry["member"]), target, private=True)
+                signing_restored.append(str(target))
     await migrate.upgrade(settings.database_url)
-    return {"revision": revision, "tables": counts, "blobs": blobs}
+    return {"revision": revision, "tables": counts, "blobs": blobs, "signing": signing_restored}
 
 
 def _typed(column: Any, value: Any) -> Any:
