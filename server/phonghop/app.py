@@ -31,7 +31,7 @@ from phonghop.services.audit import PageViews
 from phonghop.services.documents import PageGrants
 from phonghop.storage.db import Database
 from phonghop.web import annotations as annotation_api
-from phonghop.web import api, documents, followup, notices, polls, security, socket
+from phonghop.web import api, documents, followup, notices, opinions, polls, security, socket
 from phonghop.web.context import AppState, app_state
 from phonghop.web.errors import (
     error_body,
@@ -137,6 +137,7 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
         *annotation_api.routes,
         *notices.routes,
         *followup.routes,
+        *opinions.routes,
         *security.routes,
         *socket.routes,
     ]

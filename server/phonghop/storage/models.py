@@ -647,3 +647,51 @@ class Invitation(Base):
     answered_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     decided_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+# -- written opinions
+
+
+class Consultation(Base):
+    """A written consultation (lấy ý kiến bằng văn bản): the office sends a question on a
+    draft to some of the body's users, who answer by ``deadline``.
+
+    It is closed when ``closed_at`` is set (the office closed it) or, when read, once the
+    deadline has passed: no background job. ``closed_at``/``closed_by`` stay empty for one
+    that closed by its deadline. ``allow_change``: members may change their answer until
+    then.
+    """
+
+    __tablename__ = "consultations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("issuing_bodies.id"), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="SET NULL"), nullable=True
+    )
+    title: Mapped[str] = mapped_column(String(300))
+    question: Mapped[str] = mapped_column(Text)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    allow_change: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class ConsultationMember(Base):
+    """A user the consultation was sent to, with their answer (``choice`` empty: none yet).
+
+    The primary key (consultation, user) makes one answer per member.
+    ``choice``: agree | disagree | other (``text`` required for other).
+    """
+
+    __tablename__ = "consultation_members"
+
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    choice: Mapped[str] = mapped_column(String(20), default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
