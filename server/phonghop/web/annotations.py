@@ -24,27 +24,23 @@ from phonghop.services import annotations as annotation_service
 from phonghop.services.annotations import AnnotationFields
 from phonghop.storage.db import UnitOfWork
 from phonghop.storage.models import Participant
-from phonghop.web.context import app_state, authenticate
+from phonghop.web.context import app_state, authenticate, path_int
 from phonghop.web.documents import recipient_lines
-
-
-def _int(request: Request, name: str) -> int:
-    value = request.path_params[name]
-    assert isinstance(value, int)
-    return value
 
 
 async def list_annotations(request: Request) -> Response:
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
-        views = await annotation_service.list_annotations(uow, info.actor, _int(request, "version_id"))
+        views = await annotation_service.list_annotations(uow, info.actor, path_int(request, "version_id"))
     return JSONResponse({"annotations": views})
 
 
 async def offered_annotations(request: Request) -> Response:
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
-        views = await annotation_service.annotations_offered_for(uow, info.actor, _int(request, "version_id"))
+        views = await annotation_service.annotations_offered_for(
+            uow, info.actor, path_int(request, "version_id")
+        )
     return JSONResponse({"annotations": views})
 
 
@@ -54,7 +50,7 @@ async def sync_annotations(request: Request) -> Response:
         raise InvalidInput("invalid_query", field="since")
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
-        body = await annotation_service.sync(uow, info.actor, _int(request, "meeting_id"), int(raw))
+        body = await annotation_service.sync(uow, info.actor, path_int(request, "meeting_id"), int(raw))
     return JSONResponse(body)
 
 
@@ -64,7 +60,9 @@ async def annotated_copy(request: Request) -> Response:
     files: DocumentFiles = state.extra["documents"]
     async with state.db.unit() as uow:
         info = await authenticate(request, uow)
-        access, rows = await annotation_service.annotated_copy(uow, info.actor, _int(request, "version_id"))
+        access, rows = await annotation_service.annotated_copy(
+            uow, info.actor, path_int(request, "version_id")
+        )
         owner = await uow.session.get(Participant, access.actor.participant_id)
         author = owner.full_name if owner is not None else access.actor.name
         marks = [Mark(a.client_id, a.page, a.kind, a.data, author, a.client_updated_at) for a in rows]

@@ -17,14 +17,8 @@ from phonghop.services import accounts, meetings
 from phonghop.services.accounts import SessionInfo
 from phonghop.services.meetings import AgendaFields, MeetingFields, ParticipantFields
 from phonghop.web import schemas
-from phonghop.web.context import app_state, authenticate, check_origin, read_json, session_token
+from phonghop.web.context import app_state, authenticate, check_origin, path_int, read_json, session_token
 from phonghop.web.cookies import SESSION_COOKIE, sign
-
-
-def _int(request: Request, name: str) -> int:
-    value = request.path_params[name]
-    assert isinstance(value, int)
-    return value
 
 
 def _session_json(info: SessionInfo) -> dict[str, Any]:
@@ -133,7 +127,9 @@ async def revoke_participant_sessions(request: Request) -> Response:
     """The office takes a tablet out: the participant's sessions end and its sockets close."""
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow, method="POST")
-        count = await accounts.revoke_participant_sessions(uow, info.actor, _int(request, "participant_id"))
+        count = await accounts.revoke_participant_sessions(
+            uow, info.actor, path_int(request, "participant_id")
+        )
     return JSONResponse({"ended": count})
 
 
@@ -215,12 +211,12 @@ async def _detail(request: Request, meeting_id: int) -> dict[str, Any]:
 
 
 async def get_meeting(request: Request) -> Response:
-    return JSONResponse(await _detail(request, _int(request, "meeting_id")))
+    return JSONResponse(await _detail(request, path_int(request, "meeting_id")))
 
 
 async def patch_meeting(request: Request) -> Response:
     body = await read_json(request, schemas.MeetingPatch)
-    meeting_id = _int(request, "meeting_id")
+    meeting_id = path_int(request, "meeting_id")
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow, method="PATCH")
         await meetings.update_meeting(uow, info.actor, meeting_id, MeetingFields(**body.model_dump()))
@@ -232,7 +228,7 @@ async def meeting_action(request: Request) -> Response:
         action = MeetingAction(request.path_params["action"])
     except ValueError:
         raise NotFound("action_not_found") from None
-    meeting_id = _int(request, "meeting_id")
+    meeting_id = path_int(request, "meeting_id")
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow, method="POST")
         await meetings.change_state(uow, info.actor, meeting_id, action)
@@ -240,7 +236,7 @@ async def meeting_action(request: Request) -> Response:
 
 
 async def reissue_join_code(request: Request) -> Response:
-    meeting_id = _int(request, "meeting_id")
+    meeting_id = path_int(request, "meeting_id")
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow, method="POST")
         meeting = await meetings.reissue_join_code(uow, info.actor, meeting_id)
@@ -249,7 +245,7 @@ async def reissue_join_code(request: Request) -> Response:
 
 
 async def revoke_join_code(request: Request) -> Response:
-    meeting_id = _int(request, "meeting_id")
+    meeting_id = path_int(request, "meeting_id")
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow, method="DELETE")
         await meetings.revoke_join_code(uow, info.actor, meeting_id)
@@ -263,7 +259,7 @@ def join_url(request: Request, code: str) -> str:
 
 async def join_qr(request: Request) -> Response:
     """The QR code of the join link, as SVG (printable, scales on the room display)."""
-    meeting_id = _int(request, "meeting_id")
+    meeting_id = path_int(request, "meeting_id")
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
         meeting = await meetings.load_meeting(uow, info.actor, meeting_id)
@@ -284,7 +280,7 @@ async def join_qr(request: Request) -> Response:
 
 async def add_participant(request: Request) -> Response:
     body = await read_json(request, schemas.ParticipantIn)
-    meeting_id = _int(request, "meeting_id")
+    meeting_id = path_int(request, "meeting_id")
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow, method="POST")
         p = await meetings.add_participant(
@@ -301,8 +297,8 @@ async def patch_participant(request: Request) -> Response:
         p = await meetings.update_participant(
             uow,
             info.actor,
-            _int(request, "meeting_id"),
-            _int(request, "participant_id"),
+            path_int(request, "meeting_id"),
+            path_int(request, "participant_id"),
             ParticipantFields(**body.model_dump()),
         )
         view = meetings.participant_view(p)
@@ -313,7 +309,7 @@ async def delete_participant(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow, method="DELETE")
         await meetings.remove_participant(
-            uow, info.actor, _int(request, "meeting_id"), _int(request, "participant_id")
+            uow, info.actor, path_int(request, "meeting_id"), path_int(request, "participant_id")
         )
     return JSONResponse({"ok": True})
 
@@ -325,8 +321,8 @@ async def put_attendance(request: Request) -> Response:
         p = await meetings.set_attendance(
             uow,
             info.actor,
-            _int(request, "meeting_id"),
-            _int(request, "participant_id"),
+            path_int(request, "meeting_id"),
+            path_int(request, "participant_id"),
             body.attendance,
             body.reason,
         )
@@ -342,7 +338,7 @@ async def add_agenda_item(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow, method="POST")
         item = await meetings.add_agenda_item(
-            uow, info.actor, _int(request, "meeting_id"), AgendaFields(**body.model_dump())
+            uow, info.actor, path_int(request, "meeting_id"), AgendaFields(**body.model_dump())
         )
         view = meetings.agenda_item_view(item)
     return JSONResponse(view, status_code=201)
@@ -355,8 +351,8 @@ async def patch_agenda_item(request: Request) -> Response:
         item = await meetings.update_agenda_item(
             uow,
             info.actor,
-            _int(request, "meeting_id"),
-            _int(request, "item_id"),
+            path_int(request, "meeting_id"),
+            path_int(request, "item_id"),
             AgendaFields(**body.model_dump()),
         )
         view = meetings.agenda_item_view(item)
@@ -367,14 +363,14 @@ async def delete_agenda_item(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow, method="DELETE")
         await meetings.remove_agenda_item(
-            uow, info.actor, _int(request, "meeting_id"), _int(request, "item_id")
+            uow, info.actor, path_int(request, "meeting_id"), path_int(request, "item_id")
         )
     return JSONResponse({"ok": True})
 
 
 async def put_agenda_order(request: Request) -> Response:
     body = await read_json(request, schemas.AgendaOrderIn)
-    meeting_id = _int(request, "meeting_id")
+    meeting_id = path_int(request, "meeting_id")
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow, method="PUT")
         await meetings.reorder_agenda(uow, info.actor, meeting_id, body.order, body.parent_id)

@@ -58,6 +58,34 @@ async def read_json(request: Request, model: type[M]) -> M:
         raise validation_to_error(exc) from None
 
 
+def path_int(conn: HTTPConnection, name: str) -> int:
+    """An ``{name:int}`` path parameter (the route's converter has made it an int)."""
+    value = conn.path_params[name]
+    assert isinstance(value, int)
+    return value
+
+
+def query_int(
+    conn: HTTPConnection,
+    name: str,
+    default: int | None = None,
+    low: int | None = None,
+    high: int | None = None,
+) -> int | None:
+    """An integer query parameter, ``default`` when absent; ``invalid_query`` when it is not
+    an integer or lies outside ``low``..``high``."""
+    raw = conn.query_params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput("invalid_query", field=name) from None
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise InvalidInput("invalid_query", field=name)
+    return value
+
+
 def check_origin(conn: HTTPConnection) -> None:
     state = app_state(conn)
     if not origin_allowed(conn.headers, conn.url.scheme, state.settings.allowed_origins):

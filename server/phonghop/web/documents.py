@@ -31,7 +31,7 @@ from phonghop.errors import InvalidInput, NotFound, PayloadTooLarge, Unsupported
 from phonghop.services import documents
 from phonghop.services.documents import DocumentFields, PageAccess, PageGrants
 from phonghop.storage.models import DocumentVersion, Participant, User
-from phonghop.web.context import app_state, authenticate, read_json, session_token
+from phonghop.web.context import app_state, authenticate, path_int, query_int, read_json, session_token
 
 #: Rendered pages of an ordinary document never change (a new version has a new id).
 IMMUTABLE = "private, max-age=31536000, immutable"
@@ -41,22 +41,6 @@ PDF_TYPES = ("application/pdf", "application/x-pdf", "application/octet-stream")
 def _files(request: Request) -> DocumentFiles:
     files: DocumentFiles = app_state(request).extra["documents"]
     return files
-
-
-def _int(request: Request, name: str) -> int:
-    value = request.path_params[name]
-    assert isinstance(value, int)
-    return value
-
-
-def _query_int(request: Request, name: str) -> int | None:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise InvalidInput("invalid_query", field=name) from None
 
 
 def _query_bool(request: Request, name: str) -> bool | None:
@@ -124,10 +108,10 @@ def _filename(request: Request) -> str:
 
 async def upload_document(request: Request) -> Response:
     state = app_state(request)
-    meeting_id = _int(request, "meeting_id")
+    meeting_id = path_int(request, "meeting_id")
     fields = DocumentFields(
         title=request.query_params.get("title"),
-        agenda_item_id=_query_int(request, "agenda_item_id"),
+        agenda_item_id=query_int(request, "agenda_item_id"),
         classification=_classification(request.query_params.get("classification")),
         access=_access_from_query(request),
         downloadable=_query_bool(request, "downloadable"),
@@ -151,7 +135,7 @@ async def upload_document(request: Request) -> Response:
 
 async def upload_version(request: Request) -> Response:
     state = app_state(request)
-    document_id = _int(request, "document_id")
+    document_id = path_int(request, "document_id")
     async with state.db.unit(write=False) as uow:
         info = await authenticate(request, uow, method="POST")
         doc = await documents.require_document_access(uow, info.actor, document_id)
@@ -174,14 +158,14 @@ async def upload_version(request: Request) -> Response:
 async def list_documents(request: Request) -> Response:
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
-        docs = await documents.list_documents(uow, info.actor, _int(request, "meeting_id"))
+        docs = await documents.list_documents(uow, info.actor, path_int(request, "meeting_id"))
     return JSONResponse({"documents": docs})
 
 
 async def get_document(request: Request) -> Response:
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
-        doc = await documents.require_document_access(uow, info.actor, _int(request, "document_id"))
+        doc = await documents.require_document_access(uow, info.actor, path_int(request, "document_id"))
         staff = await documents.is_controller(uow, info.actor, doc.meeting_id)
         view = documents.document_view(doc, with_access=staff)
     return JSONResponse(view)
@@ -216,7 +200,7 @@ async def patch_document(request: Request) -> Response:
     )
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow, method="PATCH")
-        doc = await documents.update_document(uow, info.actor, _int(request, "document_id"), fields)
+        doc = await documents.update_document(uow, info.actor, path_int(request, "document_id"), fields)
         view = documents.document_view(doc, with_access=True)
     return JSONResponse(view)
 
@@ -224,7 +208,7 @@ async def patch_document(request: Request) -> Response:
 async def recall_document(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow, method="POST")
-        doc = await documents.recall_document(uow, info.actor, _int(request, "document_id"))
+        doc = await documents.recall_document(uow, info.actor, path_int(request, "document_id"))
         view = documents.document_view(doc, with_access=True)
     return JSONResponse(view)
 
@@ -232,7 +216,7 @@ async def recall_document(request: Request) -> Response:
 async def recall_meeting_documents(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow, method="POST")
-        ids = await documents.recall_meeting_documents(uow, info.actor, _int(request, "meeting_id"))
+        ids = await documents.recall_meeting_documents(uow, info.actor, path_int(request, "meeting_id"))
     return JSONResponse({"recalled": ids})
 
 
@@ -240,14 +224,14 @@ async def search(request: Request) -> Response:
     query = request.query_params.get("q", "")
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
-        hits = await documents.search_documents(uow, info.actor, _int(request, "meeting_id"), query)
+        hits = await documents.search_documents(uow, info.actor, path_int(request, "meeting_id"), query)
     return JSONResponse({"query": query, "hits": hits})
 
 
 async def document_audit(request: Request) -> Response:
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
-        entries = await documents.document_audit(uow, info.actor, _int(request, "document_id"))
+        entries = await documents.document_audit(uow, info.actor, path_int(request, "document_id"))
     return JSONResponse({"entries": entries})
 
 
@@ -284,8 +268,8 @@ async def page_image(request: Request) -> Response:
     """
     state = app_state(request)
     files = _files(request)
-    version_id, page = _int(request, "version_id"), _int(request, "page")
-    width = _query_int(request, "w") or 1280
+    version_id, page = path_int(request, "version_id"), path_int(request, "page")
+    width = query_int(request, "w") or 1280
     grants: PageGrants = state.extra["grants"]
     token = session_token(request)
     now = time.monotonic()
@@ -323,7 +307,7 @@ async def download(request: Request) -> Response:
     files = _files(request)
     async with state.db.unit() as uow:
         info = await authenticate(request, uow)
-        access = await documents.download_access(uow, info.actor, _int(request, "version_id"))
+        access = await documents.download_access(uow, info.actor, path_int(request, "version_id"))
     lines = await recipient_lines(request, access)
     data = await watermark_pdf_async(files.path(access.sha256), lines)
     name = access.filename or f"{access.title}.pdf"

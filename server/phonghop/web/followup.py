@@ -20,7 +20,7 @@ from phonghop.errors import InvalidInput
 from phonghop.services import followup, invitations
 from phonghop.services.followup import TaskFilter
 from phonghop.services.invitations import Answer
-from phonghop.web.context import app_state, authenticate, read_json
+from phonghop.web.context import app_state, authenticate, path_int, query_int, read_json
 from phonghop.web.schemas import Body
 
 
@@ -62,19 +62,6 @@ def _today(request: Request) -> date:
     return datetime.now(UTC).astimezone(_zone(request)).date()
 
 
-def _query_int(request: Request, name: str, default: int | None, low: int, high: int) -> int | None:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidInput("invalid_query", field=name) from None
-    if not low <= value <= high:
-        raise InvalidInput("invalid_query", field=name)
-    return value
-
-
 def _query_bool(request: Request, name: str) -> bool | None:
     raw = request.query_params.get(name)
     if raw in (None, ""):
@@ -84,14 +71,8 @@ def _query_bool(request: Request, name: str) -> bool | None:
     return raw == "true"
 
 
-def _path_int(request: Request, name: str) -> int:
-    value = request.path_params[name]
-    assert isinstance(value, int)
-    return value
-
-
 def _task_id(request: Request) -> int:
-    return _path_int(request, "task_id")
+    return path_int(request, "task_id")
 
 
 async def list_tasks(request: Request) -> Response:
@@ -102,12 +83,12 @@ async def list_tasks(request: Request) -> Response:
         state=request.query_params.get("state") or None,
         unit=unit,
         late=_query_bool(request, "late"),
-        unit_id=_query_int(request, "unit_id", None, 1, 2**31 - 1),
-        meeting_id=_query_int(request, "meeting_id", None, 1, 2**31 - 1),
-        notice_id=_query_int(request, "notice_id", None, 1, 2**31 - 1),
+        unit_id=query_int(request, "unit_id", None, 1, 2**31 - 1),
+        meeting_id=query_int(request, "meeting_id", None, 1, 2**31 - 1),
+        notice_id=query_int(request, "notice_id", None, 1, 2**31 - 1),
     )
-    limit = _query_int(request, "limit", 100, 1, 500)
-    offset = _query_int(request, "offset", 0, 0, 10**9)
+    limit = query_int(request, "limit", 100, 1, 500)
+    offset = query_int(request, "offset", 0, 0, 10**9)
     assert limit is not None and offset is not None
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
@@ -159,7 +140,7 @@ async def update_unit(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow, method="PATCH")
         view = await followup.update_unit(
-            uow, info.actor, _path_int(request, "unit_id"), name=body.name, short_name=body.short_name
+            uow, info.actor, path_int(request, "unit_id"), name=body.name, short_name=body.short_name
         )
     return JSONResponse(view)
 
@@ -167,14 +148,14 @@ async def update_unit(request: Request) -> Response:
 async def delete_unit(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow, method="DELETE")
-        await followup.delete_unit(uow, info.actor, _path_int(request, "unit_id"))
+        await followup.delete_unit(uow, info.actor, path_int(request, "unit_id"))
     return JSONResponse({"ok": True})
 
 
 async def my_invitation(request: Request) -> Response:
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
-        view = await invitations.my_invitation(uow, info.actor, _path_int(request, "meeting_id"))
+        view = await invitations.my_invitation(uow, info.actor, path_int(request, "meeting_id"))
         return JSONResponse(view)
 
 
@@ -185,7 +166,7 @@ async def answer_invitation(request: Request) -> Response:
         view = await invitations.answer(
             uow,
             info.actor,
-            _path_int(request, "meeting_id"),
+            path_int(request, "meeting_id"),
             Answer(body.state, body.reason, body.substitute_name, body.substitute_title),
         )
     return JSONResponse(view)
@@ -194,7 +175,7 @@ async def answer_invitation(request: Request) -> Response:
 async def confirmation_table(request: Request) -> Response:
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
-        view = await invitations.confirmation_table(uow, info.actor, _path_int(request, "meeting_id"))
+        view = await invitations.confirmation_table(uow, info.actor, path_int(request, "meeting_id"))
         return JSONResponse(view)
 
 
@@ -205,8 +186,8 @@ async def decide_substitute(request: Request) -> Response:
         view = await invitations.decide_substitute(
             uow,
             info.actor,
-            _path_int(request, "meeting_id"),
-            _path_int(request, "participant_id"),
+            path_int(request, "meeting_id"),
+            path_int(request, "participant_id"),
             accept=body.accept,
             vote=body.vote,
         )
@@ -218,7 +199,7 @@ async def calendar_file(request: Request) -> Response:
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
         text, name = await invitations.calendar_file(
-            uow, info.actor, _path_int(request, "meeting_id"), host=host
+            uow, info.actor, path_int(request, "meeting_id"), host=host
         )
     return Response(
         text.encode("utf-8"),

@@ -28,7 +28,7 @@ from phonghop.services.notices import DraftChanges, DraftOptions, PointText
 from phonghop.storage.db import UnitOfWork
 from phonghop.storage.models import Meeting, Notice
 from phonghop.translations import translate
-from phonghop.web.context import app_state, authenticate, read_json
+from phonghop.web.context import app_state, authenticate, path_int, query_int, read_json
 from phonghop.web.errors import request_language
 from phonghop.web.schemas import Body
 
@@ -112,25 +112,6 @@ class SettingsIn(Body):
 # -- helpers ---------------------------------------------------------------------------------------
 
 
-def _int(request: Request, name: str) -> int:
-    value = request.path_params[name]
-    assert isinstance(value, int)
-    return value
-
-
-def _query_int(request: Request, name: str, default: int | None, low: int, high: int) -> int | None:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidInput("invalid_query", field=name) from None
-    if not low <= value <= high:
-        raise InvalidInput("invalid_query", field=name)
-    return value
-
-
 def _zone(request: Request) -> tzinfo:
     """The offices' time zone (settings), in which dates of meetings and notices are read."""
     try:
@@ -206,7 +187,7 @@ async def put_settings(request: Request) -> Response:
 async def list_conclusions(request: Request) -> Response:
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
-        items = await conclusions.list_conclusions(uow, info.actor, _int(request, "meeting_id"))
+        items = await conclusions.list_conclusions(uow, info.actor, path_int(request, "meeting_id"))
         return JSONResponse({"conclusions": items})
 
 
@@ -214,7 +195,7 @@ async def get_conclusion(request: Request) -> Response:
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
         view = await conclusions.get_conclusion(
-            uow, info.actor, _int(request, "meeting_id"), _int(request, "item_id")
+            uow, info.actor, path_int(request, "meeting_id"), path_int(request, "item_id")
         )
         return JSONResponse(view)
 
@@ -226,8 +207,8 @@ async def put_conclusion(request: Request) -> Response:
         view = await conclusions.put_conclusion(
             uow,
             info.actor,
-            _int(request, "meeting_id"),
-            _int(request, "item_id"),
+            path_int(request, "meeting_id"),
+            path_int(request, "item_id"),
             _points(body.points),
             body.summary,
         )
@@ -248,7 +229,12 @@ async def draft_notice(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow, method="POST")
         notice = await notices.draft_from_meeting(
-            uow, info.actor, _int(request, "meeting_id"), options, today=_today(request), tz=_zone(request)
+            uow,
+            info.actor,
+            path_int(request, "meeting_id"),
+            options,
+            today=_today(request),
+            tz=_zone(request),
         )
         notice_id = notice.id
     return JSONResponse(await _read_detail(request, notice_id), status_code=201)
@@ -268,9 +254,9 @@ async def list_notices(request: Request) -> Response:
     query = request.query_params.get("q", "")
     if len(query) > 200:
         raise InvalidInput("invalid_query", field="q")
-    limit = _query_int(request, "limit", 50, 1, 500)
-    offset = _query_int(request, "offset", 0, 0, 10**9)
-    meeting_id = _query_int(request, "meeting_id", None, 1, 2**31 - 1)
+    limit = query_int(request, "limit", 50, 1, 500)
+    offset = query_int(request, "offset", 0, 0, 10**9)
+    meeting_id = query_int(request, "meeting_id", None, 1, 2**31 - 1)
     assert limit is not None and offset is not None
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
@@ -281,7 +267,7 @@ async def list_notices(request: Request) -> Response:
 
 
 async def get_notice(request: Request) -> Response:
-    return JSONResponse(await _read_detail(request, _int(request, "notice_id")))
+    return JSONResponse(await _read_detail(request, path_int(request, "notice_id")))
 
 
 async def patch_notice(request: Request) -> Response:
@@ -298,7 +284,7 @@ async def patch_notice(request: Request) -> Response:
         signature=None if body.signature is None else body.signature.model_dump(mode="json"),
         secret=body.secret,
     )
-    notice_id = _int(request, "notice_id")
+    notice_id = path_int(request, "notice_id")
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow, method="PATCH")
         await notices.update_draft(uow, info.actor, notice_id, changes)
@@ -308,12 +294,12 @@ async def patch_notice(request: Request) -> Response:
 async def delete_notice(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow, method="DELETE")
-        await notices.delete_draft(uow, info.actor, _int(request, "notice_id"))
+        await notices.delete_draft(uow, info.actor, path_int(request, "notice_id"))
     return JSONResponse({"ok": True})
 
 
 async def issue_notice(request: Request) -> Response:
-    notice_id = _int(request, "notice_id")
+    notice_id = path_int(request, "notice_id")
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow, method="POST")
         await notices.issue(uow, info.actor, notice_id, today=_today(request))
@@ -330,7 +316,7 @@ async def notice_file(request: Request) -> Response:
     kind = request.path_params["kind"]
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
-        content, name = await notices.notice_file(uow, info.actor, _int(request, "notice_id"), kind)
+        content, name = await notices.notice_file(uow, info.actor, path_int(request, "notice_id"), kind)
     disposition = "inline" if kind == "pdf" else "attachment"
     return Response(
         content,

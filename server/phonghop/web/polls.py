@@ -20,7 +20,7 @@ from phonghop.realtime import protocol as p
 from phonghop.services import polls
 from phonghop.services.polls import PollFields
 from phonghop.storage.db import UnitOfWork
-from phonghop.web.context import app_state, authenticate, read_json
+from phonghop.web.context import app_state, authenticate, path_int, read_json
 from phonghop.web.schemas import Body
 
 OptionId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
@@ -74,16 +74,10 @@ def _spec_changes(body: PollIn | PollPatch, given: set[str]) -> dict[str, Any]:
     return {name: data[name] for name in given - _NOT_SPEC if data[name] is not None or name == "min_choices"}
 
 
-def _int(request: Request, name: str) -> int:
-    value = request.path_params[name]
-    assert isinstance(value, int)
-    return value
-
-
 async def list_polls(request: Request) -> Response:
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
-        views = await polls.list_polls(uow, info.actor, _int(request, "meeting_id"))
+        views = await polls.list_polls(uow, info.actor, path_int(request, "meeting_id"))
     return JSONResponse({"polls": views})
 
 
@@ -97,7 +91,7 @@ async def create_poll(request: Request) -> Response:
     state = app_state(request)
     async with state.db.unit() as uow:
         info = await authenticate(request, uow, method="POST")
-        poll = await polls.create_poll(uow, info.actor, _int(request, "meeting_id"), fields)
+        poll = await polls.create_poll(uow, info.actor, path_int(request, "meeting_id"), fields)
         poll_id = poll.id
     async with state.db.unit(write=False) as uow:
         info = await authenticate(request, uow)
@@ -108,7 +102,7 @@ async def create_poll(request: Request) -> Response:
 async def get_poll(request: Request) -> Response:
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
-        view = await polls.get_poll(uow, info.actor, _int(request, "poll_id"))
+        view = await polls.get_poll(uow, info.actor, path_int(request, "poll_id"))
     return JSONResponse(view)
 
 
@@ -119,7 +113,7 @@ async def patch_poll(request: Request) -> Response:
         agenda_item_id=body.agenda_item_id,
         spec=_spec_changes(body, body.model_fields_set),
     )
-    poll_id = _int(request, "poll_id")
+    poll_id = path_int(request, "poll_id")
     state = app_state(request)
     async with state.db.unit() as uow:
         info = await authenticate(request, uow, method="PATCH")
@@ -133,7 +127,7 @@ async def patch_poll(request: Request) -> Response:
 async def delete_poll(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow, method="DELETE")
-        await polls.delete_poll(uow, info.actor, _int(request, "poll_id"))
+        await polls.delete_poll(uow, info.actor, path_int(request, "poll_id"))
     return JSONResponse({"ok": True})
 
 
