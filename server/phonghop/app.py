@@ -31,7 +31,7 @@ from phonghop.services.audit import PageViews
 from phonghop.services.documents import PageGrants
 from phonghop.storage.db import Database
 from phonghop.web import annotations as annotation_api
-from phonghop.web import api, documents, followup, notices, opinions, polls, security, socket
+from phonghop.web import api, documents, followup, notices, notifications, opinions, polls, security, socket
 from phonghop.web.context import AppState, app_state
 from phonghop.web.errors import (
     error_body,
@@ -113,14 +113,20 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
             from phonghop.backup import run_schedule
 
             scheduled = asyncio.get_running_loop().create_task(run_schedule(settings))
+        reminders = None
+        if settings.reminder_interval > 0:
+            from phonghop.services.reminders import run_schedule as run_reminder_schedule
+
+            reminders = asyncio.get_running_loop().create_task(run_reminder_schedule(db, settings))
         gc.freeze()
         try:
             yield {"phonghop": state}
         finally:
-            if scheduled is not None:
-                scheduled.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await scheduled
+            for task in (scheduled, reminders):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             await hub.close_all()
             await page_views.stop()
             await bus.stop()
@@ -138,6 +144,7 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
         *notices.routes,
         *followup.routes,
         *opinions.routes,
+        *notifications.routes,
         *security.routes,
         *socket.routes,
     ]

@@ -71,6 +71,15 @@ class Settings:
     log_format: str = "json"
     #: /metrics answers the machine itself, or a request with "Authorization: Bearer <token>".
     metrics_token: str = ""
+    #: E-mail copies of notifications through the LAN's SMTP server (empty host: none).
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = "phonghop@localhost"
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: str = ""
+    #: Seconds between two runs of the reminder and e-mail job (0: the job does not run).
+    reminder_interval: float = 60.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -123,6 +132,13 @@ class Settings:
             backup_keep=_env_int(env, "PHONGHOP_BACKUP_KEEP", 14),
             log_format="text" if env.get("PHONGHOP_LOG_FORMAT", "").lower() == "text" else "json",
             metrics_token=env.get("PHONGHOP_METRICS_TOKEN", ""),
+            smtp_host=env.get("PHONGHOP_SMTP_HOST", ""),
+            smtp_port=_env_int(env, "PHONGHOP_SMTP_PORT", 25),
+            smtp_from=env.get("PHONGHOP_SMTP_FROM") or "phonghop@localhost",
+            smtp_starttls=_env_bool(env, "PHONGHOP_SMTP_STARTTLS", False),
+            smtp_username=env.get("PHONGHOP_SMTP_USERNAME", ""),
+            smtp_password=env.get("PHONGHOP_SMTP_PASSWORD", ""),
+            reminder_interval=float(env.get("PHONGHOP_REMINDER_INTERVAL") or 60),
             argon2_time_cost=_env_int(env, "PHONGHOP_ARGON2_TIME_COST", 3),
             argon2_memory_kib=_env_int(env, "PHONGHOP_ARGON2_MEMORY_KIB", 65536),
         )

@@ -40,6 +40,9 @@ class Actor:
     meeting_id: int | None = None
     meeting_role: MeetingRole | None = None
     name: str = ""
+    #: The unit (đơn vị) a staff user works in, if any: unit staff upload its drafts and
+    #: report on its tasks.
+    unit_id: int | None = None
 
     @property
     def is_staff(self) -> bool:
@@ -54,6 +57,7 @@ class Actor:
             meeting_id=meeting_id,
             meeting_role=role,
             name=self.name,
+            unit_id=self.unit_id,
         )
 
 

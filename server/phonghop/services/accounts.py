@@ -7,6 +7,7 @@ import math
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -33,6 +34,7 @@ from phonghop.storage.models import (
     LoginThrottle,
     Meeting,
     Participant,
+    Unit,
     User,
     utcnow,
 )
@@ -137,6 +139,8 @@ async def create_user(
     title: str = "",
     password: str | None = None,
     actor: Actor | None = None,
+    unit_id: int | None = None,
+    email: str = "",
 ) -> User:
     """Create an account. ``actor`` None means the command line (the machine's owner)."""
     if actor is not None:
@@ -154,6 +158,7 @@ async def create_user(
     if password is not None:
         check_password_rules(password)
         password_hash = passwords.hash(password)
+    await _check_unit(uow, body_id, unit_id)
     user = User(
         body_id=body_id,
         username=username,
@@ -161,10 +166,60 @@ async def create_user(
         title=normalize(title),
         role=role.value,
         password_hash=password_hash,
+        unit_id=unit_id,
+        email=clean_email(email),
     )
     uow.session.add(user)
     await uow.session.flush()
     record_audit(uow, actor, "user.created", target_type="user", target_id=user.id, role=role.value)
+    return user
+
+
+def clean_email(value: str) -> str:
+    """An e-mail address as stored ("" for none); a value that cannot be one is refused."""
+    value = value.strip()
+    if not value:
+        return ""
+    local, at, domain = value.rpartition("@")
+    if not at or not local or "." not in domain or any(c.isspace() for c in value):
+        raise InvalidInput("email_invalid")
+    return value
+
+
+async def _check_unit(uow: UnitOfWork, body_id: int, unit_id: int | None) -> None:
+    if unit_id is None:
+        return
+    unit = await uow.session.get(Unit, unit_id)
+    if unit is None or unit.body_id != body_id:
+        raise NotFound("unit_not_found")
+
+
+async def update_user(uow: UnitOfWork, actor: Actor, user_id: int, changes: dict[str, Any]) -> User:
+    """An administrator changes an account of their body (name, title, role, active, unit,
+    e-mail). Deactivating an account ends its sessions."""
+    require_admin(actor)
+    user = await uow.session.get(User, user_id)
+    if user is None or user.body_id != actor.body_id:
+        raise NotFound("user_not_found")
+    if "unit_id" in changes:
+        await _check_unit(uow, user.body_id, changes["unit_id"])
+        user.unit_id = changes["unit_id"]
+    if changes.get("full_name") is not None:
+        user.full_name = normalize(changes["full_name"])
+    if changes.get("title") is not None:
+        user.title = normalize(changes["title"])
+    if changes.get("email") is not None:
+        user.email = clean_email(changes["email"])
+    if changes.get("role") is not None:
+        if user.id == actor.user_id and changes["role"] != UserRole.ADMIN:
+            raise Conflict("cannot_demote_self")
+        user.role = UserRole(changes["role"]).value
+    if changes.get("active") is not None:
+        if user.id == actor.user_id and not changes["active"]:
+            raise Conflict("cannot_demote_self")
+        user.active = bool(changes["active"])
+    await uow.session.flush()
+    record_audit(uow, actor, "user.updated", target_type="user", target_id=user.id, fields=sorted(changes))
     return user
 
 
@@ -275,7 +330,11 @@ async def resolve_session(uow: UnitOfWork, token: str) -> SessionInfo:
         if user is None or not user.active:
             raise Unauthenticated("session_expired")
         actor = Actor(
-            body_id=user.body_id, user_id=user.id, user_role=UserRole(user.role), name=user.full_name
+            body_id=user.body_id,
+            user_id=user.id,
+            user_role=UserRole(user.role),
+            name=user.full_name,
+            unit_id=user.unit_id,
         )
         return SessionInfo(actor=actor, csrf_token=row.csrf_token, user=user, participant=None)
     participant = await uow.session.get(Participant, row.participant_id) if row.participant_id else None

@@ -29,8 +29,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -41,6 +42,7 @@ from phonghop.errors import Conflict, InvalidInput, NotFound
 from phonghop.services import conclusions
 from phonghop.services.audit import record_audit
 from phonghop.services.meetings import iso
+from phonghop.services.notifications import Reminder, users_of_unit
 from phonghop.storage.db import UnitOfWork
 from phonghop.storage.models import Meeting, Notice, Task, TaskUpdate, Unit, utcnow
 
@@ -250,6 +252,25 @@ def is_late(task: Task, today: date) -> bool:
     return task.state in PENDING and task.deadline is not None and task.deadline < today
 
 
+#: What the office's dashboard shows of a task (derived from its state, deadline, done date
+#: and the office's date): not_started | in_progress | overdue | done_on_time | done_late |
+#: cancelled.
+STATUSES = ("overdue", "not_started", "in_progress", "done_late", "done_on_time", "cancelled")
+
+
+def status_of(task: Task, today: date) -> str:
+    """The dashboard status. A task still to do whose deadline has passed is overdue;
+    done on the deadline day itself is on time."""
+    if task.state == CANCELLED:
+        return "cancelled"
+    if task.state == DONE:
+        late = task.deadline is not None and task.done_on is not None and task.done_on > task.deadline
+        return "done_late" if late else "done_on_time"
+    if is_late(task, today):
+        return "overdue"
+    return "in_progress" if task.state == IN_PROGRESS else "not_started"
+
+
 def task_view(task: Task, meeting: Meeting, notice: Notice, today: date) -> dict[str, Any]:
     return {
         "id": task.id,
@@ -260,6 +281,7 @@ def task_view(task: Task, meeting: Meeting, notice: Notice, today: date) -> dict
         "deadline": task.deadline.isoformat() if task.deadline else None,
         "state": task.state,
         "late": is_late(task, today),
+        "status": status_of(task, today),
         "done_on": task.done_on.isoformat() if task.done_on else None,
         "source": {
             "meeting": {"id": meeting.id, "title": meeting.title, "starts_at": iso(meeting.starts_at)},
@@ -460,3 +482,41 @@ async def report(uow: UnitOfWork, actor: Actor, today: date) -> dict[str, Any]:
     units = unit_report(rows, await _units(uow, actor.body_id), today)
     totals = {s: sum(u[s] for u in units) for s in ("total", *STATES, "late")}
     return {"today": today.isoformat(), "totals": totals, "units": units}
+
+
+# -- reminders -----------------------------------------------------------------------------------
+
+#: Days before the deadline when the lead unit is reminded first.
+REMIND_DAYS_BEFORE = 3
+
+
+async def due_reminders(uow: UnitOfWork, now: datetime, tz: ZoneInfo) -> list[Reminder]:
+    """Reminders to the lead unit's users: ``before`` from REMIND_DAYS_BEFORE days ahead of
+    the deadline, ``due`` from the deadline day on (a server that was off that day still
+    sends it, once). Only tasks still to do whose lead unit is one of the body's units."""
+    today = now.astimezone(tz).date()
+    rows = await uow.session.scalars(
+        select(Task).where(
+            Task.state.in_(PENDING),
+            Task.deadline.is_not(None),
+            Task.unit_id.is_not(None),
+            Task.deadline <= today + timedelta(days=REMIND_DAYS_BEFORE),
+        )
+    )
+    due: list[Reminder] = []
+    for task in rows:
+        assert task.deadline is not None and task.unit_id is not None
+        users = tuple(await users_of_unit(uow, task.body_id, task.unit_id))
+        which = "due" if task.deadline <= today else "before"
+        params = {"text": task.text[:200], "deadline": task.deadline.strftime("%d/%m/%Y")}
+        due.append(
+            Reminder(
+                key=f"task:{task.id}:{which}",
+                body_id=task.body_id,
+                user_ids=users,
+                kind=f"task_{which}",
+                params=params,
+                link=f"/console/#/tasks/{task.id}",
+            )
+        )
+    return due

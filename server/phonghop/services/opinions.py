@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -31,6 +32,7 @@ from phonghop.domain.text import normalize
 from phonghop.errors import Conflict, InvalidInput, NotFound
 from phonghop.services.audit import record_audit
 from phonghop.services.meetings import iso
+from phonghop.services.notifications import Reminder
 from phonghop.storage.db import UnitOfWork
 from phonghop.storage.models import Consultation, ConsultationMember, Meeting, User, utcnow
 
@@ -316,3 +318,40 @@ async def closed_consultation_results(
             )
         )
     return out
+
+
+# -- reminders -----------------------------------------------------------------------------------
+
+#: How long before the deadline members who have not answered are reminded.
+REMIND_BEFORE = timedelta(hours=24)
+
+
+async def due_reminders(uow: UnitOfWork, now: datetime, tz: ZoneInfo) -> list[Reminder]:
+    """One reminder per open consultation, REMIND_BEFORE ahead of its deadline, to the
+    members who have not answered yet (a consultation made less than that before its
+    deadline is reminded at once; that is what its members would want)."""
+    rows = await uow.session.scalars(
+        select(Consultation).where(
+            Consultation.closed_at.is_(None),
+            Consultation.deadline > now,
+            Consultation.deadline <= now + REMIND_BEFORE,
+        )
+    )
+    due: list[Reminder] = []
+    for c in rows:
+        waiting = await uow.session.scalars(
+            select(ConsultationMember.user_id).where(
+                ConsultationMember.consultation_id == c.id, ConsultationMember.choice == ""
+            )
+        )
+        due.append(
+            Reminder(
+                key=f"consultation:{c.id}:before",
+                body_id=c.body_id,
+                user_ids=tuple(waiting),
+                kind="consultation_before",
+                params={"title": c.title, "deadline": c.deadline.astimezone(tz).strftime("%H:%M %d/%m/%Y")},
+                link=f"/console/#/opinions/{c.id}",
+            )
+        )
+    return due

@@ -95,6 +95,10 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     language: Mapped[str] = mapped_column(String(5), default="vi")
+    #: The unit (đơn vị) the user works in: unit staff upload its drafts and report its tasks.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"), nullable=True)
+    #: Where notifications are also mailed, when an SMTP server is configured ("" for none).
+    email: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -695,3 +699,42 @@ class ConsultationMember(Base):
     choice: Mapped[str] = mapped_column(String(20), default="")
     text: Mapped[str] = mapped_column(Text, default="")
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+# -- notifications and reminders
+
+
+class Notification(Base):
+    """A message to one user in the app (and by e-mail when SMTP is configured and the user
+    has an address): an invitation, a reminder, a returned draft...
+
+    ``kind`` names the translated text (``notification.<kind>`` in the client's
+    translations), filled with ``params``; ``link`` is the console or tablet address it
+    opens. ``mail_state``: none (not to be mailed) | pending | sent | failed; an instance
+    claims a pending row by moving it to ``sending`` in one UPDATE, so two instances never
+    mail it twice.
+    """
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("issuing_bodies.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    link: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    mail_state: Mapped[str] = mapped_column(String(10), default="none", index=True)
+    mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ReminderClaim(Base):
+    """A reminder that has been sent: its key (e.g. ``task:12:before``) is inserted once,
+    by whichever instance gets there first, in the transaction that writes the
+    notifications. Neither a second instance nor a restart sends it again."""
+
+    __tablename__ = "reminder_claims"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -16,6 +16,7 @@ from phonghop.errors import InvalidInput, NotFound, PermissionDenied, Unauthenti
 from phonghop.services import accounts, meetings
 from phonghop.services.accounts import SessionInfo
 from phonghop.services.meetings import AgendaFields, MeetingFields, ParticipantFields
+from phonghop.storage.models import User
 from phonghop.web import schemas
 from phonghop.web.context import app_state, authenticate, check_origin, path_int, read_json, session_token
 from phonghop.web.cookies import SESSION_COOKIE, sign
@@ -395,36 +396,42 @@ async def add_user(request: Request) -> Response:
             title=body.title,
             password=body.password,
             actor=info.actor,
+            unit_id=body.unit_id,
+            email=body.email,
         )
-        view = {
-            "id": user.id,
-            "username": user.username,
-            "full_name": user.full_name,
-            "title": user.title,
-            "role": user.role,
-        }
+        view = _user_view(user)
     return JSONResponse(view, status_code=201)
+
+
+def _user_view(u: User) -> dict[str, Any]:
+    return {
+        "id": u.id,
+        "username": u.username,
+        "full_name": u.full_name,
+        "title": u.title,
+        "role": u.role,
+        "active": u.active,
+        "unit_id": u.unit_id,
+        "email": u.email,
+    }
+
+
+async def patch_user(request: Request) -> Response:
+    body = await read_json(request, schemas.UserPatch)
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow, method="PATCH")
+        user = await accounts.update_user(
+            uow, info.actor, path_int(request, "user_id"), body.model_dump(exclude_unset=True)
+        )
+        view = _user_view(user)
+    return JSONResponse(view)
 
 
 async def list_users(request: Request) -> Response:
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
         users = await accounts.list_users(uow, info.actor)
-        return JSONResponse(
-            {
-                "users": [
-                    {
-                        "id": u.id,
-                        "username": u.username,
-                        "full_name": u.full_name,
-                        "title": u.title,
-                        "role": u.role,
-                        "active": u.active,
-                    }
-                    for u in users
-                ]
-            }
-        )
+        return JSONResponse({"users": [_user_view(u) for u in users]})
 
 
 M = "/api/meetings/{meeting_id:int}"
@@ -438,6 +445,7 @@ routes: list[BaseRoute] = [
     Route("/api/join", join, methods=["POST"]),
     Route("/api/users", list_users, methods=["GET"]),
     Route("/api/users", add_user, methods=["POST"]),
+    Route("/api/users/{user_id:int}", patch_user, methods=["PATCH"]),
     Route("/api/meetings", list_meetings, methods=["GET"]),
     Route("/api/meetings", create_meeting, methods=["POST"]),
     Route(M, get_meeting, methods=["GET"]),

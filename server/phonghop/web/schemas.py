@@ -100,3 +100,16 @@ class UserIn(Body):
     title: Annotated[str, Field(max_length=200)] = ""
     role: UserRole = UserRole.MEMBER
     password: Annotated[str, Field(max_length=200)] | None = None
+    unit_id: int | None = None
+    email: Annotated[str, Field(max_length=200)] = ""
+
+
+class UserPatch(Body):
+    """Fields an administrator may change on an account; absent ones stay."""
+
+    full_name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    title: Annotated[str, Field(max_length=200)] | None = None
+    role: UserRole | None = None
+    active: bool | None = None
+    unit_id: int | None = None
+    email: Annotated[str, Field(max_length=200)] | None = None
