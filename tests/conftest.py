@@ -48,6 +48,9 @@ def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settin
         secret_key="test-secret-" + secrets.token_hex(8),
         argon2_time_cost=1,
         argon2_memory_kib=8192,
+        # The reminder job runs only in the tests about it, which call it directly or
+        # turn it on: elsewhere it would write rows at moments the test does not choose.
+        reminder_interval=0,
     )
     return Settings(**{**base.__dict__, **overrides})
 

@@ -260,6 +260,9 @@ class Document(Base):
     access: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     downloadable: Mapped[bool] = mapped_column(Boolean, default=False)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    #: The drafting unit (đơn vị soạn thảo): the unit that submitted it, or that the office
+    #: named; it answers the comments on the draft.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"), nullable=True)
     recalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     recalled_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)

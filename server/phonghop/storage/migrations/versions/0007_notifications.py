@@ -1,4 +1,5 @@
-"""users belong to units and have an e-mail address; in-app notifications (with their
+"""users belong to units and have an e-mail address; documents name their drafting
+unit; in-app notifications (with their
 e-mail delivery state) and reminder claims
 
 Revision ID: 0007
@@ -23,6 +24,11 @@ def upgrade() -> None:
         batch.add_column(sa.Column("email", sa.String(length=200), nullable=False, server_default=""))
         batch.create_foreign_key(
             batch.f("fk_users_unit_id_units"), "units", ["unit_id"], ["id"], ondelete="SET NULL"
+        )
+    with op.batch_alter_table("documents") as batch:
+        batch.add_column(sa.Column("unit_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key(
+            batch.f("fk_documents_unit_id_units"), "units", ["unit_id"], ["id"], ondelete="SET NULL"
         )
     op.create_table(
         "notifications",
@@ -61,6 +67,9 @@ def downgrade() -> None:
         batch.drop_index(batch.f("ix_notifications_mail_state"))
         batch.drop_index(batch.f("ix_notifications_user_id"))
     op.drop_table("notifications")
+    with op.batch_alter_table("documents") as batch:
+        batch.drop_constraint(batch.f("fk_documents_unit_id_units"), type_="foreignkey")
+        batch.drop_column("unit_id")
     with op.batch_alter_table("users") as batch:
         batch.drop_constraint(batch.f("fk_users_unit_id_units"), type_="foreignkey")
         batch.drop_column("email")

@@ -1,0 +1,1 @@
+"""Tabular reports as office files: the comment table, the follow-up report, statistics."""
