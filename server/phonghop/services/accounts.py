@@ -196,7 +196,7 @@ async def _check_unit(uow: UnitOfWork, body_id: int, unit_id: int | None) -> Non
 
 async def update_user(uow: UnitOfWork, actor: Actor, user_id: int, changes: dict[str, Any]) -> User:
     """An administrator changes an account of their body (name, title, role, active, unit,
-    e-mail). Deactivating an account ends its sessions."""
+    e-mail, language). A deactivated account's sessions stop working at once."""
     require_admin(actor)
     user = await uow.session.get(User, user_id)
     if user is None or user.body_id != actor.body_id:
@@ -210,6 +210,8 @@ async def update_user(uow: UnitOfWork, actor: Actor, user_id: int, changes: dict
         user.title = normalize(changes["title"])
     if changes.get("email") is not None:
         user.email = clean_email(changes["email"])
+    if changes.get("language") in ("vi", "en"):
+        user.language = changes["language"]
     if changes.get("role") is not None:
         if user.id == actor.user_id and changes["role"] != UserRole.ADMIN:
             raise Conflict("cannot_demote_self")

@@ -4,7 +4,7 @@ silently ignored while the office believes a change was saved."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -113,3 +113,4 @@ class UserPatch(Body):
     active: bool | None = None
     unit_id: int | None = None
     email: Annotated[str, Field(max_length=200)] | None = None
+    language: Literal["vi", "en"] | None = None
