@@ -35,7 +35,6 @@ from phonghop.domain.poll import (
     format_count,
     format_percent,
     may_show_counts,
-    new_secret_ballot_id,
     percent_of,
     standard_options,
     tally,
@@ -219,12 +218,6 @@ def test_invalid_ballots(spec: PollSpec, choice: Ballot, code: str, params: dict
     with raises_code(InvalidInput, code) as info:
         validate_choice(spec, choice)
     assert info.value.params == params
-
-
-def test_secret_ballot_ids_are_random_hex() -> None:
-    ids = {new_secret_ballot_id() for _ in range(200)}
-    assert len(ids) == 200
-    assert all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids)
 
 
 # --------------------------------------------------------------------------- lifecycle

@@ -67,7 +67,6 @@ ballot replaces the voter's previous one.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -100,7 +99,6 @@ __all__ = [
     "format_count",
     "format_percent",
     "may_show_counts",
-    "new_secret_ballot_id",
     "percent_of",
     "standard_options",
     "tally",
@@ -459,11 +457,6 @@ def validate_choice(spec: PollSpec, choice: Ballot) -> Ballot:
         raise error
     chosen = set(choice)
     return tuple(o.id for o in spec.options if o.id in chosen)
-
-
-def new_secret_ballot_id() -> str:
-    """A random id (128 bits, hex) for a secret ballot row; rows are read back sorted by it."""
-    return secrets.token_hex(16)
 
 
 # --------------------------------------------------------------------------- lifecycle
