@@ -2,7 +2,7 @@
 // certificate tablets need for HTTPS (offline use). Also the "plain HTTP on the LAN"
 // warning the console shows on every screen.
 
-import { apiUrl, get, post, put } from "../shared/api.js";
+import { apiUrl, del, get, patch, post, put } from "../shared/api.js";
 import { showError, showNotice } from "../shared/banner.js";
 import { busy, field, h } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
@@ -137,6 +137,87 @@ function userForm(page) {
   );
 }
 
+/** Saves one change to an account, then redraws the list with what the server kept. */
+async function changeUser(page, user, changes, done) {
+  const saved = await page.ctx.run(() => patch(`/api/users/${user.id}`, changes));
+  if (!saved) return;
+  showNotice(done ?? t("admin.user_saved", { name: saved.full_name }));
+  await page.reload();
+}
+
+function unitPicker(page, user) {
+  return h(
+    "select",
+    {
+      "aria-label": t("admin.unit_of", { name: user.full_name }),
+      "data-testid": "user-unit",
+      disabled: !page.admin,
+      on: {
+        change: (event) => {
+          const value = event.target.value;
+          changeUser(page, user, { unit_id: value ? Number(value) : null });
+        },
+      },
+    },
+    h("option", { value: "", selected: user.unit_id === null }, t("admin.no_unit")),
+    page.units.map((u) => h("option", { value: String(u.id), selected: u.id === user.unit_id }, u.name)),
+  );
+}
+
+function emailCell(page, user) {
+  if (!page.admin) return h("td", {}, user.email || "—");
+  const input = h("input", {
+    type: "email",
+    value: user.email,
+    maxlength: 200,
+    placeholder: t("admin.email_placeholder"),
+    "aria-label": t("admin.email_of", { name: user.full_name }),
+    "data-testid": "user-email",
+  });
+  const save = h("button", {
+    type: "submit",
+    class: "btn btn-small",
+    text: t("action.save"),
+  });
+  return h(
+    "td",
+    {},
+    h(
+      "form",
+      {
+        class: "inline-form",
+        novalidate: true,
+        on: {
+          submit: async (event) => {
+            event.preventDefault();
+            await busy(save, () => changeUser(page, user, { email: input.value.trim() }));
+          },
+        },
+      },
+      input,
+      save,
+    ),
+  );
+}
+
+function activeCell(page, user) {
+  const label = t(user.active ? "admin.active" : "admin.inactive");
+  if (!page.admin || user.id === page.ctx.session?.user?.id) return h("td", {}, label);
+  return h(
+    "td",
+    {},
+    label,
+    " ",
+    h("button", {
+      type: "button",
+      class: "btn btn-small",
+      "data-testid": "user-active-toggle",
+      text: t(user.active ? "admin.deactivate" : "admin.activate"),
+      on: { click: (event) => busy(event.target, () => changeUser(page, user, { active: !user.active })) },
+    }),
+  );
+}
+
 function usersSection(page) {
   const { users, admin } = page;
   return h(
@@ -150,7 +231,13 @@ function usersSection(page) {
       h(
         "thead",
         {},
-        h("tr", {}, [t("admin.full_name"), t("admin.username"), t("admin.role"), t("admin.state")].map((x) => h("th", { scope: "col" }, x))),
+        h(
+          "tr",
+          {},
+          [t("admin.full_name"), t("admin.username"), t("admin.role"), t("admin.unit"), t("admin.email"), t("admin.state")].map((x) =>
+            h("th", { scope: "col" }, x),
+          ),
+        ),
       ),
       h(
         "tbody",
@@ -162,11 +249,79 @@ function usersSection(page) {
             h("td", {}, h("span", { class: "person-name" }, u.full_name), u.title ? h("span", { class: "person-title" }, ` — ${u.title}`) : null),
             h("td", {}, u.username),
             h("td", {}, t(`user_role.${u.role}`)),
-            h("td", {}, t(u.active ? "admin.active" : "admin.inactive")),
+            h("td", {}, unitPicker(page, u)),
+            emailCell(page, u),
+            activeCell(page, u),
           ),
         ),
       ),
     ),
+  );
+}
+
+// -- units --------------------------------------------------------------------------------
+
+function unitsSection(page) {
+  const name = h("input", { name: "unit_name", maxlength: 300, autocomplete: "off", "data-testid": "unit-name" });
+  const short = h("input", { name: "unit_short", maxlength: 100, autocomplete: "off" });
+  const add = h("button", { type: "submit", class: "btn btn-primary", text: t("admin.add_unit") });
+  const form = h(
+    "form",
+    {
+      class: "user-form",
+      novalidate: true,
+      on: {
+        submit: async (event) => {
+          event.preventDefault();
+          if (!name.value.trim()) {
+            showError(t("admin.unit_required"));
+            name.focus();
+            return;
+          }
+          const unit = await busy(add, () =>
+            page.ctx.run(() => post("/api/units", { name: name.value.trim(), short_name: short.value.trim() })),
+          );
+          if (!unit) return;
+          showNotice(t("admin.unit_added", { name: unit.name }));
+          await page.reload();
+        },
+      },
+    },
+    h("div", { class: "form-row form-row-end" }, field(t("admin.unit_name"), name), field(t("admin.unit_short"), short), add),
+  );
+  return h(
+    "section",
+    { class: "panel", "data-testid": "units-section" },
+    h("div", { class: "section-head" }, h("h2", {}, t("admin.units")), h("span", { class: "muted" }, t("admin.unit_count", { count: page.units.length }))),
+    page.admin ? form : null,
+    page.units.length
+      ? h(
+          "ul",
+          { class: "unit-list" },
+          page.units.map((u) =>
+            h(
+              "li",
+              { "data-testid": "unit-row" },
+              h("span", {}, u.name, u.short_name ? h("span", { class: "muted" }, ` (${u.short_name})`) : null),
+              page.admin
+                ? h("button", {
+                    type: "button",
+                    class: "btn btn-small btn-danger-outline",
+                    text: t("action.delete"),
+                    on: {
+                      click: async (event) => {
+                        const done = await busy(event.target, () => page.ctx.run(() => del(`/api/units/${u.id}`)));
+                        if (done === undefined) return;
+                        showNotice(t("admin.unit_deleted", { name: u.name }));
+                        await page.reload();
+                      },
+                    },
+                  })
+                : null,
+            ),
+          ),
+        )
+      : h("p", { class: "empty" }, t("admin.units_empty")),
   );
 }
 
@@ -294,15 +449,17 @@ function settingsSection(page) {
 export async function renderAdminPage(ctx, token) {
   const root = h("div", { class: "admin-page" });
   const admin = ctx.session?.user?.role === "admin";
-  const [users, settings, tls] = await Promise.all([
+  const [users, settings, tls, units] = await Promise.all([
     get("/api/users"),
     get("/api/notice-settings"),
     get("/api/tls"),
+    get("/api/units"),
   ]);
   const page = {
     ctx,
     admin,
     users: users.users,
+    units: units.units,
     settings,
     tls,
     draw() {
@@ -310,12 +467,15 @@ export async function renderAdminPage(ctx, token) {
         h("div", { class: "page-head" }, h("h1", {}, t("admin.title"))),
         tlsCard(this.tls),
         usersSection(this),
+        unitsSection(this),
         settingsSection(this),
       );
     },
     async reload() {
       await ctx.run(async () => {
-        this.users = (await get("/api/users")).users;
+        const [users, units] = await Promise.all([get("/api/users"), get("/api/units")]);
+        this.users = users.users;
+        this.units = units.units;
         this.draw();
       });
     },

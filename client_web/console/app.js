@@ -11,6 +11,7 @@ import { renderLogin } from "./login.js";
 import { renderMeetingPage } from "./meeting.js";
 import { renderCreateMeeting, renderMeetingList } from "./meetings.js";
 import { renderNoticeEditor, renderNoticeList } from "./notices.js";
+import { initNotifications } from "./notifications.js";
 import { renderRunPage } from "./run.js";
 
 const main = document.getElementById("main");
@@ -21,6 +22,7 @@ const navAdmin = document.getElementById("nav-admin");
 const userMenu = document.getElementById("user-menu");
 const signOutEverywhere = document.getElementById("sign-out-everywhere");
 const languageSwitch = document.getElementById("language-switch");
+let bell = null;
 
 let renderCount = 0;
 /** Closes what the current screen holds open (the run screen's live connection). */
@@ -81,6 +83,8 @@ function updateTopbar() {
   navNotices.hidden = !ctx.isOffice;
   navAdmin.hidden = !ctx.isOffice;
   signOut.hidden = !user;
+  if (bell && user) bell.start();
+  else if (bell) bell.stop();
   if (user) {
     fill(
       userName,
@@ -129,6 +133,7 @@ async function route() {
 }
 
 async function boot() {
+  bell = initNotifications(ctx, document.getElementById("notifications-menu"));
   languageSwitch.addEventListener("click", async () => {
     await initI18n();
     await setLanguage(otherLanguage());

@@ -26,7 +26,9 @@ async def list_notifications(request: Request) -> Response:
     unread_only = request.query_params.get("unread") in ("1", "true")
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
-        lang = info.user.language if info.user is not None else request_language(request)
+        # The screen's language when the client names one, else the account's (as in e-mails).
+        named = request.query_params.get("lang") or request.headers.get("accept-language")
+        lang = request_language(request) if named or info.user is None else info.user.language
         view = await notifications.list_notifications(uow, info.actor, lang, unread_only=unread_only)
     return JSONResponse(view)
 
