@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from dataclasses import dataclass
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 from pypdf import PdfReader, PdfWriter
 from reportlab.pdfgen import canvas
 
 from phonghop.domain.notice import IssuingBody, NoticeDraft, NoticeSettings
 from phonghop.errors import InvalidInput
 from phonghop.notices import build_document, sign_pdf, verify_pdf_signature, write_pdf
+from tests.pki import root_ca, signer
 
 PASSPHRASE = "mật khẩu thử"
 
@@ -29,72 +25,13 @@ class Keys:
     other_root_pem: bytes
 
 
-def _name(common_name: str) -> x509.Name:
-    return x509.Name(
-        [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"), x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
-    )
-
-
-def _usage(*, sign: bool, ca: bool) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=sign,
-        content_commitment=sign,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=ca,
-        crl_sign=ca,
-        encipher_only=False,
-        decipher_only=False,
-    )
-
-
-def _ca(common_name: str) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
-    now = dt.datetime.now(dt.UTC)
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(common_name))
-        .issuer_name(_name(common_name))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(_usage(sign=False, ca=True), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    return key, cert
-
-
 @pytest.fixture(scope="module")
 def keys() -> Keys:
-    """A throwaway root CA and a signer certificate issued by it, as PKCS#12."""
-    ca_key, ca_cert = _ca("Phòng thử nghiệm CA gốc")
-    _, other_cert = _ca("CA không tin cậy")
-    now = dt.datetime.now(dt.UTC)
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name("Văn phòng Tỉnh ủy Gia Lai"))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_usage(sign=True, ca=False), critical=True)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    p12 = pkcs12.serialize_key_and_certificates(
-        b"signer", key, cert, [ca_cert], serialization.BestAvailableEncryption(PASSPHRASE.encode())
-    )
-    pem = serialization.Encoding.PEM
-    return Keys(p12, ca_cert.public_bytes(pem), other_cert.public_bytes(pem))
+    """A throwaway root CA and a signer certificate issued by it, as PKCS#12, and another
+    root that did not issue it."""
+    made = signer(PASSPHRASE, root_name="Phòng thử nghiệm CA gốc")
+    _, other_cert = root_ca("CA không tin cậy")
+    return Keys(made.pkcs12, made.root_pem, other_cert.public_bytes(serialization.Encoding.PEM))
 
 
 @pytest.fixture

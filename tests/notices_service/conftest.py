@@ -3,18 +3,12 @@ and a throwaway signing certificate: what the notice service tests draft from.""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
 from starlette.testclient import TestClient
 
 from phonghop.app import create_app
@@ -24,6 +18,7 @@ from phonghop.services import polls
 from phonghop.services.polls import PollFields
 from phonghop.storage.db import Database
 from tests.factories import World, companion, login, prepared_meeting, seed_world
+from tests.pki import Signer, signer
 from tests.realtime.helpers import Peer
 
 T = TypeVar("T")
@@ -233,75 +228,15 @@ def vote(
 # -- a signing certificate ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Certificate:
-    pkcs12: bytes
-    root_pem: bytes
-
-
-def _name(common_name: str) -> x509.Name:
-    return x509.Name(
-        [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"), x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
-    )
-
-
-def _usage(*, sign: bool, ca: bool) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=sign,
-        content_commitment=sign,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=ca,
-        crl_sign=ca,
-        encipher_only=False,
-        decipher_only=False,
-    )
-
-
 @pytest.fixture(scope="session")
-def certificate() -> Certificate:
+def certificate() -> Signer:
     """A throwaway root CA and the office's signing certificate issued by it (PKCS#12,
     protected by :data:`PASSPHRASE`)."""
-    now = dt.datetime.now(dt.UTC)
-    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    ca_cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name("CA thử nghiệm"))
-        .issuer_name(_name("CA thử nghiệm"))
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(_usage(sign=False, ca=True), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name("Văn phòng Tỉnh ủy Gia Lai"))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_usage(sign=True, ca=False), critical=True)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    p12 = pkcs12.serialize_key_and_certificates(
-        b"signer", key, cert, [ca_cert], serialization.BestAvailableEncryption(PASSPHRASE.encode())
-    )
-    return Certificate(p12, ca_cert.public_bytes(serialization.Encoding.PEM))
+    return signer(PASSPHRASE)
 
 
 @pytest.fixture
-def certificate_file(tmp_path: Path, certificate: Certificate) -> Path:
+def certificate_file(tmp_path: Path, certificate: Signer) -> Path:
     path = tmp_path / "ky-so.p12"
     path.write_bytes(certificate.pkcs12)
     return path

@@ -23,13 +23,13 @@ from tests.factories import World, companion, login
 from tests.notices_service.conftest import (
     PARTY_SETTINGS,
     PASSPHRASE,
-    Certificate,
     HeldMeeting,
     error_of,
     hold_meeting,
     run_in_app,
     tablet,
 )
+from tests.pki import Signer
 from tests.realtime.helpers import Peer
 
 pytestmark = pytest.mark.usefixtures("configured")
@@ -324,7 +324,7 @@ def test_a_body_with_a_certificate_signs_what_it_issues(
     world: World,
     office: TestClient,
     admin: TestClient,
-    certificate: Certificate,
+    certificate: Signer,
     certificate_file: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -383,7 +383,7 @@ def test_a_passphrase_file(
     world: World,
     office: TestClient,
     admin: TestClient,
-    certificate: Certificate,
+    certificate: Signer,
     certificate_file: Path,
     tmp_path: Path,
 ) -> None:
