@@ -65,74 +65,38 @@ uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", http="httptoo
 async def seed(database_url: str, data_dir: Path, tablets: int, secret: str, pdf: bytes) -> dict[str, Any]:
     """A meeting with N delegates (each with a session) and the same 50-page PDF twice:
     once ordinary, once classified (Mật)."""
-    from datetime import UTC, datetime
-
+    from _bench_world import seed_world, seeding
     from phonghop.documents.inspection import inspect_pdf_async
     from phonghop.documents.intake import store_upload
-    from phonghop.domain.meeting import Classification, MeetingAction
-    from phonghop.domain.permissions import Actor, MeetingRole, UserRole
-    from phonghop.services import documents, meetings
-    from phonghop.services.accounts import Passwords, create_user, start_session
-    from phonghop.services.bodies import create_body
+    from phonghop.domain.meeting import Classification
+    from phonghop.services import documents
     from phonghop.services.documents import DocumentFields
-    from phonghop.services.meetings import MeetingFields, ParticipantFields
-    from phonghop.storage import migrate
-    from phonghop.storage.db import Database
-    from phonghop.web.cookies import SESSION_COOKIE, sign
 
     async def chunks() -> Any:
         yield pdf
 
     blob = await store_upload(chunks(), data_dir / "blobs", max_bytes=1 << 30)
     info = await inspect_pdf_async(blob.path)
-    await migrate.upgrade(database_url)
-    db = Database(database_url)
-    try:
-        async with db.unit() as uow:
-            body = await create_body(uow, name="TỈNH ỦY ĐO KIỂM", symbol="TU", notice_format="party")
-            office = await create_user(
-                uow,
-                Passwords(1, 8192),
-                body_id=body.id,
-                username="office",
-                full_name="Văn phòng",
-                role=UserRole.OFFICE,
-            )
-            actor = Actor(body_id=body.id, user_id=office.id, user_role=UserRole.OFFICE)
-            meeting = await meetings.create_meeting(
-                uow, actor, MeetingFields(title="Đại hội (đo kiểm)", starts_at=datetime.now(UTC))
-            )
-            cookies = []
-            for i in range(tablets):
-                p = await meetings.add_participant(
-                    uow,
-                    actor,
-                    meeting.id,
-                    ParticipantFields(full_name=f"Đại biểu {i + 1:04d}", role=MeetingRole.DELEGATE),
-                )
-                s = await start_session(uow, max_age=3600, participant_id=p.id)
-                cookies.append(f"{SESSION_COOKIE}={sign(secret, s.token)}")
-            await meetings.change_state(uow, actor, meeting.id, MeetingAction.SCHEDULE)
-            ordinary = await documents.add_document(
-                uow, actor, meeting.id, DocumentFields(title="Tài liệu thường"), blob, info
-            )
-            classified = await documents.add_document(
-                uow,
-                actor,
-                meeting.id,
-                DocumentFields(title="Tài liệu mật", classification=Classification.CONFIDENTIAL),
-                blob,
-                info,
-            )
-            return {
-                "cookies": cookies,
-                "sha256": blob.sha256,
-                "pages": info.page_count,
-                "ordinary": ordinary.versions[-1].id,
-                "classified": classified.versions[-1].id,
-            }
-    finally:
-        await db.dispose()
+    async with seeding(database_url) as uow:
+        world = await seed_world(uow, tablets=tablets, secret=secret, secretary=False)
+        ordinary = await documents.add_document(
+            uow, world.office, world.meeting_id, DocumentFields(title="Tài liệu thường"), blob, info
+        )
+        classified = await documents.add_document(
+            uow,
+            world.office,
+            world.meeting_id,
+            DocumentFields(title="Tài liệu mật", classification=Classification.CONFIDENTIAL),
+            blob,
+            info,
+        )
+        return {
+            "cookies": list(world.delegate_cookies),
+            "sha256": blob.sha256,
+            "pages": info.page_count,
+            "ordinary": ordinary.versions[-1].id,
+            "classified": classified.versions[-1].id,
+        }
 
 
 # -- the tablets: a minimal keep-alive HTTP/1.1 client ------------------------------------------

@@ -193,6 +193,7 @@ def summarise(
 BASELINE = r"""
 import asyncio, json, sys, uvloop
 from websockets.asyncio.server import serve, broadcast
+from websockets.exceptions import ConnectionClosedError
 clients = set()
 seq = 0
 async def handler(ws):
@@ -209,6 +210,8 @@ async def handler(ws):
                                    separators=(",", ":"))
                 broadcast(clients, frame)
                 await ws.send(json.dumps({"type": "result", "id": msg["id"], "ok": True, "result": {}}))
+    except ConnectionClosedError:
+        pass  # the tablets drop their connections without a close frame when the run ends
     finally:
         clients.discard(ws)
 async def main():
@@ -290,75 +293,29 @@ def bench_baseline(args: argparse.Namespace) -> dict[str, Any]:
 
 
 async def seed(database_url: str, tablets: int, secret: str) -> tuple[int, str, list[str], int]:
-    """The demo's shape scaled up: a meeting with a secretary and N delegates, each with a
-    session, and a long document for the presenter (its rows only: no page is rendered)."""
-    from datetime import UTC, datetime
-
-    from phonghop.domain.meeting import MeetingAction
-    from phonghop.domain.permissions import Actor, MeetingRole, UserRole
-    from phonghop.services import meetings
-    from phonghop.services.accounts import Passwords, create_user, start_session
-    from phonghop.services.bodies import create_body
-    from phonghop.services.meetings import MeetingFields, ParticipantFields
-    from phonghop.storage import migrate
-    from phonghop.storage.db import Database
+    """The demo's shape scaled up: a started meeting with a secretary and N delegates, each
+    with a session, and a long document for the presenter (its rows only: no page is rendered)."""
+    from _bench_world import seed_world, seeding
     from phonghop.storage.models import Document, DocumentVersion
-    from phonghop.web.cookies import SESSION_COOKIE, sign
 
-    await migrate.upgrade(database_url)
-    db = Database(database_url)
-    pw = Passwords(1, 8192)
-    try:
-        async with db.unit() as uow:
-            body = await create_body(uow, name="TỈNH ỦY ĐO KIỂM", symbol="TU", notice_format="party")
-            office = await create_user(
-                uow, pw, body_id=body.id, username="office", full_name="Văn phòng", role=UserRole.OFFICE
+    async with seeding(database_url) as uow:
+        world = await seed_world(uow, tablets=tablets, secret=secret, start=True)
+        document = Document(meeting_id=world.meeting_id, title="Tài liệu (đo kiểm)", access={})
+        uow.session.add(document)
+        await uow.session.flush()
+        pages = 10_000
+        uow.session.add(
+            DocumentVersion(
+                document_id=document.id,
+                number=1,
+                sha256="0" * 64,
+                size=0,
+                page_count=pages,
+                pages=[[595, 842]] * pages,
             )
-            actor = Actor(body_id=body.id, user_id=office.id, user_role=UserRole.OFFICE)
-            meeting = await meetings.create_meeting(
-                uow, actor, MeetingFields(title="Đại hội (đo kiểm)", starts_at=datetime.now(UTC))
-            )
-            secretary = await meetings.add_participant(
-                uow, actor, meeting.id, ParticipantFields(full_name="Thư ký", role=MeetingRole.SECRETARY)
-            )
-            participants = []
-            for i in range(tablets):
-                participants.append(
-                    await meetings.add_participant(
-                        uow, actor, meeting.id, ParticipantFields(full_name=f"Đại biểu {i + 1:04d}")
-                    )
-                )
-            await meetings.change_state(uow, actor, meeting.id, MeetingAction.SCHEDULE)
-            sec_session = await start_session(uow, max_age=3600, participant_id=secretary.id)
-            cookies = []
-            for p in participants:
-                s = await start_session(uow, max_age=3600, participant_id=p.id)
-                cookies.append(f"{SESSION_COOKIE}={sign(secret, s.token)}")
-            sec_actor = Actor(
-                body_id=body.id,
-                participant_id=secretary.id,
-                meeting_id=meeting.id,
-                meeting_role=MeetingRole.SECRETARY,
-            )
-            await meetings.change_state(uow, sec_actor, meeting.id, MeetingAction.START)
-            document = Document(meeting_id=meeting.id, title="Tài liệu (đo kiểm)", access={})
-            uow.session.add(document)
-            await uow.session.flush()
-            pages = 10_000
-            uow.session.add(
-                DocumentVersion(
-                    document_id=document.id,
-                    number=1,
-                    sha256="0" * 64,
-                    size=0,
-                    page_count=pages,
-                    pages=[[595, 842]] * pages,
-                )
-            )
-            sec_cookie = f"{SESSION_COOKIE}={sign(secret, sec_session.token)}"
-            return meeting.id, sec_cookie, cookies, document.id
-    finally:
-        await db.dispose()
+        )
+        secretary = world.require_secretary()
+        return world.meeting_id, secretary.cookie, list(world.delegate_cookies), document.id
 
 
 def bench_phonghop(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:

@@ -190,73 +190,24 @@ def tablet_worker(
 async def seed(database_url: str, tablets: int, secret: str) -> tuple[int, int, str, list[str]]:
     """A running meeting with a secretary, N voting delegates with sessions, and an open
     secret approval poll (everyone with a vote may vote)."""
-    from datetime import UTC, datetime
-
-    from phonghop.domain.meeting import MeetingAction
-    from phonghop.domain.permissions import Actor, MeetingRole, UserRole
-    from phonghop.services import meetings, polls
-    from phonghop.services.accounts import Passwords, create_user, start_session
-    from phonghop.services.bodies import create_body
-    from phonghop.services.meetings import MeetingFields, ParticipantFields
+    from _bench_world import seed_world, seeding
+    from phonghop.services import polls
     from phonghop.services.polls import PollFields
-    from phonghop.storage import migrate
-    from phonghop.storage.db import Database
-    from phonghop.web.cookies import SESSION_COOKIE, sign
 
-    await migrate.upgrade(database_url)
-    db = Database(database_url)
-    try:
-        async with db.unit() as uow:
-            body = await create_body(uow, name="TỈNH ỦY ĐO KIỂM", symbol="TU", notice_format="party")
-            office = await create_user(
-                uow,
-                Passwords(1, 8192),
-                body_id=body.id,
-                username="office",
-                full_name="Văn phòng",
-                role=UserRole.OFFICE,
-            )
-            actor = Actor(body_id=body.id, user_id=office.id, user_role=UserRole.OFFICE)
-            meeting = await meetings.create_meeting(
-                uow,
-                actor,
-                MeetingFields(title="Đại hội (đo kiểm)", starts_at=datetime.now(UTC), members_total=tablets),
-            )
-            secretary = await meetings.add_participant(
-                uow, actor, meeting.id, ParticipantFields(full_name="Thư ký", role=MeetingRole.SECRETARY)
-            )
-            delegates = [
-                await meetings.add_participant(
-                    uow, actor, meeting.id, ParticipantFields(full_name=f"Đại biểu {i + 1:04d}")
-                )
-                for i in range(tablets)
-            ]
-            await meetings.change_state(uow, actor, meeting.id, MeetingAction.SCHEDULE)
-            sec_session = await start_session(uow, max_age=3600, participant_id=secretary.id)
-            cookies = []
-            for p in delegates:
-                s = await start_session(uow, max_age=3600, participant_id=p.id)
-                cookies.append(f"{SESSION_COOKIE}={sign(secret, s.token)}")
-            sec_actor = Actor(
-                body_id=body.id,
-                participant_id=secretary.id,
-                meeting_id=meeting.id,
-                meeting_role=MeetingRole.SECRETARY,
-            )
-            await meetings.change_state(uow, sec_actor, meeting.id, MeetingAction.START)
-            poll = await polls.create_poll(
-                uow,
-                actor,
-                meeting.id,
-                PollFields(
-                    title="Biểu quyết thông qua Nghị quyết (đo kiểm)",
-                    spec={"kind": "secret", "type": "approval", "eligibility": "voting_members"},
-                ),
-            )
-            await polls.open_poll(uow, sec_actor, meeting.id, poll.id)
-            return meeting.id, poll.id, f"{SESSION_COOKIE}={sign(secret, sec_session.token)}", cookies
-    finally:
-        await db.dispose()
+    async with seeding(database_url) as uow:
+        world = await seed_world(uow, tablets=tablets, secret=secret, members_total=tablets, start=True)
+        secretary = world.require_secretary()
+        poll = await polls.create_poll(
+            uow,
+            world.office,
+            world.meeting_id,
+            PollFields(
+                title="Biểu quyết thông qua Nghị quyết (đo kiểm)",
+                spec={"kind": "secret", "type": "approval", "eligibility": "voting_members"},
+            ),
+        )
+        await polls.open_poll(uow, secretary.actor, world.meeting_id, poll.id)
+        return world.meeting_id, poll.id, secretary.cookie, list(world.delegate_cookies)
 
 
 def percentile(values: list[float], q: int) -> float:
