@@ -166,8 +166,12 @@ function unitPicker(page, user) {
 
 function emailCell(page, user) {
   if (!page.admin) return h("td", {}, user.email || "—");
+  // type=text: Chromium empties an email field it cannot parse, which would save "" instead
+  // of telling the administrator; the server checks the address and says what is wrong.
   const input = h("input", {
-    type: "email",
+    type: "text",
+    inputmode: "email",
+    autocomplete: "off",
     value: user.email,
     maxlength: 200,
     placeholder: t("admin.email_placeholder"),

@@ -7,18 +7,28 @@ import { confirmAction } from "../shared/dialog.js";
 import { fill, h } from "../shared/dom.js";
 import { initI18n, otherLanguage, setLanguage, t } from "../shared/i18n.js";
 import { needsHttpsWarning, renderAdminPage } from "./admin.js";
+import { renderCommentTable } from "./comments.js";
+import { renderDraftsPage } from "./drafts.js";
 import { renderLogin } from "./login.js";
 import { renderMeetingPage } from "./meeting.js";
 import { renderCreateMeeting, renderMeetingList } from "./meetings.js";
 import { renderNoticeEditor, renderNoticeList } from "./notices.js";
+import { renderConsultation, renderOpinionList } from "./opinions.js";
+import { renderMyInvitation } from "./invitations.js";
 import { initNotifications } from "./notifications.js";
 import { renderRunPage } from "./run.js";
+import { renderTaskDetail, renderTasksPage } from "./tasks.js";
+import { renderStatisticsPage } from "./statistics.js";
 
 const main = document.getElementById("main");
 const userName = document.getElementById("user-name");
 const signOut = document.getElementById("sign-out");
 const navNotices = document.getElementById("nav-notices");
+const navTasks = document.getElementById("nav-tasks");
+const navOpinions = document.getElementById("nav-opinions");
 const navAdmin = document.getElementById("nav-admin");
+const navStatistics = document.getElementById("nav-statistics");
+const navDrafts = document.getElementById("nav-drafts");
 const userMenu = document.getElementById("user-menu");
 const signOutEverywhere = document.getElementById("sign-out-everywhere");
 const languageSwitch = document.getElementById("language-switch");
@@ -81,7 +91,13 @@ function updateTopbar() {
   userMenu.hidden = !user;
   userMenu.open = false;
   navNotices.hidden = !ctx.isOffice;
+  // Follow-up: the office, and unit staff (their unit's tasks).
+  navTasks.hidden = !(ctx.isOffice || user?.unit_id);
+  navOpinions.hidden = !user;
   navAdmin.hidden = !ctx.isOffice;
+  navStatistics.hidden = !ctx.isOffice;
+  // Unit staff (a unit, no office role) send their unit's drafts.
+  navDrafts.hidden = !(user?.unit_id && !ctx.isOffice);
   signOut.hidden = !user;
   if (bell && user) bell.start();
   else if (bell) bell.stop();
@@ -101,6 +117,16 @@ function parseRoute() {
   const parts = path.split("/").filter(Boolean);
   if (parts[0] === "new") return { view: "create" };
   if (parts[0] === "admin") return { view: "admin" };
+  if (parts[0] === "statistics") return { view: "statistics", query: new URLSearchParams(search) };
+  if (parts[0] === "drafts") return { view: "drafts" };
+  if (parts[0] === "tasks" && /^\d+$/.test(parts[1] ?? "")) return { view: "task", id: Number(parts[1]) };
+  if (parts[0] === "tasks") return { view: "tasks", query: new URLSearchParams(search) };
+  if (parts[0] === "opinions" && /^\d+$/.test(parts[1] ?? "")) return { view: "consultation", id: Number(parts[1]) };
+  if (parts[0] === "opinions") return { view: "opinions" };
+  if (parts[0] === "documents" && /^\d+$/.test(parts[1] ?? "") && parts[2] === "comments") {
+    return { view: "comments", id: Number(parts[1]) };
+  }
+  if (parts[0] === "invitation" && /^\d+$/.test(parts[1] ?? "")) return { view: "invitation", id: Number(parts[1]) };
   if (parts[0] === "notices" && /^\d+$/.test(parts[1] ?? "")) return { view: "notice", id: Number(parts[1]) };
   if (parts[0] === "notices") return { view: "notices", query: new URLSearchParams(search) };
   if (parts[0] === "meetings" && /^\d+$/.test(parts[1] ?? "") && parts[2] === "run") {
@@ -125,9 +151,20 @@ async function route() {
     if (where.view === "run") leaveScreen = renderRunPage(ctx, token, where.id);
     else if (where.view === "create") await renderCreateMeeting(ctx, token);
     else if (where.view === "admin") await renderAdminPage(ctx, token);
+    else if (where.view === "statistics") await renderStatisticsPage(ctx, token, where.query);
+    else if (where.view === "drafts") await renderDraftsPage(ctx, token);
+    else if (where.view === "tasks") await renderTasksPage(ctx, token, where.query);
+    else if (where.view === "task") await renderTaskDetail(ctx, token, where.id);
+    else if (where.view === "opinions") await renderOpinionList(ctx, token);
+    else if (where.view === "consultation") await renderConsultation(ctx, token, where.id);
+    else if (where.view === "comments") await renderCommentTable(ctx, token, where.id);
     else if (where.view === "notices") await renderNoticeList(ctx, token, where.query);
     else if (where.view === "notice") await renderNoticeEditor(ctx, token, where.id);
-    else if (where.view === "meeting") await renderMeetingPage(ctx, token, where.id, where.tab);
+    else if (where.view === "invitation") await renderMyInvitation(ctx, token, where.id);
+    else if (where.view === "meeting") {
+      const leave = await renderMeetingPage(ctx, token, where.id, where.tab);
+      if (token === renderCount) leaveScreen = leave;
+    }
     else await renderMeetingList(ctx, token);
   });
 }

@@ -1,6 +1,7 @@
 // Tài liệu họp on the console: upload PDFs with a progress bar, then the server's check;
 // title, agenda item, classification, who may read and download; a new version; recall
-// of one document; and the audit list of who opened which page.
+// of one document; and the audit list of who opened which page. Units' drafts are listed
+// too, with their review state; the office approves, returns (with a reason) or publishes.
 
 import { ApiError, apiUrl, csrfToken, get, patch, post } from "../shared/api.js";
 import { showNotice } from "../shared/banner.js";
@@ -43,12 +44,15 @@ function agendaChoices(detail) {
   return choices;
 }
 
+/** Review actions of the office, in the order their buttons appear. */
+const REVIEW_ACTIONS = ["approve", "return", "publish"];
+
 /**
  * Sends `file` as the raw request body with XMLHttpRequest, so the upload reports its
  * progress. `onProgress(fraction)` while sending, `onChecking()` once the body is sent
  * and the server inspects the PDF. Resolves with the JSON answer; rejects with ApiError.
  */
-function uploadPdf(path, file, params, { onProgress, onChecking }) {
+export function uploadPdf(path, file, params, { onProgress, onChecking }) {
   return new Promise((resolve, reject) => {
     const query = new URLSearchParams(params);
     query.set("filename", file.name);
@@ -92,7 +96,7 @@ function uploadPdf(path, file, params, { onProgress, onChecking }) {
 }
 
 /** The progress bar, the "checking" state and the error box of one upload. */
-function uploadStatus() {
+export function uploadStatus() {
   const bar = h("progress", { max: 100, value: 0, "aria-label": t("documents.upload_progress") });
   const label = h("span", { class: "upload-label" });
   const box = h("div", { class: "upload-status", "data-testid": "upload-status", hidden: true }, bar, label);
@@ -431,6 +435,10 @@ function personName(page, entry) {
 
 const AUDIT_ACTIONS = new Set([
   "document.added",
+  "document.submitted",
+  "document.approved",
+  "document.returned",
+  "document.published",
   "document.version_added",
   "document.updated",
   "document.recalled",
@@ -514,6 +522,112 @@ async function recall(page, doc) {
   showNotice(t("documents.recalled_notice", { title: doc.title }));
 }
 
+/** Asks the office why a draft goes back to its unit; resolves with the reason or null. */
+function askReason(doc) {
+  return new Promise((resolve) => {
+    const reason = h("textarea", {
+      name: "reason",
+      rows: 4,
+      maxlength: 2000,
+      required: true,
+      "data-testid": "return-reason",
+    });
+    const error = h("p", { class: "upload-error", role: "alert", hidden: true }, t("review.reason_required"));
+    const dialog = h(
+      "dialog",
+      { class: "dialog", "aria-labelledby": "return-title" },
+      h("h2", { id: "return-title", class: "dialog-title" }, t("review.return_title")),
+      h("p", { class: "dialog-message" }, t("review.return_message", { title: doc.title })),
+      h("label", { class: "field" }, h("span", { class: "field-label" }, t("review.reason")), reason),
+      error,
+      h(
+        "form",
+        { method: "dialog", class: "dialog-actions" },
+        h("button", { type: "submit", value: "cancel", class: "btn", text: t("action.cancel_dialog") }),
+        h("button", {
+          type: "submit",
+          value: "confirm",
+          class: "btn btn-danger",
+          "data-testid": "dialog-confirm",
+          text: t("review.return"),
+          on: {
+            click: (event) => {
+              if (!reason.value.trim()) {
+                event.preventDefault();
+                error.hidden = false;
+                reason.focus();
+              }
+            },
+          },
+        }),
+      ),
+    );
+    dialog.addEventListener("close", () => {
+      resolve(dialog.returnValue === "confirm" ? reason.value.trim() : null);
+      dialog.remove();
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}
+
+async function reviewDocument(page, doc, action) {
+  let body = {};
+  if (action === "return") {
+    const reason = await askReason(doc);
+    if (reason === null) return;
+    body = { reason };
+  } else if (action === "publish") {
+    const ok = await confirmAction({
+      title: t("review.publish_title"),
+      message: t(doc.review_state === "submitted" ? "review.publish_direct_message" : "review.publish_message", {
+        title: doc.title,
+      }),
+      confirmLabel: t(doc.review_state === "submitted" ? "review.approve_publish" : "review.publish"),
+    });
+    if (!ok) return;
+  }
+  const done = await page.ctx.run(() => post(`/api/documents/${doc.id}/${action}`, body));
+  if (!done) return;
+  page.ui.documents = null;
+  page.draw();
+  showNotice(t(`review.done.${action}`, { title: doc.title }));
+}
+
+function reviewButtons(page, doc) {
+  if (!page.ctx.isOffice || doc.recalled) return [];
+  const allowed = doc.review_actions ?? [];
+  return REVIEW_ACTIONS.filter((a) => allowed.includes(a)).map((action) =>
+    h("button", {
+      type: "button",
+      class: ["btn", action === "publish" && "btn-primary", action === "return" && "btn-danger-outline"],
+      "data-review": action,
+      text: t(action === "publish" && doc.review_state === "submitted" ? "review.approve_publish" : `review.${action}`),
+      on: { click: () => reviewDocument(page, doc, action) },
+    }),
+  );
+}
+
+/** The draft's state, who drafted it and why it was returned (controllers' listing). */
+function reviewInfo(doc) {
+  const state = doc.review_state ?? "published";
+  if (state === "published" && !doc.unit_name) return null;
+  return h(
+    "div",
+    { class: "document-review", "data-testid": "document-review" },
+    doc.unit_name ? h("p", { class: "document-meta" }, t("review.unit", { unit: doc.unit_name })) : null,
+    doc.review_reason && state !== "published"
+      ? h(
+          "p",
+          { class: "review-reason", "data-testid": "review-reason" },
+          h("strong", {}, t(state === "returned" ? "review.reason_label" : "review.previous_reason_label")),
+          " ",
+          doc.review_reason,
+        )
+      : null,
+  );
+}
+
 function toggleAudit(page, doc) {
   page.ui.audit ??= {};
   page.ui.auditOpen ??= new Set();
@@ -581,6 +695,10 @@ function documentCard(page, doc, editable) {
       }),
     );
   }
+  if (page.ctx.isOffice) {
+    // The draft's comment table (client_web/console/comments.js).
+    tools.push(h("a", { class: "btn", href: `#/documents/${doc.id}/comments`, text: t("comments.open") }));
+  }
   if (page.rights.runs && !doc.recalled) {
     tools.push(
       h("button", {
@@ -592,15 +710,26 @@ function documentCard(page, doc, editable) {
       }),
     );
   }
+  tools.unshift(...reviewButtons(page, doc));
+  const reviewState = doc.review_state ?? "published";
   return h(
     "li",
-    { class: ["document-card", doc.recalled && "document-recalled"], "data-testid": "document", "data-document-id": doc.id },
+    {
+      class: ["document-card", doc.recalled && "document-recalled", reviewState !== "published" && "document-draft"],
+      "data-testid": "document",
+      "data-document-id": doc.id,
+      "data-review-state": reviewState,
+    },
     h(
       "div",
       { class: "document-main" },
       h(
         "div",
         { class: "badges" },
+        // Office uploads are published at once: only a unit's document shows its review state.
+        reviewState !== "published" || doc.unit_id
+          ? h("span", { class: ["badge", `badge-review-${reviewState}`], "data-testid": "review-state" }, t(`review.state.${reviewState}`))
+          : null,
         h("span", { class: ["badge", doc.classification !== "normal" && "badge-secret"] }, t(`classification.${doc.classification}`)),
         doc.recalled ? h("span", { class: "badge badge-recalled", "data-testid": "document-recalled" }, t("documents.recalled")) : null,
         doc.downloadable ? h("span", { class: "badge" }, t("documents.downloadable_badge")) : null,
@@ -616,6 +745,7 @@ function documentCard(page, doc, editable) {
         version.filename ? h("span", { class: "document-file" }, version.filename) : null,
       ),
       doc.access ? h("p", { class: "document-meta", "data-testid": "document-access" }, accessSummary(page, doc)) : null,
+      reviewInfo(doc),
     ),
     h("div", { class: "document-tools" }, tools),
     editable && !doc.recalled && !editing ? versionForm(page, doc) : null,
@@ -632,7 +762,8 @@ export function documentsSection(page) {
     page.ui.documents = "loading";
     page.ctx.run(async () => {
       try {
-        page.ui.documents = (await get(`/api/meetings/${page.meetingId}/documents`)).documents;
+        const query = rights.runs ? "?drafts=true" : "";
+        page.ui.documents = (await get(`/api/meetings/${page.meetingId}/documents${query}`)).documents;
       } catch (err) {
         page.ui.documents = [];
         throw err;
@@ -653,7 +784,8 @@ export function documentsSection(page) {
   } else {
     list = h("ol", { class: "document-list" }, docs.map((d) => documentCard(page, d, editable)));
   }
-  const current = docs ? docs.filter((d) => !d.recalled).length : 0;
+  const current = docs ? docs.filter((d) => !d.recalled && (d.review_state ?? "published") === "published").length : 0;
+  const waiting = docs ? docs.filter((d) => d.review_state === "submitted").length : 0;
   return h(
     "section",
     { class: "panel" },
@@ -662,6 +794,7 @@ export function documentsSection(page) {
       { class: "section-head" },
       h("h2", {}, t("tab.documents")),
       docs ? h("span", { class: "muted" }, t("documents.counts", { count: current })) : null,
+      waiting ? h("span", { class: "badge badge-review-submitted", "data-testid": "drafts-waiting" }, t("review.waiting", { count: waiting })) : null,
     ),
     editable ? h("div", { class: "document-new" }, uploadForm(page)) : null,
     !editable && rights.runs ? h("p", { class: "muted" }, t("documents.closed_hint")) : null,

@@ -1,5 +1,5 @@
 // One meeting: its header with the lifecycle buttons, and tabs for the agenda, the
-// participants, the roll call, the join code and the details.
+// participants, the invitations, the roll call, the join code and the details.
 
 import { get, patch, post } from "../shared/api.js";
 import { showNotice } from "../shared/banner.js";
@@ -9,6 +9,7 @@ import { t } from "../shared/i18n.js";
 import { formatSchedule } from "../shared/time.js";
 import { agendaSection } from "./agenda.js";
 import { documentsSection } from "./documents.js";
+import { invitationsSection } from "./invitations.js";
 import { conclusionsSection } from "./notices.js";
 import { joinCodeSection } from "./joincode.js";
 import { classificationBadge, meetingForm, stateBadge } from "./meetings.js";
@@ -16,7 +17,7 @@ import { participantsSection } from "./participants.js";
 import { meetingRights } from "./rights.js";
 import { rollCallSection } from "./rollcall.js";
 
-const TABS = ["agenda", "participants", "documents", "attendance", "conclusions", "join", "details"];
+const TABS = ["agenda", "participants", "invitations", "documents", "attendance", "conclusions", "join", "details"];
 const CONFIRMED_ACTIONS = new Set(["close", "cancel"]);
 const PRIMARY_ACTIONS = new Set(["schedule", "start", "resume"]);
 const DANGER_ACTIONS = new Set(["close", "cancel"]);
@@ -87,6 +88,14 @@ function header(page) {
       "div",
       { class: "meeting-head-side" },
       h("div", { class: "meeting-head-actions", "data-testid": "lifecycle" }, lifecycleButtons(page)),
+      detail.my_role && detail.state === "scheduled"
+        ? h("a", {
+            class: "btn",
+            href: `#/invitation/${detail.id}`,
+            "data-testid": "my-invitation-link",
+            text: t("invitations.mine_link"),
+          })
+        : null,
       page.rights.runs && RUNNABLE.has(detail.state)
         ? h("a", {
             class: "btn btn-primary run-link",
@@ -135,6 +144,7 @@ function detailsSection(page) {
 const SECTIONS = {
   agenda: agendaSection,
   participants: participantsSection,
+  invitations: invitationsSection,
   documents: documentsSection,
   attendance: rollCallSection,
   conclusions: conclusionsSection,
@@ -154,9 +164,16 @@ export async function renderMeetingPage(ctx, token, meetingId, requestedTab) {
     ui: {},
     users: null,
     focusSelector: null,
+    /** What to close when the page is left (the invitations tab's live connection). */
+    leaving: [],
+    onLeave(fn) {
+      this.leaving.push(fn);
+    },
     draw() {
       this.rights = meetingRights(ctx.session, this.detail);
-      const tabs = TABS.filter((tab) => tab !== "join" || this.rights.seeJoinCode);
+      const tabs = TABS.filter(
+        (tab) => (tab !== "join" || this.rights.seeJoinCode) && (tab !== "invitations" || this.rights.office),
+      );
       if (!tabs.includes(this.tab)) this.tab = "agenda";
       const content = h("div", { class: "tab-panel", role: "tabpanel", id: "tab-panel" }, SECTIONS[this.tab](this));
       fill(
@@ -194,5 +211,7 @@ export async function renderMeetingPage(ctx, token, meetingId, requestedTab) {
   };
   if (TABS.includes(requestedTab)) page.tab = requestedTab;
   page.draw();
-  ctx.mount(token, root);
+  const leave = () => page.leaving.splice(0).forEach((fn) => fn());
+  if (!ctx.mount(token, root)) leave();
+  return leave;
 }

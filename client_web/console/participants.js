@@ -138,6 +138,13 @@ function row(page, participant, index) {
     { class: "person" },
     h("span", { class: "person-name" }, participant.full_name),
     participant.title ? h("span", { class: "person-title" }, participant.title) : null,
+    // A substitute may have been accepted without some rights (the invitations tab).
+    participant.can_read === false
+      ? h("span", { class: "badge person-right", "data-testid": "no-read-right" }, t("participants.no_read_right"))
+      : null,
+    participant.can_speak === false
+      ? h("span", { class: "badge person-right", "data-testid": "no-speak-right" }, t("participants.no_speak_right"))
+      : null,
   );
   let role;
   let voting;

@@ -5,7 +5,7 @@
 // harmless, the last write wins), and is marked synced only after the server's result.
 // After each reconnection the ones still pending are sent again.
 
-import { get } from "../shared/api.js";
+import { get, put } from "../shared/api.js";
 import { showError } from "../shared/banner.js";
 import { h } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
@@ -92,6 +92,8 @@ export class Annotator {
     this.undoStack = [];
     this.tool = null;
     this.shared = false;
+    /** New notes go to the drafting unit as comments (góp ý) on the draft. */
+    this.feedback = false;
     this.sending = new Set();
     this.overlay = svg("svg", { class: "annotation-layer", "data-testid": "annotation-layer" });
     this.toolbar = this._buildToolbar();
@@ -152,6 +154,19 @@ export class Annotator {
         },
       },
     });
+    this.feedbackButton = h("button", {
+      type: "button",
+      class: "btn",
+      "aria-pressed": "false",
+      "data-testid": "annotate-feedback",
+      text: t("annotate.feedback_off"),
+      on: {
+        click: () => {
+          this.feedback = !this.feedback;
+          this._syncButtons();
+        },
+      },
+    });
     this.status = h("span", { class: "annotate-status", "data-testid": "annotate-status" });
     return h(
       "div",
@@ -159,6 +174,7 @@ export class Annotator {
       this.toolButtons,
       this.undoButton,
       this.shareButton,
+      this.feedbackButton,
       this.status,
     );
   }
@@ -178,6 +194,8 @@ export class Annotator {
     for (const b of this.toolButtons) b.setAttribute("aria-pressed", b.dataset.tool === this.tool ? "true" : "false");
     this.shareButton.setAttribute("aria-pressed", this.shared ? "true" : "false");
     this.shareButton.textContent = t(this.shared ? "annotate.shared" : "annotate.private");
+    this.feedbackButton.setAttribute("aria-pressed", this.feedback ? "true" : "false");
+    this.feedbackButton.textContent = t(this.feedback ? "annotate.feedback_on" : "annotate.feedback_off");
     this.undoButton.disabled = !this.undoStack.length;
     const pending = [...this.mine.values()].filter((a) => a.pending).length;
     this.status.textContent = pending ? t("annotate.pending", { count: pending }) : "";
@@ -275,6 +293,7 @@ export class Annotator {
       const g = svg("g", { class: ["annotation", `annotation-${a.kind}`].join(" "), "data-client-id": a.client_id, "data-kind": a.kind });
       if (a.owner_id !== undefined && a.owner_id !== this.me.id) g.classList.add("annotation-others");
       if (a.shared) g.classList.add("annotation-shared");
+      if (a.feedback) g.classList.add("annotation-feedback");
       this._draw(g, a, w, ht);
       this.overlay.append(g);
     }
@@ -437,6 +456,8 @@ export class Annotator {
       kind,
       data,
       shared: this.shared,
+      // Only annotations with a text can be comments (a note written on the page).
+      feedback: this.feedback && (kind === "note" || kind === "comment"),
       deleted: false,
       updated_at: new Date().toISOString(),
       pending: true,
@@ -502,6 +523,17 @@ export class Annotator {
       const latest = this.mine.get(clientId);
       if (latest && latest.updated_at === a.updated_at) {
         const synced = { ...latest, id: result.annotation?.id ?? latest.id, revision: result.annotation?.revision, pending: false };
+        if (a.feedback && !a.deleted && result.annotation && !result.annotation.feedback) {
+          // Marked as a comment for the drafting unit (the annotation stays private). A
+          // refusal (the comment table is closed) leaves the note saved, not a comment.
+          try {
+            const marked = await put(`/api/annotations/${result.annotation.id}/feedback`, { feedback: true });
+            synced.revision = marked.annotation.revision;
+          } catch (err) {
+            synced.feedback = false;
+            showError(err);
+          }
+        }
         this.mine.set(clientId, synced);
         await this.store.put(synced);
       }

@@ -32,6 +32,10 @@ from phonghop.services.documents import PageGrants
 from phonghop.storage.db import Database
 from phonghop.web import annotations as annotation_api
 from phonghop.web import api, documents, followup, notices, notifications, opinions, polls, security, socket
+from phonghop.web import comments as comment_api
+from phonghop.web import invitations as invitation_api
+from phonghop.web import preparation as preparation_api
+from phonghop.web import statistics as statistics_api
 from phonghop.web.context import AppState, app_state
 from phonghop.web.errors import (
     error_body,
@@ -139,11 +143,15 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
         Route("/readyz", readyz),
         *api.routes,
         *documents.routes,
+        *preparation_api.routes,
         *polls.routes,
         *annotation_api.routes,
         *notices.routes,
         *followup.routes,
+        *invitation_api.routes,
         *opinions.routes,
+        *comment_api.routes,
+        *statistics_api.routes,
         *notifications.routes,
         *security.routes,
         *socket.routes,

@@ -15,7 +15,7 @@ from phonghop.documents.intake import StoredBlob, store_upload
 from phonghop.documents.samples import SampleDocument, sample_documents
 from phonghop.domain.meeting import Classification, MeetingAction, MeetingState
 from phonghop.domain.permissions import Actor, MeetingRole, UserRole
-from phonghop.services import documents, meetings
+from phonghop.services import documents, followup, meetings
 from phonghop.services.accounts import Passwords, create_user
 from phonghop.services.bodies import create_body
 from phonghop.services.documents import DocumentFields
@@ -47,6 +47,16 @@ DELEGATES = [
     ("Vũ Hoàng Nam", "Ủy viên Ban Thường vụ, Bí thư Thành ủy"),
     ("Lương Văn Quang", "Ủy viên Ban Thường vụ, Chánh Văn phòng Tỉnh ủy"),
 ]
+#: The body's units (đơn vị): the lead units of conclusions, the authors of drafts.
+UNITS = [
+    ("Ban Tổ chức Tỉnh ủy", "BTC"),
+    ("Ban Tuyên giáo và Dân vận Tỉnh ủy", "BTGDV"),
+    ("Văn phòng UBND tỉnh", "VP UBND"),
+    ("Sở Nội vụ", "SNV"),
+]
+#: A clerk of a unit: submits its drafts, reports on its tasks (username, name, title, unit).
+UNIT_CLERK = ("bantochuc", "Đinh Thị Hòa", "Chuyên viên Ban Tổ chức Tỉnh ủy", "Ban Tổ chức Tỉnh ủy")
+
 AGENDA = [
     ("Tờ trình về kế hoạch phát triển kinh tế - xã hội năm 2027", "Đồng chí Võ Thị Minh Nguyệt", 40),
     ("Báo cáo tình hình giải ngân vốn đầu tư công 11 tháng năm 2026", "Đồng chí Trịnh Thị Mai", 30),
@@ -106,6 +116,23 @@ async def seed_demo(settings: Settings) -> Demo:
                     role=role,
                     password=DEMO_PASSWORD,
                 )
+            admin_actor = Actor(body_id=body.id, user_id=admin.id, user_role=UserRole.ADMIN)
+            units = {
+                name: await followup.create_unit(uow, admin_actor, name=name, short_name=short)
+                for name, short in UNITS
+            }
+            clerk, clerk_name, clerk_title, clerk_unit = UNIT_CLERK
+            users[clerk] = await create_user(
+                uow,
+                passwords,
+                body_id=body.id,
+                username=clerk,
+                full_name=clerk_name,
+                title=clerk_title,
+                role=UserRole.MEMBER,
+                password=DEMO_PASSWORD,
+                unit_id=units[clerk_unit]["id"],
+            )
             office = Actor(body_id=body.id, user_id=users["vanphong"].id, user_role=UserRole.OFFICE)
             start = (datetime.now(VN_TZ) + timedelta(days=1)).replace(
                 hour=8, minute=0, second=0, microsecond=0
@@ -210,6 +237,7 @@ Phòng họp không giấy — demo ({state})
     bithu     chủ trì / chair
     vanphong  văn phòng / office staff
     quantri   quản trị / administrator
+    bantochuc cán bộ Ban Tổ chức (đơn vị) / a unit's clerk: drafts, tasks
 """,
         flush=True,
     )

@@ -61,13 +61,15 @@ def test_units_accounts_and_the_bell(page: Page, server: Server) -> None:
     sign_in(page, server, "quantri")
     page.get_by_role("link", name="Quản trị").click()
     units = page.get_by_test_id("units-section")
-    expect(units.get_by_text("Chưa có đơn vị nào")).to_be_visible()
-
+    expect(page.get_by_test_id("unit-row")).to_have_count(4)  # the demo's
+    units.get_by_label("Tên đơn vị").fill("Ban Tổ chức tỉnh ủy")
+    units.get_by_role("button", name="Thêm đơn vị").click()
+    expect(page.locator("#banner")).to_contain_text("đã có đơn vị mang tên này")  # written otherwise
     units.get_by_label("Tên đơn vị").fill("Sở Tài chính")
     units.get_by_label("Tên viết tắt").fill("STC")
     units.get_by_role("button", name="Thêm đơn vị").click()
     expect(page.get_by_text("Đã thêm đơn vị Sở Tài chính.")).to_be_visible()
-    expect(page.get_by_test_id("unit-row")).to_have_count(1)
+    expect(page.get_by_test_id("unit-row")).to_have_count(5)
 
     row = page.get_by_test_id("user-row").filter(has_text="vanphong")
     row.get_by_test_id("user-unit").select_option(label="Sở Tài chính")
@@ -81,7 +83,9 @@ def test_units_accounts_and_the_bell(page: Page, server: Server) -> None:
     expect(page.get_by_text("Đã lưu tài khoản")).to_be_visible()
 
     users = {u["username"]: u for u in call_api(page, "GET", "/api/users")["users"]}
-    unit_id = call_api(page, "GET", "/api/units")["units"][0]["id"]
+    unit_id = next(
+        u["id"] for u in call_api(page, "GET", "/api/units")["units"] if u["name"] == "Sở Tài chính"
+    )
     assert users["vanphong"]["unit_id"] == unit_id
     assert users["vanphong"]["email"] == "ha.lt@tinhuy.gialai.gov.vn"
 

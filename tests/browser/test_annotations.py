@@ -145,6 +145,8 @@ def test_annotate_offline_sync_undo_erase_and_share(
     hung.get_by_test_id("annotate-share").click()
     expect(hung.get_by_test_id("annotate-share")).to_have_text("Chia sẻ")
     tool(hung, "Ghi chữ")
+    box = layer.bounding_box()  # the toolbar may have wrapped onto another line meanwhile
+    assert box
     hung.mouse.click(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.85)
     hung.get_by_test_id("note-text").fill("Ý kiến chung của tổ")
     hung.get_by_role("button", name="Lưu ghi chú").click()

@@ -37,7 +37,20 @@ DYNAMIC_KEYS: dict[str, set[str]] = {
     "attendance.{}": {a.value for a in Attendance},
     "rollcall.tally.{}": {a.value for a in Attendance},
     "rollcall.mark.{}": {a.value for a in Attendance if a is not Attendance.UNKNOWN},
-    "tab.{}": {"agenda", "participants", "documents", "attendance", "conclusions", "join", "details"},
+    "tab.{}": {
+        "agenda",
+        "participants",
+        "invitations",
+        "documents",
+        "attendance",
+        "conclusions",
+        "join",
+        "details",
+    },
+    # console/invitations.js: the answers, the confirmation table's states, a substitute's state
+    "invitations.answer.{}": {"confirmed", "absent", "substitute"},
+    "invitations.state.{}": {"invited", "confirmed", "absent", "substitute"},
+    "invitations.substitute.{}": {"pending", "accepted", "refused"},
     "notices.state.{}": {"draft", "issued"},
     "admin.layout.{}": {  # console/admin.js LAYOUT_FIELDS
         "margin_top_mm",
@@ -71,9 +84,39 @@ DYNAMIC_KEYS: dict[str, set[str]] = {
         "downloaded",
         "page_served",
         "page_viewed",
+        "submitted",
+        "approved",
+        "returned",
+        "published",
     },
     "poll.option.{}": {o.id for kind in PollType for o in standard_options(kind)},
     "poll.outcome.{}": {o.value for o in PollOutcome},
+    # console/documents.js and drafts.js: a draft's review state and the office's review actions
+    "review.state.{}": {"submitted", "approved", "returned", "published"},
+    "review.{}": {"approve", "return", "publish"},
+    "review.done.{}": {"approve", "return", "publish"},
+    "drafts.state_hint.{}": {"submitted", "approved", "returned", "published"},
+    # console/tasks.js: a task's stored state, its dashboard status, history entries, exports
+    "tasks.state.{}": {"open", "in_progress", "done", "cancelled"},
+    "tasks.status.{}": {"not_started", "in_progress", "overdue", "done_on_time", "done_late", "cancelled"},
+    "tasks.kind.{}": {"created", "update", "progress", "reported_done", "accepted", "reopened"},
+    "tasks.export_{}": {"docx", "xlsx"},
+    # console/opinions.js and comments.js: answers to a consultation, answers to a comment
+    "opinions.choice.{}": {"agree", "disagree", "other"},
+    "comments.kind.{}": {"accepted", "explained", "rejected"},
+    "comments.source.{}": {"opinion", "annotation"},
+    # console/statistics.js: meeting states, task statuses, notice formats, document figures
+    "statistics.meeting_state.{}": {"held", "scheduled", "in_progress", "cancelled"},
+    "statistics.task_status.{}": {
+        "done_on_time",
+        "done_late",
+        "overdue",
+        "in_progress",
+        "not_started",
+        "cancelled",
+    },
+    "statistics.format.{}": {"party", "state"},
+    "statistics.documents.{}": {"documents", "pages", "pages_not_printed", "reams"},
 }
 # Vietnamese words written without any diacritic (for the check below).
 VIETNAMESE_PLAIN = {"trang", "sau", "xong"}

@@ -83,9 +83,12 @@ def test_issuing_makes_a_task_of_every_point_with_a_lead_unit(
         {
             "at": detail["history"][0]["at"],
             "user_id": world.users["office"],
+            "user_name": "Đồng chí Office",
+            "kind": "created",
             "from_state": None,
             "to_state": "open",
             "note": "",
+            "attachments": [],
         }
     ]
 

@@ -47,7 +47,9 @@ async def _consultation(db: Database, world: World, deadline: datetime) -> int:
 async def _reminded(db: Database) -> list[tuple[int, str]]:
     async with db.unit(write=False) as uow:
         rows = await uow.session.execute(
-            select(Notification.user_id, Notification.kind).order_by(Notification.user_id)
+            select(Notification.user_id, Notification.kind)
+            .where(Notification.kind == "consultation_before")
+            .order_by(Notification.user_id)
         )
         return [(r[0], r[1]) for r in rows]
 
@@ -80,7 +82,8 @@ async def _scenario(url: str, world: World) -> None:
         async with again[0].unit(write=False) as uow:
             keys = list(await uow.session.scalars(select(ReminderClaim.key)))
             assert keys == [f"consultation:{cid}:before"]
-            assert await uow.session.scalar(select(func.count()).select_from(Notification)) == 2
+            reminders = select(func.count()).where(Notification.kind == "consultation_before")
+            assert await uow.session.scalar(reminders) == 2
     finally:
         for db in again:
             await db.dispose()

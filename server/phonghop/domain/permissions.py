@@ -43,12 +43,17 @@ class Actor:
     #: The unit (đơn vị) a staff user works in, if any: unit staff upload its drafts and
     #: report on its tasks.
     unit_id: int | None = None
+    #: False for a participant the office denied the documents (a substitute, see
+    #: services.invitations).
+    can_read: bool = True
 
     @property
     def is_staff(self) -> bool:
         return self.user_role in (UserRole.ADMIN, UserRole.OFFICE)
 
-    def in_meeting(self, meeting_id: int, role: MeetingRole | None, participant_id: int | None) -> Actor:
+    def in_meeting(
+        self, meeting_id: int, role: MeetingRole | None, participant_id: int | None, *, can_read: bool = True
+    ) -> Actor:
         return Actor(
             body_id=self.body_id,
             user_id=self.user_id,
@@ -58,6 +63,7 @@ class Actor:
             meeting_role=role,
             name=self.name,
             unit_id=self.unit_id,
+            can_read=can_read,
         )
 
 

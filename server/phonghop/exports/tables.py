@@ -1,8 +1,9 @@
 """One table, written as DOCX or XLSX in the layout Vietnamese offices use for reports
 (bảng tổng hợp, báo cáo theo dõi): the issuing body top left, the title centred in bold
 capitals, an optional subtitle line, then the table with a bold, centred header row
-(STT first), Times New Roman 13 pt (12 pt in the table), landscape A4 when the table is
-wide. Every export in phonghop builds a :class:`Table` and calls :func:`write_docx` or
+(STT first), Times New Roman 13 pt (12 pt in the table), landscape A4 when the table
+has four columns besides STT or more (the comment table's customary layout). Every
+export in phonghop builds a :class:`Table` and calls :func:`write_docx` or
 :func:`write_xlsx`, so the reports look alike and the writer code exists once.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -24,6 +26,8 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 FONT = "Times New Roman"
+#: Columns (besides STT) from which a Word table is laid out on landscape pages.
+LANDSCAPE_FROM = 4
 
 Value = str | int | float | None
 
@@ -103,10 +107,19 @@ def _cell(cell: object, text: str, *, bold: bool = False, align: str = "left") -
 
 
 def write_docx(table: Table) -> bytes:
-    """The table as a Word document (landscape A4 when it has more than four columns)."""
+    """The table as a Word document (landscape A4 from four columns besides STT)."""
+    return write_docx_tables([table])
+
+
+def write_docx_tables(tables: Sequence[Table]) -> bytes:
+    """Several tables in one Word document (a report of several sections): the issuing
+    body of the first table once at the top, then each table under its own title, subtitle
+    and notes; landscape A4 when any table has four columns besides STT or more."""
+    if not tables:
+        raise ValueError("no table to write")
     document = Document()
     section = document.sections[0]
-    if len(table.columns) > 4:
+    if max(len(t.columns) for t in tables) >= LANDSCAPE_FROM:
         section.orientation = WD_ORIENT.LANDSCAPE
         section.page_width, section.page_height = Mm(297), Mm(210)
     else:
@@ -118,15 +131,24 @@ def write_docx(table: Table) -> bytes:
     style.font.size = Pt(13)
     _fonts(style.element.get_or_add_rPr())
 
-    if table.parent_name:
-        _paragraph(document, table.parent_name.upper(), size=13)
-    _paragraph(document, table.body_name.upper(), size=13, bold=True)
-    _paragraph(document, "", size=13)
-    _paragraph(document, table.title.upper(), size=14, bold=True, align="center")
-    if table.subtitle:
-        _paragraph(document, table.subtitle, size=13, align="center")
-    _paragraph(document, "", size=13)
+    first = tables[0]
+    if first.parent_name:
+        _paragraph(document, first.parent_name.upper(), size=13)
+    _paragraph(document, first.body_name.upper(), size=13, bold=True)
+    for table in tables:
+        _paragraph(document, "", size=13)
+        _paragraph(document, table.title.upper(), size=14, bold=True, align="center")
+        if table.subtitle:
+            _paragraph(document, table.subtitle, size=13, align="center")
+        _paragraph(document, "", size=13)
+        _docx_grid(document, section, table)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
 
+
+def _docx_grid(document: Any, section: Any, table: Table) -> None:
+    """The table itself (STT first, group rows, body rows), then its notes."""
     columns = [Column(table.stt_header, 6, "center"), *table.columns]
     grid = document.add_table(rows=1, cols=len(columns))
     grid.style = "Table Grid"
@@ -148,9 +170,6 @@ def write_docx(table: Table) -> bytes:
             _cell(cells[i], _text(value), align=columns[i].align)
     for note in table.notes:
         _paragraph(document, note, size=13)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
 
 
 # -- XLSX ------------------------------------------------------------------------------------
@@ -159,10 +178,27 @@ def write_docx(table: Table) -> bytes:
 def write_xlsx(table: Table) -> bytes:
     """The table as a workbook of one sheet: the heading rows, then the table with a
     frozen header row; numbers stay numbers."""
+    return write_xlsx_sheets([table])
+
+
+def write_xlsx_sheets(tables: Sequence[Table]) -> bytes:
+    """Several tables as one workbook, one sheet per table (named by its ``sheet_name``,
+    which must differ), each laid out as :func:`write_xlsx` lays out its one."""
+    if not tables:
+        raise ValueError("no table to write")
     book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = table.sheet_name[:31]
+    first = book.active
+    assert first is not None
+    for index, table in enumerate(tables):
+        sheet = first if index == 0 else book.create_sheet()
+        sheet.title = table.sheet_name[:31]
+        _fill_sheet(sheet, table)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _fill_sheet(sheet: Any, table: Table) -> None:
     columns = [Column(table.stt_header, 6, "center"), *table.columns]
     last = get_column_letter(len(columns))
     thin = Side(style="thin")
@@ -213,6 +249,3 @@ def write_xlsx(table: Table) -> bytes:
     for note in table.notes:
         row_no += 1
         sheet.cell(row=row_no, column=1, value=note).font = plain
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

@@ -45,6 +45,7 @@ __all__ = [
     "Span",
     "Text",
     "build_document",
+    "header_columns",
 ]
 
 #: A word processor's "single" line of Times New Roman / Liberation Serif, in ems
@@ -218,7 +219,14 @@ def _text(
 
 
 def _header(draft: NoticeDraft, body: IssuingBody, s: NoticeSettings) -> Columns:
-    """The header table of either format.
+    return header_columns(draft.format, body, s, number_line=draft.number_line, date_line=draft.date_line)
+
+
+def header_columns(
+    fmt: NoticeFormat, body: IssuingBody, s: NoticeSettings, *, number_line: str, date_line: str
+) -> Columns:
+    """The header table of either format (also used by other documents of the body, such
+    as the giấy mời, with their own number line).
 
     Party: left the committee ("TỈNH ỦY GIA LAI", 14 upper bold) or, under a Đảng bộ, the
     Đảng bộ (upper, not bold) over the body (upper bold), then "*"; right "ĐẢNG CỘNG SẢN
@@ -230,7 +238,7 @@ def _header(draft: NoticeDraft, body: IssuingBody, s: NoticeSettings) -> Columns
     left: list[Cell] = []
     if body.parent.strip():
         left.append(_text(body.parent, s.size_parent, upper=True, role="parent"))
-    party = draft.format is NoticeFormat.PARTY
+    party = fmt is NoticeFormat.PARTY
     issuer_rule = None if party else Rule(s.issuer_rule_fraction)
     left.append(_text(body.name, s.size_issuer, bold=True, upper=True, rule=issuer_rule, role="issuer"))
     right: list[Cell]
@@ -242,8 +250,8 @@ def _header(draft: NoticeDraft, body: IssuingBody, s: NoticeSettings) -> Columns
             _text(STATE_NATIONAL, s.size_national, bold=True, upper=True, role="national"),
             _text(STATE_MOTTO, s.size_motto, bold=True, rule=Rule(), role="motto"),
         ]
-    number = _text(draft.number_line, s.size_number, space_before_pt=_GAP_NUMBER_ROW_PT, role="number")
-    dated = _text(draft.date_line, s.size_date, italic=True, space_before_pt=_GAP_NUMBER_ROW_PT, role="date")
+    number = _text(number_line, s.size_number, space_before_pt=_GAP_NUMBER_ROW_PT, role="number")
+    dated = _text(date_line, s.size_date, italic=True, space_before_pt=_GAP_NUMBER_ROW_PT, role="date")
     return Columns(
         rows=(Row(tuple(left), tuple(right)), Row((number,), (dated,))),
         left_width_mm=s.header_left_width_mm,

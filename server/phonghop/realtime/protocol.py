@@ -319,6 +319,8 @@ class ParticipantData(EventData):
     position: int
     attendance: str
     absence_reason: str
+    can_read: bool = True
+    can_speak: bool = True
 
 
 class ParticipantRemoved(EventData):
@@ -392,7 +394,9 @@ class AnnouncementMade(EventData):
 
 
 class DocumentData(EventData):
-    """Data of document.published/updated: the document as the recipient's listing shows it."""
+    """Data of document.published/updated: the document as the recipient's listing shows it;
+    of document.submitted/reviewed/draft_updated (a unit's draft, to controllers only): the
+    document as the console's listing with drafts shows it."""
 
     document: dict[str, Any]
 
@@ -475,6 +479,23 @@ class AnnotationDeleted(EventData):
     revision: int
 
 
+class InvitationLine(EventData):
+    """Data of invitation.answered and invitation.substitute_decided (to controllers): the
+    participant's line of the confirmation table as it now stands."""
+
+    participant_id: int
+    full_name: str
+    title: str
+    role: str
+    has_account: bool
+    state: str
+    reason: str
+    answered_at: str | None
+    sent_at: str | None
+    reminded_at: str | None
+    substitute: dict[str, Any] | None
+
+
 class EventWithheld(EventData):
     """Stands in for an event this session may not see, so that ``seq`` has no holes."""
 
@@ -513,6 +534,9 @@ EVENT_MODELS: dict[str, type[EventData]] = {
     "document.published": DocumentData,
     "document.updated": DocumentData,
     "document.recalled": DocumentRecalled,
+    "document.submitted": DocumentData,
+    "document.reviewed": DocumentData,
+    "document.draft_updated": DocumentData,
     "poll.created": PollData,
     "poll.updated": PollData,
     "poll.deleted": PollDeleted,
@@ -525,6 +549,8 @@ EVENT_MODELS: dict[str, type[EventData]] = {
     "annotation.saved": AnnotationSaved,
     "annotation.deleted": AnnotationDeleted,
     "participant.sessions_revoked": SessionsRevoked,
+    "invitation.answered": InvitationLine,
+    "invitation.substitute_decided": InvitationLine,
     "event.withheld": EventWithheld,
 }
 

@@ -350,6 +350,7 @@ async def resolve_session(uow: UnitOfWork, token: str) -> SessionInfo:
         meeting_id=meeting.id,
         meeting_role=MeetingRole(participant.role),
         name=participant.full_name,
+        can_read=participant.can_read,
     )
     return SessionInfo(actor=actor, csrf_token=row.csrf_token, user=None, participant=participant)
 

@@ -37,6 +37,7 @@ from phonghop.domain.permissions import Actor, MeetingRole, require_meeting_cont
 from phonghop.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from phonghop.realtime.protocol import AUDIENCE_ALL, audience_of
 from phonghop.services import documents, meetings
+from phonghop.services.comments import table_closed
 from phonghop.services.documents import PageAccess
 from phonghop.services.events import append_event
 from phonghop.storage.db import UnitOfWork
@@ -176,6 +177,8 @@ def annotation_view(a: Annotation) -> dict[str, Any]:
         "shared": a.shared,
         "shown": a.shown,
         "deleted": a.deleted,
+        "feedback": a.feedback,
+        "feedback_text": a.feedback_text,
         "revision": a.revision,
         "updated_at": meetings.iso(a.client_updated_at),
         "created_at": meetings.iso(a.created_at),
@@ -446,6 +449,50 @@ async def show_annotation(
     row.updated_at = utcnow()
     await uow.session.flush()
     await _announce(uow, meeting, document, row, scoped, was_visible=was_visible)
+    return _result(row, True)
+
+
+async def mark_feedback(
+    uow: UnitOfWork, actor: Actor, annotation_id: int, feedback: bool, text: str = ""
+) -> dict[str, Any]:
+    """The owner marks their annotation as a comment (góp ý) on the draft for its drafting
+    unit, or takes the mark back, while the draft's comment table is open. A note or a
+    comment carries its own text (``text``, if given, replaces it in the table); a
+    highlight needs ``text``; ink cannot be a comment. The annotation stays private: only
+    its text, page and the owner's name go into the comment table."""
+    row = await uow.session.scalar(
+        select(Annotation)
+        .where(Annotation.id == annotation_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if row is None:
+        raise NotFound("annotation_not_found")
+    meeting = await meetings.load_meeting(uow, actor, row.meeting_id, full=True)
+    scoped = await meetings.actor_in_meeting(uow, actor, meeting)
+    if row.deleted or row.owner_id != scoped.participant_id:
+        raise NotFound("annotation_not_found")
+    document = await documents.require_document_access(uow, scoped, row.document_id)
+    if await table_closed(uow, row.document_id):
+        raise Conflict("comment_table_closed")
+    text = unicodedata.normalize("NFC", text).strip()
+    if len(text) > MAX_TEXT:
+        raise InvalidInput("annotation_feedback_text_too_long", limit=MAX_TEXT)
+    if feedback:
+        if row.kind == "ink":
+            raise InvalidInput("annotation_feedback_kind_invalid", kind=row.kind)
+        if row.kind == "highlight" and not text:
+            raise InvalidInput("annotation_feedback_text_required")
+    else:
+        text = ""
+    if row.feedback == feedback and row.feedback_text == text:
+        return _result(row, False)
+    row.feedback, row.feedback_text = feedback, text
+    row.feedback_at = utcnow() if feedback else None
+    row.revision = await _next_revision(uow, row.owner_id)
+    row.updated_at = utcnow()
+    await uow.session.flush()
+    await _announce(uow, meeting, document, row, scoped, was_visible=_visible(row))
     return _result(row, True)
 
 

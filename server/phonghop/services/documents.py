@@ -6,6 +6,12 @@ the rows opens (see ``web.documents``), so a 200 MB upload never holds a transac
 
 Access is checked here for every page, download, listing and search; events about a
 document go only to those who may read it (the event's audience).
+
+A unit's draft (``review_state`` other than published, see ``domain.review`` and
+``services.preparation``) does not exist for tablets: only the console's controllers (a
+staff login that is the meeting's chair or secretary, or the office) and the drafting
+unit's users read it, and its events go to the controllers only, under types the tablets
+do not apply (``document.submitted``, ``document.reviewed``, ``document.draft_updated``).
 """
 
 from __future__ import annotations
@@ -21,13 +27,14 @@ from phonghop.documents.search import search_pages
 from phonghop.domain.documents import Access, Reader, may_read, readable_by_everyone, readers
 from phonghop.domain.meeting import Classification, MeetingState
 from phonghop.domain.permissions import Actor, MeetingRole, can_run_meeting
+from phonghop.domain.review import ReviewAction, ReviewState, allowed_actions, is_draft, transition
 from phonghop.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from phonghop.realtime.protocol import AUDIENCE_ALL, audience_of
+from phonghop.realtime.protocol import AUDIENCE_ALL, AUDIENCE_CONTROLLERS, audience_of
 from phonghop.services import meetings
 from phonghop.services.audit import record_audit
 from phonghop.services.events import append_event
 from phonghop.storage.db import UnitOfWork
-from phonghop.storage.models import AuditEntry, Document, DocumentPage, DocumentVersion, Meeting, utcnow
+from phonghop.storage.models import AuditEntry, Document, DocumentPage, DocumentVersion, Meeting, Unit, utcnow
 
 #: Meeting states in which documents may still be added or changed.
 _EDITABLE = frozenset(
@@ -60,6 +67,8 @@ class PageAccess:
     classification: str
     downloadable: bool
     actor: Actor
+    #: A unit's draft, read by a controller or the drafting unit (who may download it).
+    draft: bool = False
 
     @property
     def watermark(self) -> bool:
@@ -82,7 +91,7 @@ def version_view(v: DocumentVersion) -> dict[str, Any]:
     }
 
 
-def document_view(d: Document, *, with_access: bool = False) -> dict[str, Any]:
+def document_view(d: Document, *, with_access: bool = False, unit_name: str | None = None) -> dict[str, Any]:
     view: dict[str, Any] = {
         "id": d.id,
         "meeting_id": d.meeting_id,
@@ -94,17 +103,41 @@ def document_view(d: Document, *, with_access: bool = False) -> dict[str, Any]:
         "position": d.position,
         "version": version_view(d.versions[-1]),
         "created_at": meetings.iso(d.created_at),
+        "review_state": d.review_state,
     }
     if with_access:
         view["access"] = Access.from_dict(d.access).to_dict()
         view["versions"] = [version_view(v) for v in d.versions]
+        view.update(review_view(d, unit_name))
     return view
+
+
+def review_view(d: Document, unit_name: str | None = None) -> dict[str, Any]:
+    """Where the document stands in the office's review (controllers and the drafting unit)."""
+    return {
+        "review_state": d.review_state,
+        "review_reason": d.review_reason,
+        "reviewed_at": meetings.iso(d.reviewed_at),
+        "published_at": meetings.iso(d.published_at),
+        "unit_id": d.unit_id,
+        "unit_name": unit_name,
+        "review_actions": [a.value for a in _review_actions(d)],
+    }
+
+
+def _review_actions(d: Document) -> list[ReviewAction]:
+    return allowed_actions(ReviewState(d.review_state))
+
+
+async def unit_names(uow: UnitOfWork, body_id: int) -> dict[int, str]:
+    rows = await uow.session.execute(select(Unit.id, Unit.name).where(Unit.body_id == body_id))
+    return {unit_id: name for unit_id, name in rows}
 
 
 # -- loading and access -----------------------------------------------------------------------
 
 
-async def _load(uow: UnitOfWork, document_id: int, *, lock: bool = False) -> Document:
+async def load_document(uow: UnitOfWork, document_id: int, *, lock: bool = False) -> Document:
     query = select(Document).where(Document.id == document_id).execution_options(populate_existing=True)
     if lock:
         query = query.with_for_update()
@@ -121,12 +154,31 @@ def _reader(actor: Actor) -> Reader | None:
     return Reader(actor.participant_id, actor.meeting_role)
 
 
+def _console_controller(actor: Actor) -> bool:
+    """A staff login (not a tablet) that may run the meeting: who sees the unit's drafts."""
+    return actor.user_id is not None and can_run_meeting(actor)
+
+
+def drafted_by(doc: Document, actor: Actor) -> bool:
+    """``actor`` is a staff login of the unit that submitted this unpublished draft."""
+    return (
+        is_draft(ReviewState(doc.review_state))
+        and actor.user_id is not None
+        and actor.unit_id is not None
+        and actor.unit_id == doc.unit_id
+    )
+
+
 def _may_read(doc: Document, actor: Actor, *, ignore_recall: bool = False) -> bool:
     """``actor`` is scoped to the document's meeting (``meetings.actor_in_meeting``)."""
+    if is_draft(ReviewState(doc.review_state)):
+        return _console_controller(actor)  # a draft does not exist for tablets
     if doc.recalled_at is not None and not ignore_recall:
         return actor.is_staff  # the office keeps its archive; tablets lose it
     if can_run_meeting(actor):
         return True
+    if not actor.can_read:  # a substitute the office gave no read right (invitations)
+        return False
     reader = _reader(actor)
     if reader is None:
         return False
@@ -151,6 +203,9 @@ async def _readable(uow: UnitOfWork, actor: Actor, document_id: int) -> tuple[Do
     doc = await uow.session.get(Document, document_id)
     if doc is None:
         raise NotFound("document_not_found")
+    if actor.meeting_id is None and drafted_by(doc, actor):
+        meeting = await meetings.load_meeting(uow, actor, doc.meeting_id)
+        return doc, actor.in_meeting(meeting.id, None, None)
     _meeting, scoped = await _scoped(uow, actor, doc.meeting_id)
     if not _may_read(doc, scoped):
         if doc.recalled_at is not None and _may_read(doc, scoped, ignore_recall=True):
@@ -183,12 +238,13 @@ async def page_access(uow: UnitOfWork, actor: Actor, version_id: int, page: int)
         classification=doc.classification,
         downloadable=doc.downloadable,
         actor=scoped,
+        draft=is_draft(ReviewState(doc.review_state)),
     )
 
 
 async def download_access(uow: UnitOfWork, actor: Actor, version_id: int) -> PageAccess:
     access = await page_access(uow, actor, version_id, 1)
-    if not access.downloadable and not can_run_meeting(access.actor):
+    if not access.downloadable and not can_run_meeting(access.actor) and not access.draft:
         raise PermissionDenied("document_download_not_allowed")
     record_audit(
         uow,
@@ -257,7 +313,11 @@ class PageGrants:
 # -- listing and search ----------------------------------------------------------------------
 
 
-async def list_documents(uow: UnitOfWork, actor: Actor, meeting_id: int) -> list[dict[str, Any]]:
+async def list_documents(
+    uow: UnitOfWork, actor: Actor, meeting_id: int, *, drafts: bool = False
+) -> list[dict[str, Any]]:
+    """The published documents the actor may read; with ``drafts`` also the units' drafts,
+    for the console's controllers (a tablet never gets them)."""
     meeting, scoped = await _scoped(uow, actor, meeting_id)
     docs = (
         await uow.session.scalars(
@@ -268,11 +328,15 @@ async def list_documents(uow: UnitOfWork, actor: Actor, meeting_id: int) -> list
         )
     ).all()
     staff = can_run_meeting(scoped)
+    names = await unit_names(uow, meeting.body_id) if staff else {}
     out = []
     for doc in docs:
+        if is_draft(ReviewState(doc.review_state)) and not drafts:
+            continue
         if _may_read(doc, scoped) or (staff and doc.recalled_at is not None):
             await uow.session.refresh(doc, ["versions"])
-            out.append(document_view(doc, with_access=staff))
+            unit_name = names.get(doc.unit_id) if doc.unit_id is not None else None
+            out.append(document_view(doc, with_access=staff, unit_name=unit_name))
     return out
 
 
@@ -285,7 +349,11 @@ async def search_documents(
         raise InvalidInput("search_query_too_long", limit=200)
     meeting, scoped = await _scoped(uow, actor, meeting_id)
     docs = (await uow.session.scalars(select(Document).where(Document.meeting_id == meeting.id))).all()
-    readable = {d.id: d for d in docs if _may_read(d, scoped) and d.recalled_at is None}
+    readable = {
+        d.id: d
+        for d in docs
+        if _may_read(d, scoped) and d.recalled_at is None and d.review_state == ReviewState.PUBLISHED
+    }
     if not readable or not query.strip():
         return []
     current = (
@@ -320,7 +388,7 @@ async def search_documents(
 
 async def document_audit(uow: UnitOfWork, actor: Actor, document_id: int) -> list[dict[str, Any]]:
     """Who opened, received or downloaded the document, oldest first (office only)."""
-    doc = await _load(uow, document_id)
+    doc = await load_document(uow, document_id)
     _meeting, scoped = await _scoped(uow, actor, doc.meeting_id)
     if not can_run_meeting(scoped):
         raise PermissionDenied("secretary_required")
@@ -344,7 +412,7 @@ async def document_audit(uow: UnitOfWork, actor: Actor, document_id: int) -> lis
 # -- changes ----------------------------------------------------------------------------------
 
 
-def _require_editable(meeting: Meeting) -> None:
+def require_editable(meeting: Meeting) -> None:
     state = MeetingState(meeting.state)
     if state not in _EDITABLE:
         raise Conflict("meeting_documents_closed", state=meeting.state)
@@ -359,11 +427,15 @@ async def _require_preparer(uow: UnitOfWork, actor: Actor, meeting_id: int) -> t
 
 
 def _audience(meeting: Meeting, doc: Document) -> str:
+    if is_draft(ReviewState(doc.review_state)):
+        return AUDIENCE_CONTROLLERS
     classification = Classification(doc.classification)
     access = Access.from_dict(doc.access)
-    if readable_by_everyone(classification, access):
+    # A substitute the office gave no read right hears nothing of documents either.
+    everyone_reads = all(p.can_read for p in meeting.participants)
+    if everyone_reads and readable_by_everyone(classification, access):
         return AUDIENCE_ALL
-    people = [Reader(p.id, MeetingRole(p.role)) for p in meeting.participants]
+    people = [Reader(p.id, MeetingRole(p.role)) for p in meeting.participants if p.can_read]
     return audience_of(readers(classification, access, people))
 
 
@@ -374,7 +446,7 @@ def _check_access_ids(meeting: Meeting, access: Access) -> None:
         raise InvalidInput("document_access_invalid", reason="unknown_participant", participant_id=unknown[0])
 
 
-async def _check_item(uow: UnitOfWork, meeting: Meeting, item_id: int | None) -> None:
+async def check_item(uow: UnitOfWork, meeting: Meeting, item_id: int | None) -> None:
     if item_id is not None:
         await meetings.load_agenda_item(uow, meeting.id, item_id)
 
@@ -404,15 +476,15 @@ async def check_can_upload(
 ) -> None:
     """Refuse early, before a large upload is read: wrong role, closed meeting, no document."""
     if document_id is not None:
-        doc = await _load(uow, document_id)
+        doc = await load_document(uow, document_id)
         meeting_id = doc.meeting_id
         if doc.recalled_at is not None:
             raise Conflict("document_recalled")
     meeting, _ = await _require_preparer(uow, actor, meeting_id)
-    _require_editable(meeting)
+    require_editable(meeting)
 
 
-async def _store_version(
+async def store_version(
     uow: UnitOfWork, doc: Document, number: int, blob: StoredBlob, info: PdfInfo, filename: str, actor: Actor
 ) -> Document:
     """Add version ``number`` with its page texts; the document reloaded with its versions."""
@@ -421,15 +493,19 @@ async def _store_version(
     await uow.session.flush()
     uow.session.add_all(_page_rows(version.id, info))
     await uow.session.flush()
-    return await _load(uow, doc.id)
+    return await load_document(uow, doc.id)
 
 
-async def _announce(uow: UnitOfWork, meeting: Meeting, doc: Document, type_: str, actor: Actor) -> None:
+async def announce(uow: UnitOfWork, meeting: Meeting, doc: Document, type_: str, actor: Actor) -> None:
+    """``type_`` to those who may read the document: a draft's event, to the controllers,
+    carries the access list and the review state too."""
+    draft = is_draft(ReviewState(doc.review_state))
+    unit_name = (await unit_names(uow, meeting.body_id)).get(doc.unit_id or 0) if draft else None
     await append_event(
         uow,
         meeting.id,
         type_,
-        {"document": document_view(doc)},
+        {"document": document_view(doc, with_access=draft, unit_name=unit_name)},
         actor=actor,
         audience=_audience(meeting, doc),
     )
@@ -445,8 +521,8 @@ async def add_document(
     filename: str = "",
 ) -> Document:
     meeting, scoped = await _require_preparer(uow, actor, meeting_id)
-    _require_editable(meeting)
-    await _check_item(uow, meeting, fields.agenda_item_id)
+    require_editable(meeting)
+    await check_item(uow, meeting, fields.agenda_item_id)
     access = fields.access or Access()
     _check_access_ids(meeting, access)
     title = (fields.title or "").strip() or (info.title or "").strip() or filename.rsplit(".", 1)[0].strip()
@@ -463,29 +539,34 @@ async def add_document(
         access=access.to_dict(),
         downloadable=bool(fields.downloadable),
         position=int(position or 0) + 1,
+        review_state=ReviewState.PUBLISHED.value,
+        published_at=utcnow(),
         created_by=scoped.user_id,
         created_at=utcnow(),
         updated_at=utcnow(),
     )
     uow.session.add(doc)
     await uow.session.flush()
-    doc = await _store_version(uow, doc, 1, blob, info, filename, scoped)
+    doc = await store_version(uow, doc, 1, blob, info, filename, scoped)
     record_audit(uow, scoped, "document.added", target_type="document", target_id=doc.id, sha256=blob.sha256)
-    await _announce(uow, meeting, doc, "document.published", scoped)
+    await announce(uow, meeting, doc, "document.published", scoped)
     return doc
 
 
 async def add_version(
     uow: UnitOfWork, actor: Actor, document_id: int, blob: StoredBlob, info: PdfInfo, filename: str = ""
 ) -> Document:
-    doc = await _load(uow, document_id, lock=True)
+    doc = await load_document(uow, document_id, lock=True)
     meeting, scoped = await _require_preparer(uow, actor, doc.meeting_id)
-    _require_editable(meeting)
+    require_editable(meeting)
     if doc.recalled_at is not None:
         raise Conflict("document_recalled")
     number = doc.versions[-1].number + 1
     doc.updated_at = utcnow()
-    doc = await _store_version(uow, doc, number, blob, info, filename, scoped)
+    if doc.review_state == ReviewState.RETURNED:
+        # A corrected file answers the return: the draft waits for review again.
+        doc.review_state = transition(ReviewState.RETURNED, ReviewAction.RESUBMIT).value
+    doc = await store_version(uow, doc, number, blob, info, filename, scoped)
     record_audit(
         uow,
         scoped,
@@ -495,16 +576,22 @@ async def add_version(
         version=number,
         sha256=blob.sha256,
     )
-    await _announce(uow, meeting, doc, "document.updated", scoped)
+    await announce(uow, meeting, doc, _changed_event(doc), scoped)
     return doc
+
+
+def _changed_event(doc: Document) -> str:
+    """A changed published document is ``document.updated``; a changed draft is
+    ``document.draft_updated`` (controllers only, a type tablets do not apply)."""
+    return "document.draft_updated" if is_draft(ReviewState(doc.review_state)) else "document.updated"
 
 
 async def update_document(
     uow: UnitOfWork, actor: Actor, document_id: int, fields: DocumentFields
 ) -> Document:
-    doc = await _load(uow, document_id, lock=True)
+    doc = await load_document(uow, document_id, lock=True)
     meeting, scoped = await _require_preparer(uow, actor, doc.meeting_id)
-    _require_editable(meeting)
+    require_editable(meeting)
     if doc.recalled_at is not None:
         raise Conflict("document_recalled")
     before = _audience(meeting, doc)
@@ -515,7 +602,7 @@ async def update_document(
     if fields.clear_agenda_item:
         doc.agenda_item_id = None
     elif fields.agenda_item_id is not None:
-        await _check_item(uow, meeting, fields.agenda_item_id)
+        await check_item(uow, meeting, fields.agenda_item_id)
         doc.agenda_item_id = fields.agenda_item_id
     if fields.classification is not None:
         doc.classification = fields.classification.value
@@ -537,6 +624,9 @@ async def update_document(
         access=doc.access,
         downloadable=doc.downloadable,
     )
+    if is_draft(ReviewState(doc.review_state)):
+        await announce(uow, meeting, doc, "document.draft_updated", scoped)
+        return doc
     await append_event(
         uow, meeting.id, "document.updated", {"document": document_view(doc)}, actor=scoped, audience=after
     )
@@ -567,7 +657,7 @@ def _lost_readers(meeting: Meeting, before: str, after: str) -> set[int]:
 
 async def recall_document(uow: UnitOfWork, actor: Actor, document_id: int) -> Document:
     """Thu hồi tài liệu: tablets are refused from now on and delete their copies."""
-    doc = await _load(uow, document_id, lock=True)
+    doc = await load_document(uow, document_id, lock=True)
     meeting, scoped = await _require_preparer(uow, actor, doc.meeting_id)
     if doc.recalled_at is not None:
         return doc
@@ -608,8 +698,8 @@ async def _recall(uow: UnitOfWork, meeting: Meeting, doc: Document, actor: Actor
 async def presentable_page(uow: UnitOfWork, meeting_id: int, document_id: int, page: int) -> None:
     """The presenter may show this page: a current document of the meeting, page in range."""
     doc = await uow.session.get(Document, document_id)
-    if doc is None or doc.meeting_id != meeting_id:
-        raise NotFound("document_not_found")
+    if doc is None or doc.meeting_id != meeting_id or is_draft(ReviewState(doc.review_state)):
+        raise NotFound("document_not_found")  # a draft is not shown to the room
     if doc.recalled_at is not None:
         raise Conflict("document_recalled")
     page_count = await uow.session.scalar(

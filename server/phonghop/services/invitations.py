@@ -9,31 +9,48 @@ decision on substitutes (người dự thay), the confirmation table, and the iC
   substitute as a participant of the meeting (through ``meetings.add_participant``: the
   ``participant.added`` event, same transaction), in the original's place in the list,
   as a delegate (a guest's substitute is a guest), voting only if the office says so and
-  the original was a voting member: the polls then count the substitute like anyone else.
-* **The table.** Every participant with their answer; a participant without a row has
-  not answered (``invited``).
+  the original was a voting member: the vote then passes from the original to the
+  substitute, whom the polls count like anyone else.
+* **The table.** Every participant with their answer; a participant without a row, or
+  whose row sending created, has not answered (``invited``).
+* **Sending.** :func:`send_invitations` notifies every participant with a staff account
+  (``notification.invitation``, e-mailed when SMTP is configured) and records ``sent_at``
+  on their line; sending again reaches only those not sent yet, unless ``resend_all``.
+  People without an account get the printed giấy mời (:mod:`phonghop.notices.invitation`).
+* **Live table, reminders.** Every answer and decision appends ``invitation.answered`` /
+  ``invitation.substitute_decided`` for the controllers; an absence or a named substitute
+  also notifies the office. The office reminds those who have not answered
+  (:func:`remind_unanswered`); :func:`due_reminders` does it once, a day before the start.
+* **Rights.** Accepting a substitute sets what they may do: read the documents
+  (``can_read``), request to speak (``can_speak``), vote (``voting_member``).
 * **iCalendar.** :func:`meeting_calendar` writes the meeting as an RFC 5545 VEVENT by hand:
   CRLF lines folded at 75 octets, TEXT values escaped, times in UTC.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import select
 
 from phonghop.domain.meeting import MeetingState
-from phonghop.domain.permissions import Actor, MeetingRole, require_office
+from phonghop.domain.permissions import Actor, MeetingRole, UserRole, require_office
 from phonghop.domain.text import normalize
 from phonghop.errors import Conflict, InvalidInput, NotFound
-from phonghop.services import meetings
+from phonghop.notices.invitation import Invitee, MeetingFacts, build_invitation, write_invitations
+from phonghop.realtime.protocol import AUDIENCE_CONTROLLERS
+from phonghop.services import meetings, notices
 from phonghop.services.audit import record_audit
 from phonghop.services.conclusions import agenda_order
+from phonghop.services.events import append_event
 from phonghop.services.meetings import ParticipantFields, iso
+from phonghop.services.notices import BodyConfig
+from phonghop.services.notifications import Reminder, notify
 from phonghop.storage.db import UnitOfWork
-from phonghop.storage.models import Invitation, Meeting, Participant, utcnow
+from phonghop.storage.models import Invitation, Meeting, Participant, User, utcnow
 
 INVITED = "invited"
 CONFIRMED = "confirmed"
@@ -49,6 +66,9 @@ REFUSED = "refused"
 MAX_REASON = 500
 MAX_NAME = 200
 
+#: How long before the start the automatic reminder goes to those who have not answered.
+REMIND_BEFORE = timedelta(days=1)
+
 #: The office decides on substitutes until the meeting ends.
 _DECIDABLE = frozenset({MeetingState.SCHEDULED, MeetingState.IN_PROGRESS, MeetingState.PAUSED})
 
@@ -61,16 +81,22 @@ class Answer:
     substitute_title: str = ""
 
 
-def invitation_view(participant: Participant, row: Invitation | None) -> dict[str, Any]:
-    """A participant's line of the confirmation table."""
+def invitation_view(
+    participant: Participant, row: Invitation | None, substitute: Participant | None = None
+) -> dict[str, Any]:
+    """A participant's line of the confirmation table (``substitute``: the participant the
+    office added for them, whose rights the line shows)."""
     base: dict[str, Any] = {
         "participant_id": participant.id,
         "full_name": participant.full_name,
         "title": participant.title,
         "role": participant.role,
+        "has_account": participant.user_id is not None,
         "state": row.state if row else INVITED,
         "reason": row.reason if row else "",
         "answered_at": iso(row.answered_at) if row else None,
+        "sent_at": iso(row.sent_at) if row else None,
+        "reminded_at": iso(row.reminded_at) if row else None,
         "substitute": None,
     }
     if row is not None and row.state == SUBSTITUTE:
@@ -79,6 +105,8 @@ def invitation_view(participant: Participant, row: Invitation | None) -> dict[st
             "title": row.substitute_title,
             "state": row.substitute_state,
             "vote": row.substitute_vote,
+            "read": substitute.can_read if substitute is not None else None,
+            "speak": substitute.can_speak if substitute is not None else None,
             "participant_id": row.substitute_participant_id,
             "decided_at": iso(row.decided_at),
         }
@@ -144,13 +172,40 @@ async def answer(uow: UnitOfWork, actor: Actor, meeting_id: int, given: Answer) 
     row.answered_at = utcnow()
     row.answered_by = actor.user_id
     await uow.session.flush()
-    return invitation_view(participant, row)
+    view = invitation_view(participant, row)
+    await append_event(
+        uow, meeting.id, "invitation.answered", view, actor=actor, audience=AUDIENCE_CONTROLLERS
+    )
+    if cleaned.state in (ABSENT, SUBSTITUTE):
+        notify(
+            uow,
+            body_id=meeting.body_id,
+            user_ids=await office_users(uow, meeting.body_id),
+            kind=f"invitation_{cleaned.state}",
+            params={
+                "name": participant.full_name,
+                "meeting": meeting.title,
+                "reason": cleaned.reason,
+                "substitute": cleaned.substitute_name,
+            },
+            link=office_link(meeting.id),
+        )
+    return view
 
 
 async def decide_substitute(
-    uow: UnitOfWork, actor: Actor, meeting_id: int, participant_id: int, *, accept: bool, vote: bool
+    uow: UnitOfWork,
+    actor: Actor,
+    meeting_id: int,
+    participant_id: int,
+    *,
+    accept: bool,
+    vote: bool,
+    read: bool = True,
+    speak: bool = True,
 ) -> dict[str, Any]:
-    """The office accepts (with or without the vote) or refuses a named substitute."""
+    """The office accepts (with the rights to read, speak and vote it gives) or refuses a
+    named substitute."""
     require_office(actor)
     meeting = await _lock_meeting(uow, actor, meeting_id)
     if MeetingState(meeting.state) not in _DECIDABLE:
@@ -178,6 +233,21 @@ async def decide_substitute(
             ),
         )
         row.substitute_participant_id = added.id
+        if not (read and speak):
+            added.can_read, added.can_speak = read, speak
+            await append_event(
+                uow, meeting.id, "participant.updated", meetings.participant_view(added), actor=actor
+            )
+        if vote:
+            # The vote passes to the substitute: the body's voting members stay as many as
+            # its membership (polls refuse more voters than ``members_total``).
+            participant.voting_member = False
+            await append_event(
+                uow, meeting.id, "participant.updated", meetings.participant_view(participant), actor=actor
+            )
+        substitute: Participant | None = added
+    else:
+        substitute = None
     row.substitute_state = ACCEPTED if accept else REFUSED
     row.substitute_vote = accept and vote
     row.decided_at = utcnow()
@@ -191,8 +261,14 @@ async def decide_substitute(
         target_id=participant.id,
         accepted=accept,
         vote=row.substitute_vote,
+        read=accept and read,
+        speak=accept and speak,
     )
-    return invitation_view(participant, row)
+    view = invitation_view(participant, row, substitute)
+    await append_event(
+        uow, meeting.id, "invitation.substitute_decided", view, actor=actor, audience=AUDIENCE_CONTROLLERS
+    )
+    return view
 
 
 async def confirmation_table(uow: UnitOfWork, actor: Actor, meeting_id: int) -> dict[str, Any]:
@@ -204,13 +280,17 @@ async def confirmation_table(uow: UnitOfWork, actor: Actor, meeting_id: int) -> 
         for r in await uow.session.scalars(select(Invitation).where(Invitation.meeting_id == meeting.id))
     }
     substitutes = {r.substitute_participant_id: r.participant_id for r in rows.values()}
+    by_id = {p.id: p for p in meeting.participants}
     people = sorted(meeting.participants, key=lambda p: (p.position, p.id))
     lines = []
     for p in people:
-        line = invitation_view(p, rows.get(p.id))
+        row = rows.get(p.id)
+        added = by_id.get(row.substitute_participant_id) if row and row.substitute_participant_id else None
+        line = invitation_view(p, row, added)
         line["substitute_for"] = substitutes.get(p.id)
         lines.append(line)
-    counts = {s: sum(1 for line in lines if line["state"] == s) for s in (INVITED, *ANSWERS)}
+    invited = [line for line in lines if line["substitute_for"] is None]  # substitutes are not invited
+    counts = {s: sum(1 for line in invited if line["state"] == s) for s in (INVITED, *ANSWERS)}
     return {"meeting_id": meeting.id, "counts": counts, "invitations": lines}
 
 
@@ -223,6 +303,244 @@ async def my_invitation(uow: UnitOfWork, actor: Actor, meeting_id: int) -> dict[
     participant = await uow.session.get(Participant, scoped.participant_id)
     assert participant is not None
     return invitation_view(participant, await uow.session.get(Invitation, participant.id))
+
+
+# -- sending and reminding --------------------------------------------------------------------
+
+
+def office_link(meeting_id: int) -> str:
+    """Where the office's copy of a notification leads: the meeting's invitations tab."""
+    return f"/console/#/meetings/{meeting_id}/invitations"
+
+
+def member_link(meeting_id: int) -> str:
+    """Where a participant's invitation leads: their own answer in the console."""
+    return f"/console/#/invitation/{meeting_id}"
+
+
+def local_time(value: datetime, tz: tzinfo) -> str:
+    """ "08:00 30/11/2026": the meeting's start in the office's time zone, for notifications."""
+    return value.astimezone(tz).strftime("%H:%M %d/%m/%Y")
+
+
+async def office_users(uow: UnitOfWork, body_id: int) -> list[int]:
+    """The body's active office staff, who follow the answers."""
+    rows = await uow.session.scalars(
+        select(User.id).where(
+            User.body_id == body_id,
+            User.role.in_((UserRole.OFFICE.value, UserRole.ADMIN.value)),
+            User.active.is_(True),
+        )
+    )
+    return list(rows)
+
+
+async def _lines(uow: UnitOfWork, meeting: Meeting) -> list[tuple[Participant, Invitation | None, bool]]:
+    """Every participant in list order with their row, and whether they are someone's
+    accepted substitute (substitutes are not invited themselves)."""
+    people = list(
+        await uow.session.scalars(
+            select(Participant)
+            .where(Participant.meeting_id == meeting.id)
+            .order_by(Participant.position, Participant.id)
+        )
+    )
+    rows = {
+        r.participant_id: r
+        for r in await uow.session.scalars(select(Invitation).where(Invitation.meeting_id == meeting.id))
+    }
+    added = {r.substitute_participant_id for r in rows.values() if r.substitute_participant_id}
+    return [(p, rows.get(p.id), p.id in added) for p in people]
+
+
+def _row_for(
+    uow: UnitOfWork, meeting: Meeting, participant: Participant, row: Invitation | None
+) -> Invitation:
+    if row is None:
+        row = Invitation(
+            participant_id=participant.id,
+            meeting_id=meeting.id,
+            state=INVITED,
+            reason="",
+            substitute_name="",
+            substitute_title="",
+            substitute_state=NO_SUBSTITUTE,
+            substitute_vote=False,
+        )
+        uow.session.add(row)
+    return row
+
+
+def _params(meeting: Meeting, tz: tzinfo) -> dict[str, Any]:
+    return {
+        "meeting": meeting.title,
+        "starts_at": local_time(meeting.starts_at, tz),
+        "location": meeting.location,
+    }
+
+
+async def send_invitations(
+    uow: UnitOfWork, actor: Actor, meeting_id: int, tz: tzinfo, *, resend_all: bool = False
+) -> dict[str, Any]:
+    """Send the invitation of a scheduled meeting: a notification (``invitation``) to every
+    participant with a staff account, ``sent_at`` recorded on each line. Lines already
+    sent are skipped unless ``resend_all``. Participants without an account are listed in
+    ``without_account`` (they get the printed giấy mời) and keep ``sent_at`` empty."""
+    require_office(actor)
+    meeting = await _lock_meeting(uow, actor, meeting_id)
+    if meeting.state != MeetingState.SCHEDULED.value:
+        raise Conflict("invitation_not_scheduled", state=meeting.state)
+    now = utcnow()
+    sent: list[int] = []
+    without_account: list[int] = []
+    for participant, row, is_substitute in await _lines(uow, meeting):
+        if is_substitute:
+            continue
+        if participant.user_id is None:
+            without_account.append(participant.id)
+            continue
+        if row is not None and row.sent_at is not None and not resend_all:
+            continue
+        row = _row_for(uow, meeting, participant, row)
+        row.sent_at = now
+        notify(
+            uow,
+            body_id=meeting.body_id,
+            user_ids=[participant.user_id],
+            kind="invitation",
+            params=_params(meeting, tz),
+            link=member_link(meeting.id),
+        )
+        sent.append(participant.id)
+    await uow.session.flush()
+    record_audit(uow, actor, "invitation.sent", target_type="meeting", target_id=meeting.id, count=len(sent))
+    return {"sent": len(sent), "participant_ids": sent, "without_account": without_account}
+
+
+def _unanswered(row: Invitation | None) -> bool:
+    return row is None or row.state == INVITED
+
+
+async def remind_unanswered(uow: UnitOfWork, actor: Actor, meeting_id: int, tz: tzinfo) -> dict[str, Any]:
+    """The office's "remind those who have not answered": a notification
+    (``invitation_reminder``) to each such participant with an account; ``reminded_at``
+    recorded. How many were reminded."""
+    require_office(actor)
+    meeting = await _lock_meeting(uow, actor, meeting_id)
+    if meeting.state != MeetingState.SCHEDULED.value:
+        raise Conflict("invitation_not_scheduled", state=meeting.state)
+    now = utcnow()
+    reminded: list[int] = []
+    for participant, row, is_substitute in await _lines(uow, meeting):
+        if is_substitute or participant.user_id is None or not _unanswered(row):
+            continue
+        row = _row_for(uow, meeting, participant, row)
+        row.reminded_at = now
+        notify(
+            uow,
+            body_id=meeting.body_id,
+            user_ids=[participant.user_id],
+            kind="invitation_reminder",
+            params=_params(meeting, tz),
+            link=member_link(meeting.id),
+        )
+        reminded.append(participant.id)
+    await uow.session.flush()
+    return {"reminded": len(reminded), "participant_ids": reminded}
+
+
+async def due_reminders(uow: UnitOfWork, now: datetime, tz: tzinfo) -> list[Reminder]:
+    """From REMIND_BEFORE ahead of the start of a scheduled meeting, a reminder to each
+    participant with an account who has not answered (key
+    ``invitation:<meeting>:<participant>:before``, so once each)."""
+    meetings_due = await uow.session.scalars(
+        select(Meeting).where(
+            Meeting.state == MeetingState.SCHEDULED.value,
+            Meeting.starts_at > now,
+            Meeting.starts_at <= now + REMIND_BEFORE,
+        )
+    )
+    due: list[Reminder] = []
+    for meeting in meetings_due:
+        for participant, row, is_substitute in await _lines(uow, meeting):
+            if is_substitute or participant.user_id is None or not _unanswered(row):
+                continue
+            due.append(
+                Reminder(
+                    key=f"invitation:{meeting.id}:{participant.id}:before",
+                    body_id=meeting.body_id,
+                    user_ids=(participant.user_id,),
+                    kind="invitation_reminder",
+                    params=_params(meeting, tz),
+                    link=member_link(meeting.id),
+                )
+            )
+    return due
+
+
+# -- the printed giấy mời ----------------------------------------------------------------------
+
+
+def _render_pdf(config: BodyConfig, facts: MeetingFacts, groups: list[list[Invitee]]) -> bytes:
+    with notices.RENDER_LOCK:  # reportlab's font state is per process: one layout at a time
+        docs = [
+            build_invitation(config.body, config.settings, config.body.default_signature, facts, group)
+            for group in groups
+        ]
+        return write_invitations(docs)
+
+
+async def _pdf(
+    uow: UnitOfWork, meeting: Meeting, people: list[Participant], tz: tzinfo, as_list: bool
+) -> bytes:
+    if not people:
+        raise Conflict("invitation_nobody")
+    _body, config = await notices.load_body_config(uow, meeting.body_id)
+    agenda = tuple(i.title for i in agenda_order(meeting.agenda_items) if i.parent_id is None)
+    facts = MeetingFacts(
+        title=meeting.title,
+        starts_at=meeting.starts_at.astimezone(tz),
+        location=meeting.location,
+        agenda=agenda,
+        issue_date=utcnow().astimezone(tz).date(),
+    )
+    invitees = [Invitee(p.full_name, p.title) for p in people]
+    groups = [invitees] if as_list else [[i] for i in invitees]
+    return await asyncio.to_thread(_render_pdf, config, facts, groups)
+
+
+async def invitations_pdf(
+    uow: UnitOfWork,
+    actor: Actor,
+    meeting_id: int,
+    tz: tzinfo,
+    *,
+    participant_id: int | None = None,
+    as_list: bool = False,
+) -> tuple[bytes, str]:
+    """The office's printable giấy mời: one page per invited participant (accepted
+    substitutes left out), one participant's page, or one page addressed to the list."""
+    require_office(actor)
+    meeting = await meetings.load_meeting(uow, actor, meeting_id, full=True)
+    lines = await _lines(uow, meeting)
+    if participant_id is not None:
+        people = [p for p, _row, _sub in lines if p.id == participant_id]
+        if not people:
+            raise NotFound("participant_not_found")
+    else:
+        people = [p for p, _row, is_substitute in lines if not is_substitute]
+    return await _pdf(uow, meeting, people, tz, as_list), f"giay-moi-{meeting.id}.pdf"
+
+
+async def my_invitation_pdf(uow: UnitOfWork, actor: Actor, meeting_id: int, tz: tzinfo) -> tuple[bytes, str]:
+    """The actor's own giấy mời (a participant's session)."""
+    meeting = await meetings.load_meeting(uow, actor, meeting_id, full=True)
+    scoped = await meetings.actor_in_meeting(uow, actor, meeting)
+    if scoped.participant_id is None:
+        raise Conflict("invitation_not_participant")
+    participant = await uow.session.get(Participant, scoped.participant_id)
+    assert participant is not None
+    return await _pdf(uow, meeting, [participant], tz, False), f"giay-moi-{meeting.id}.pdf"
 
 
 # -- iCalendar (RFC 5545) ----------------------------------------------------------------------

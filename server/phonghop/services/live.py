@@ -140,6 +140,9 @@ async def request_to_speak(uow: UnitOfWork, actor: Actor, meeting_id: int) -> di
     _require_live(meeting)
     if actor.participant_id is None or actor.meeting_role is MeetingRole.GUEST:
         raise PermissionDenied("speaker_not_allowed")
+    speaker = await uow.session.get(Participant, actor.participant_id)
+    if speaker is not None and not speaker.can_speak:  # a substitute without the right (invitations)
+        raise PermissionDenied("speak_not_allowed")
     queue = _queue(meeting)
     if any(e["participant_id"] == actor.participant_id for e in queue):
         raise Conflict("speaker_already_queued")

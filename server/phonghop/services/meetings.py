@@ -60,6 +60,7 @@ async def actor_in_meeting(uow: UnitOfWork, actor: Actor, meeting: Meeting) -> A
         meeting.id,
         MeetingRole(participant.role) if participant else None,
         participant.id if participant else None,
+        can_read=participant.can_read if participant else True,
     )
     require_participant(scoped, meeting.id)
     return scoped
@@ -464,6 +465,8 @@ def participant_view(p: Participant) -> dict[str, Any]:
         "position": p.position,
         "attendance": p.attendance,
         "absence_reason": p.absence_reason,
+        "can_read": p.can_read,
+        "can_speak": p.can_speak,
     }
 
 

@@ -719,12 +719,12 @@ async def delete_draft(uow: UnitOfWork, actor: Actor, notice_id: int) -> None:
 # -- issuing -------------------------------------------------------------------------------------
 
 #: reportlab keeps per-document font state in module globals: one layout at a time per
-#: process, off the event loop.
-_RENDER_LOCK = threading.Lock()
+#: process (notices and the printed invitations), off the event loop.
+RENDER_LOCK = threading.Lock()
 
 
 def _render(draft: nd.NoticeDraft, config: BodyConfig, kinds: tuple[str, ...]) -> dict[str, bytes]:
-    with _RENDER_LOCK:
+    with RENDER_LOCK:
         doc = build_document(draft, config.body, config.settings)
         writers = {"pdf": write_pdf, "docx": write_docx}
         return {kind: writers[kind](doc) for kind in kinds}

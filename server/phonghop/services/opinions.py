@@ -15,26 +15,43 @@ question on a draft to some of the body's users, who answer by a deadline.
   a member sees only the consultations sent to them, and only their own answer. Another
   body's consultations, and those not sent to a member, do not exist
   (404 ``consultation_not_found``).
+* **On a draft.** A consultation may name a document of the body (``document_id``): its
+  members read the current version's pages through the consultation while it is open
+  (:func:`draft_page_access`; the office chose who reads it, whatever the document's own
+  access list says; a classified draft is still watermarked and every page served is
+  audited). An answer may point at a page and a section of the draft; answers with a text
+  go into the draft's comment table (:mod:`phonghop.services.comments`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from phonghop.domain.permissions import Actor, require_office
+from phonghop.domain.sections import find_headings
 from phonghop.domain.text import normalize
 from phonghop.errors import Conflict, InvalidInput, NotFound
 from phonghop.services.audit import record_audit
+from phonghop.services.documents import PageAccess
 from phonghop.services.meetings import iso
-from phonghop.services.notifications import Reminder
+from phonghop.services.notifications import Reminder, notify
 from phonghop.storage.db import UnitOfWork
-from phonghop.storage.models import Consultation, ConsultationMember, Meeting, User, utcnow
+from phonghop.storage.models import (
+    Consultation,
+    ConsultationMember,
+    Document,
+    DocumentPage,
+    DocumentVersion,
+    Meeting,
+    User,
+    utcnow,
+)
 
 AGREE = "agree"
 DISAGREE = "disagree"
@@ -45,6 +62,7 @@ MAX_TITLE = 300
 MAX_QUESTION = 20000
 MAX_TEXT = 5000
 MAX_MEMBERS = 500
+MAX_SECTION = 200
 
 
 @dataclass(frozen=True)
@@ -117,6 +135,7 @@ def _base_view(c: Consultation, now: datetime) -> dict[str, Any]:
         "title": c.title,
         "question": c.question,
         "meeting_id": c.meeting_id,
+        "document_id": c.document_id,
         "deadline": iso(c.deadline),
         "allow_change": c.allow_change,
         "created_at": iso(c.created_at),
@@ -129,7 +148,13 @@ def _base_view(c: Consultation, now: datetime) -> dict[str, Any]:
 def _answer_view(m: ConsultationMember) -> dict[str, Any] | None:
     if not m.choice:
         return None
-    return {"choice": m.choice, "text": m.text, "answered_at": iso(m.answered_at)}
+    return {
+        "choice": m.choice,
+        "text": m.text,
+        "page": m.page,
+        "section": m.section,
+        "answered_at": iso(m.answered_at),
+    }
 
 
 def _tally(members: Sequence[tuple[ConsultationMember, User]]) -> dict[str, int]:
@@ -146,6 +171,8 @@ async def view(uow: UnitOfWork, actor: Actor, consultation_id: int, now: datetim
     consultation and their own answer."""
     c = await _get(uow, actor, consultation_id)
     out = _base_view(c, now)
+    document = await uow.session.get(Document, c.document_id) if c.document_id is not None else None
+    out["document"] = {"id": document.id, "title": document.title} if document is not None else None
     if _is_office(actor):
         members = await _members(uow, c.id)
         out["tally"] = _tally(members)
@@ -193,8 +220,12 @@ async def create(
     member_ids: Sequence[int],
     allow_change: bool = False,
     meeting_id: int | None = None,
+    document_id: int | None = None,
+    tz: tzinfo = UTC,
 ) -> int:
-    """Send a consultation to ``member_ids`` (active users of the body); returns its id."""
+    """Send a consultation to ``member_ids`` (active users of the body), on the draft
+    ``document_id`` (a document of the body) if given; returns its id. Each member gets a
+    notification (e-mailed when SMTP is configured) with the deadline in ``tz``."""
     require_office(actor)
     title, question = normalize(title), question.strip()
     if not title or len(title) > MAX_TITLE:
@@ -217,9 +248,12 @@ async def create(
         meeting = await uow.session.get(Meeting, meeting_id)
         if meeting is None or meeting.body_id != actor.body_id:
             raise NotFound("meeting_not_found")
+    if document_id is not None:
+        await _body_document(uow, actor.body_id, document_id)
     c = Consultation(
         body_id=actor.body_id,
         meeting_id=meeting_id,
+        document_id=document_id,
         title=title,
         question=question,
         deadline=deadline,
@@ -233,16 +267,54 @@ async def create(
         ConsultationMember(consultation_id=c.id, user_id=uid, choice="", text="") for uid in ids
     )
     await uow.session.flush()
+    notify(
+        uow,
+        body_id=actor.body_id,
+        user_ids=ids,
+        kind="consultation_sent",
+        params={"title": title, "deadline": deadline.astimezone(tz).strftime("%H:%M %d/%m/%Y")},
+        link=f"/console/#/opinions/{c.id}",
+    )
     record_audit(
         uow, actor, "consultation.create", target_type="consultation", target_id=c.id, members=len(ids)
     )
     return c.id
 
 
+async def _body_document(uow: UnitOfWork, body_id: int, document_id: int) -> Document:
+    """A document of the body (another body's does not exist)."""
+    document = await uow.session.get(Document, document_id)
+    meeting = await uow.session.get(Meeting, document.meeting_id) if document is not None else None
+    if document is None or meeting is None or meeting.body_id != body_id:
+        raise NotFound("document_not_found")
+    return document
+
+
+async def _current_version(uow: UnitOfWork, document_id: int) -> DocumentVersion:
+    version = await uow.session.scalar(
+        select(DocumentVersion)
+        .where(DocumentVersion.document_id == document_id)
+        .order_by(DocumentVersion.number.desc())
+        .limit(1)
+    )
+    if version is None:
+        raise NotFound("document_not_found")
+    return version
+
+
 async def answer(
-    uow: UnitOfWork, actor: Actor, consultation_id: int, now: datetime, *, choice: str, text: str = ""
+    uow: UnitOfWork,
+    actor: Actor,
+    consultation_id: int,
+    now: datetime,
+    *,
+    choice: str,
+    text: str = "",
+    page: int | None = None,
+    section: str = "",
 ) -> bool:
-    """Record the actor's answer; ``False`` when it is the answer already given (no change)."""
+    """Record the actor's answer, pointing at ``page`` and ``section`` of the draft if
+    given; ``False`` when it is the answer already given (no change)."""
     if choice not in CHOICES:
         raise InvalidInput("opinion_choice_invalid", choice=choice)
     text = text.strip()
@@ -250,7 +322,18 @@ async def answer(
         raise InvalidInput("opinion_text_too_long", limit=MAX_TEXT)
     if choice == OTHER and not text:
         raise InvalidInput("opinion_text_required")
+    section = normalize(section)
+    if len(section) > MAX_SECTION:
+        raise InvalidInput("opinion_section_too_long", limit=MAX_SECTION)
     c = await _get(uow, actor, consultation_id, lock=True)
+    version_id = None
+    if c.document_id is None and (page is not None or section):
+        raise InvalidInput("opinion_place_without_draft")
+    if c.document_id is not None:
+        version = await _current_version(uow, c.document_id)
+        if page is not None and not 1 <= page <= version.page_count:
+            raise InvalidInput("opinion_page_invalid", page=page, page_count=version.page_count)
+        version_id = version.id
     assert actor.user_id is not None
     row = await _row(uow, c.id, actor.user_id)
     if row is None:  # office staff it was not sent to
@@ -259,11 +342,12 @@ async def answer(
         raise Conflict("consultation_closed")
     if now >= c.deadline:
         raise Conflict("consultation_deadline_passed")
-    if row.choice == choice and row.text == text:
+    if row.choice == choice and row.text == text and row.page == page and row.section == section:
         return False
     if row.choice and not c.allow_change:
         raise Conflict("opinion_already_given")
     row.choice, row.text, row.answered_at = choice, text, now
+    row.page, row.section, row.document_version_id = page, section, version_id
     await uow.session.flush()
     return True
 
@@ -277,6 +361,64 @@ async def close(uow: UnitOfWork, actor: Actor, consultation_id: int, now: dateti
     c.closed_at, c.closed_by = now, actor.user_id
     await uow.session.flush()
     record_audit(uow, actor, "consultation.close", target_type="consultation", target_id=c.id)
+
+
+async def _open_draft(uow: UnitOfWork, actor: Actor, consultation_id: int, now: datetime) -> Document:
+    """The consultation's draft, while the actor may read it through the consultation:
+    the office always, a member while it is open."""
+    c = await _get(uow, actor, consultation_id)
+    if c.document_id is None:
+        raise NotFound("document_not_found")
+    if not _is_office(actor) and is_closed(c, now):
+        raise Conflict("consultation_closed")
+    return await _body_document(uow, actor.body_id, c.document_id)
+
+
+async def draft_view(uow: UnitOfWork, actor: Actor, consultation_id: int, now: datetime) -> dict[str, Any]:
+    """The draft a consultation is on: its current version (pages and their sizes) and
+    the sections found in its text, for the member to point at."""
+    document = await _open_draft(uow, actor, consultation_id, now)
+    version = await _current_version(uow, document.id)
+    rows = await uow.session.execute(
+        select(DocumentPage.page, DocumentPage.text).where(DocumentPage.version_id == version.id)
+    )
+    texts: dict[int, str] = {page: text for page, text in rows}
+    headings = find_headings([texts.get(n, "") for n in range(1, version.page_count + 1)])
+    return {
+        "document_id": document.id,
+        "title": document.title,
+        "classification": document.classification,
+        "version": {
+            "id": version.id,
+            "number": version.number,
+            "page_count": version.page_count,
+            "pages": [{"width": w, "height": h} for w, h in version.pages],
+        },
+        "sections": [{"page": x.page, "label": x.label, "title": x.title} for x in headings],
+    }
+
+
+async def draft_page_access(
+    uow: UnitOfWork, actor: Actor, consultation_id: int, page: int, now: datetime
+) -> PageAccess:
+    """A page of the consultation's draft (its current version) for the actor to read."""
+    document = await _open_draft(uow, actor, consultation_id, now)
+    version = await _current_version(uow, document.id)
+    if not 1 <= page <= version.page_count:
+        raise NotFound("document_page_not_found", page=page, page_count=version.page_count)
+    return PageAccess(
+        version_id=version.id,
+        version_number=version.number,
+        sha256=version.sha256,
+        page_count=version.page_count,
+        filename=version.filename,
+        document_id=document.id,
+        meeting_id=document.meeting_id,
+        title=document.title,
+        classification=document.classification,
+        downloadable=False,
+        actor=actor,
+    )
 
 
 async def not_answered(uow: UnitOfWork, actor: Actor, consultation_id: int) -> list[dict[str, Any]]:

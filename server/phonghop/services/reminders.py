@@ -29,9 +29,9 @@ Rule = Callable[[UnitOfWork, datetime, ZoneInfo], Awaitable[list[Reminder]]]
 
 def rules() -> list[Rule]:
     """The rules of every area that sends reminders."""
-    from phonghop.services import followup, opinions
+    from phonghop.services import followup, invitations, opinions
 
-    return [followup.due_reminders, opinions.due_reminders]
+    return [followup.due_reminders, opinions.due_reminders, invitations.due_reminders]
 
 
 async def run_reminders(db: Database, now: datetime, tz: ZoneInfo) -> list[Reminder]:

@@ -24,6 +24,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -153,6 +155,9 @@ class Participant(Base):
     #: unknown | present | present_online | absent (domain.meeting.Attendance).
     attendance: Mapped[str] = mapped_column(String(20), default="unknown")
     absence_reason: Mapped[str] = mapped_column(String(500), default="")
+    #: Rights a substitute may lack (services.invitations): seeing the documents, speaking.
+    can_read: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    can_speak: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     meeting: Mapped[Meeting] = relationship(back_populates="participants")
 
@@ -263,6 +268,14 @@ class Document(Base):
     #: The drafting unit (đơn vị soạn thảo): the unit that submitted it, or that the office
     #: named; it answers the comments on the draft.
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"), nullable=True)
+    #: submitted | approved | returned | published (domain.review.ReviewState): a unit's
+    #: draft waits for the office; only published documents reach the tablets.
+    review_state: Mapped[str] = mapped_column(String(20), default="published", server_default="published")
+    #: Why the office last returned the draft (kept after a resubmission, for context).
+    review_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    reviewed_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     recalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     recalled_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -533,6 +546,12 @@ class Annotation(Base):
     #: The secretary shows it to everyone who may read the document.
     shown: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The owner marked it as a comment (góp ý) on the draft: it goes, with their name, into
+    #: the document's comment table (services.comments) while it stays private otherwise.
+    #: ``feedback_text`` is the comment's text when the annotation has none (a highlight).
+    feedback: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    feedback_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revision: Mapped[int] = mapped_column(BigInteger)
     client_updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -605,6 +624,10 @@ class Task(Base):
     #: open | in_progress | done | cancelled
     state: Mapped[str] = mapped_column(String(20), default="open")
     done_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    #: When and by whom the office accepted the report of completion (None: not accepted;
+    #: a done task not accepted yet is "awaiting acceptance").
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    accepted_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -622,6 +645,9 @@ class TaskUpdate(Base):
     from_state: Mapped[str | None] = mapped_column(String(20), nullable=True)
     to_state: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
+    #: update (the office's change or note) | progress (a unit's report) | reported_done |
+    #: accepted | reopened
+    kind: Mapped[str] = mapped_column(String(20), default="update", server_default="update")
 
 
 class Invitation(Base):
@@ -654,6 +680,9 @@ class Invitation(Base):
     answered_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     decided_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: When the invitation was sent (notification) and the office's last reminder.
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 # -- written opinions
@@ -675,6 +704,11 @@ class Consultation(Base):
     body_id: Mapped[int] = mapped_column(ForeignKey("issuing_bodies.id"), index=True)
     meeting_id: Mapped[int | None] = mapped_column(
         ForeignKey("meetings.id", ondelete="SET NULL"), nullable=True
+    )
+    #: The draft the members comment on (its current version's pages are readable through
+    #: the consultation while it is open); answers with text go into its comment table.
+    document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="SET NULL"), nullable=True, index=True
     )
     title: Mapped[str] = mapped_column(String(300))
     question: Mapped[str] = mapped_column(Text)
@@ -702,6 +736,13 @@ class ConsultationMember(Base):
     choice: Mapped[str] = mapped_column(String(20), default="")
     text: Mapped[str] = mapped_column(Text, default="")
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Where in the draft the answer points (optional): a page of the version that was
+    #: current when answering, and a section as the member wrote it ("Điều 5, khoản 2").
+    page: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    section: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    document_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("document_versions.id", ondelete="SET NULL"), nullable=True
+    )
 
 
 # -- notifications and reminders
@@ -741,3 +782,61 @@ class ReminderClaim(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# -- follow-up reporting
+
+
+class TaskAttachment(Base):
+    """A file a unit (or the office) attached to a task's progress report: stored in the
+    documents' blob store under ``attachments/`` by its SHA-256. ``update_id`` is the
+    report (history row) it was sent with; None while uploaded but not yet sent."""
+
+    __tablename__ = "task_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    update_id: Mapped[int | None] = mapped_column(
+        ForeignKey("task_updates.id", ondelete="SET NULL"), nullable=True
+    )
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    #: pdf | docx | xlsx | jpeg | png (from the file's first bytes, not its name)
+    kind: Mapped[str] = mapped_column(String(10))
+    filename: Mapped[str] = mapped_column(String(300), default="")
+    uploaded_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# -- the comment table
+
+
+class CommentTable(Base):
+    """A draft's comment table (bảng tổng hợp ý kiến) once it has been closed: ``snapshot``
+    holds the consolidated comments and answers as they were then (services.comments), so
+    the table no longer changes. No row (or ``closed_at`` empty after a reopening): the
+    table is open and worked out when read."""
+
+    __tablename__ = "comment_tables"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    snapshot: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class CommentAnswer(Base):
+    """The drafting unit's answer to one comment on a draft: ``kind`` accepted (tiếp thu) |
+    explained (giải trình) | rejected (không tiếp thu), with a text. ``comment_key`` names the
+    comment: ``o<consultation>-<user>`` (a written opinion) or ``a<annotation>`` (feedback)."""
+
+    __tablename__ = "comment_answers"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    comment_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text, default="")
+    answered_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -35,6 +35,7 @@ def _session_json(info: SessionInfo) -> dict[str, Any]:
                 "title": info.user.title,
                 "role": info.user.role,
                 "language": info.user.language,
+                "unit_id": info.user.unit_id,
             },
         )
     if info.participant is not None:

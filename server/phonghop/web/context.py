@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ValidationError
 from starlette.requests import HTTPConnection, Request
@@ -56,6 +58,20 @@ async def read_json(request: Request, model: type[M]) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise validation_to_error(exc) from None
+
+
+def office_zone(conn: HTTPConnection) -> tzinfo:
+    """The offices' time zone (``settings.timezone``), in which dates and deadlines are
+    read and shown; UTC+7 if the name is unknown to this machine's zone database."""
+    try:
+        return ZoneInfo(app_state(conn).settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone(timedelta(hours=7))
+
+
+def office_today(conn: HTTPConnection) -> date:
+    """Today's date in the offices' time zone."""
+    return datetime.now(UTC).astimezone(office_zone(conn)).date()
 
 
 def path_int(conn: HTTPConnection, name: str) -> int:

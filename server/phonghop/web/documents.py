@@ -9,6 +9,7 @@ leaves nothing behind.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -27,9 +28,11 @@ from phonghop.documents.intake import StoredBlob, store_upload
 from phonghop.documents.watermark import watermark_page_file_async, watermark_pdf_async
 from phonghop.domain.documents import Access, watermark_lines
 from phonghop.domain.meeting import Classification
+from phonghop.domain.permissions import Actor
 from phonghop.errors import InvalidInput, NotFound, PayloadTooLarge, UnsupportedMedia
 from phonghop.services import documents
 from phonghop.services.documents import DocumentFields, PageAccess, PageGrants
+from phonghop.storage.db import UnitOfWork
 from phonghop.storage.models import DocumentVersion, Participant, User
 from phonghop.web.context import app_state, authenticate, path_int, query_int, read_json, session_token
 
@@ -75,7 +78,7 @@ def _access_from_query(request: Request) -> Access | None:
 # -- upload -----------------------------------------------------------------------------------
 
 
-async def _receive_pdf(request: Request) -> tuple[StoredBlob, Any]:
+async def receive_pdf(request: Request) -> tuple[StoredBlob, Any]:
     """Stream the body into the blob store and inspect it; nothing is kept if it is refused."""
     files = _files(request)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -88,12 +91,12 @@ async def _receive_pdf(request: Request) -> tuple[StoredBlob, Any]:
     try:
         info = await inspect_pdf_async(blob.path, files.inspection)
     except BaseException:
-        await _forget_if_unused(request, blob.sha256)
+        await forget_if_unused(request, blob.sha256)
         raise
     return blob, info
 
 
-async def _forget_if_unused(request: Request, sha256: str) -> None:
+async def forget_if_unused(request: Request, sha256: str) -> None:
     async with app_state(request).db.unit(write=False) as uow:
         used = await uow.session.scalar(
             select(DocumentVersion.id).where(DocumentVersion.sha256 == sha256).limit(1)
@@ -102,12 +105,37 @@ async def _forget_if_unused(request: Request, sha256: str) -> None:
         _files(request).forget(sha256)
 
 
-def _filename(request: Request) -> str:
+def upload_filename(request: Request) -> str:
     return (request.query_params.get("filename") or request.headers.get("x-filename") or "").strip()[:300]
 
 
-async def upload_document(request: Request) -> Response:
+#: Checks that the caller may upload, before a byte is received.
+UploadCheck = Callable[[UnitOfWork, Actor], Awaitable[object]]
+#: Adds the received PDF (blob, inspection, file name) in the upload's transaction; its view.
+UploadStore = Callable[[UnitOfWork, Actor, StoredBlob, Any, str], Awaitable[dict[str, Any]]]
+
+
+async def pdf_upload(request: Request, check: UploadCheck, store: UploadStore) -> Response:
+    """The path of every PDF upload (the office's documents, units' drafts): ``check``
+    first, so a caller who may not upload sends nothing into the store; the body streamed
+    and inspected outside any transaction; ``store`` in one. If storing fails, the file is
+    forgotten unless a stored version already has the same bytes. 201 with the view."""
     state = app_state(request)
+    async with state.db.unit(write=False) as uow:
+        info = await authenticate(request, uow, method="POST")
+        await check(uow, info.actor)
+    blob, pdf = await receive_pdf(request)
+    try:
+        async with state.db.unit() as uow:
+            info = await authenticate(request, uow, method="POST")
+            view = await store(uow, info.actor, blob, pdf, upload_filename(request))
+    except BaseException:
+        await forget_if_unused(request, blob.sha256)
+        raise
+    return JSONResponse(view, status_code=201)
+
+
+async def upload_document(request: Request) -> Response:
     meeting_id = path_int(request, "meeting_id")
     fields = DocumentFields(
         title=request.query_params.get("title"),
@@ -116,40 +144,29 @@ async def upload_document(request: Request) -> Response:
         access=_access_from_query(request),
         downloadable=_query_bool(request, "downloadable"),
     )
-    async with state.db.unit(write=False) as uow:
-        info = await authenticate(request, uow, method="POST")
-        await documents.check_can_upload(uow, info.actor, meeting_id)
-    blob, pdf = await _receive_pdf(request)
-    try:
-        async with state.db.unit() as uow:
-            info = await authenticate(request, uow, method="POST")
-            doc = await documents.add_document(
-                uow, info.actor, meeting_id, fields, blob, pdf, _filename(request)
-            )
-            view = documents.document_view(doc, with_access=True)
-    except BaseException:
-        await _forget_if_unused(request, blob.sha256)
-        raise
-    return JSONResponse(view, status_code=201)
+
+    async def check(uow: UnitOfWork, actor: Actor) -> None:
+        await documents.check_can_upload(uow, actor, meeting_id)
+
+    async def store(uow: UnitOfWork, actor: Actor, blob: StoredBlob, pdf: Any, name: str) -> dict[str, Any]:
+        doc = await documents.add_document(uow, actor, meeting_id, fields, blob, pdf, name)
+        return documents.document_view(doc, with_access=True)
+
+    return await pdf_upload(request, check, store)
 
 
 async def upload_version(request: Request) -> Response:
-    state = app_state(request)
     document_id = path_int(request, "document_id")
-    async with state.db.unit(write=False) as uow:
-        info = await authenticate(request, uow, method="POST")
-        doc = await documents.require_document_access(uow, info.actor, document_id)
-        await documents.check_can_upload(uow, info.actor, doc.meeting_id, document_id)
-    blob, pdf = await _receive_pdf(request)
-    try:
-        async with state.db.unit() as uow:
-            info = await authenticate(request, uow, method="POST")
-            doc = await documents.add_version(uow, info.actor, document_id, blob, pdf, _filename(request))
-            view = documents.document_view(doc, with_access=True)
-    except BaseException:
-        await _forget_if_unused(request, blob.sha256)
-        raise
-    return JSONResponse(view, status_code=201)
+
+    async def check(uow: UnitOfWork, actor: Actor) -> None:
+        doc = await documents.require_document_access(uow, actor, document_id)
+        await documents.check_can_upload(uow, actor, doc.meeting_id, document_id)
+
+    async def store(uow: UnitOfWork, actor: Actor, blob: StoredBlob, pdf: Any, name: str) -> dict[str, Any]:
+        doc = await documents.add_version(uow, actor, document_id, blob, pdf, name)
+        return documents.document_view(doc, with_access=True)
+
+    return await pdf_upload(request, check, store)
 
 
 # -- listing, one document, changes --------------------------------------------------------------
@@ -158,7 +175,8 @@ async def upload_version(request: Request) -> Response:
 async def list_documents(request: Request) -> Response:
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
-        docs = await documents.list_documents(uow, info.actor, path_int(request, "meeting_id"))
+        drafts = bool(_query_bool(request, "drafts"))
+        docs = await documents.list_documents(uow, info.actor, path_int(request, "meeting_id"), drafts=drafts)
     return JSONResponse({"documents": docs})
 
 
@@ -166,7 +184,9 @@ async def get_document(request: Request) -> Response:
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
         doc = await documents.require_document_access(uow, info.actor, path_int(request, "document_id"))
-        staff = await documents.is_controller(uow, info.actor, doc.meeting_id)
+        staff = not documents.drafted_by(doc, info.actor) and await documents.is_controller(
+            uow, info.actor, doc.meeting_id
+        )
         view = documents.document_view(doc, with_access=staff)
     return JSONResponse(view)
 

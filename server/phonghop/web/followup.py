@@ -1,26 +1,43 @@
 """Follow-up of conclusions over HTTP (docs/api.md, "Follow-up"): the body's units, its
-tasks, their history, changing their state with a note, and the report per lead unit; and
-the invitations to a meeting (answers, substitutes, the confirmation table, iCalendar).
+tasks, their history, changing their state with a note, the lead unit's reports with
+attached files, the office's acceptance or reopening, the report per lead unit (also for
+the bodies under the office's, and as DOCX/XLSX). Invitations are in web/invitations.py.
 
 "Today" (what is late) is the office's date, in ``settings.timezone``.
+
+Attachments are the request body itself (as document uploads are), streamed into the
+documents' blob store under ``attachments/`` with the size limit ``settings.max_upload_mb``;
+the type is read from the content once stored, before any row is written, and a refused
+file leaves nothing behind.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+import asyncio
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+from datetime import date
+from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from urllib.parse import quote
 
 from pydantic import Field
+from sqlalchemy import select
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from phonghop.errors import InvalidInput
-from phonghop.services import followup, invitations
+from phonghop.documents.files import DocumentFiles
+from phonghop.errors import InvalidInput, NotFound, PayloadTooLarge, UnsupportedMedia
+from phonghop.exports.tables import write_docx, write_xlsx
+from phonghop.services import followup
 from phonghop.services.followup import TaskFilter
-from phonghop.services.invitations import Answer
-from phonghop.web.context import app_state, authenticate, path_int, query_int, read_json
+from phonghop.storage.models import TaskAttachment, utcnow
+from phonghop.translations import pick_language
+from phonghop.web.context import app_state, authenticate, office_today, path_int, query_int, read_json
 from phonghop.web.schemas import Body
 
 
@@ -34,32 +51,23 @@ class UnitPatch(Body):
     short_name: Annotated[str, Field(max_length=followup.MAX_UNIT_SHORT)] | None = None
 
 
-class AnswerIn(Body):
-    state: Annotated[str, Field(max_length=20)]
-    reason: Annotated[str, Field(max_length=invitations.MAX_REASON)] = ""
-    substitute_name: Annotated[str, Field(max_length=invitations.MAX_NAME)] = ""
-    substitute_title: Annotated[str, Field(max_length=invitations.MAX_NAME)] = ""
-
-
-class DecisionIn(Body):
-    accept: bool
-    vote: bool = False
-
-
 class TaskUpdateIn(Body):
     state: Annotated[str, Field(max_length=20)] | None = None
     note: Annotated[str, Field(max_length=followup.MAX_NOTE)] = ""
 
 
-def _zone(request: Request) -> tzinfo:
-    try:
-        return ZoneInfo(app_state(request).settings.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return timezone(timedelta(hours=7))
+class ReportIn(Body):
+    note: Annotated[str, Field(max_length=followup.MAX_NOTE)] = ""
+    done: bool = False
+    attachment_ids: Annotated[list[int], Field(default_factory=list, max_length=followup.MAX_ATTACHMENTS)]
 
 
-def _today(request: Request) -> date:
-    return datetime.now(UTC).astimezone(_zone(request)).date()
+class AcceptIn(Body):
+    note: Annotated[str, Field(max_length=followup.MAX_NOTE)] = ""
+
+
+class ReopenIn(Body):
+    reason: Annotated[str, Field(max_length=followup.MAX_NOTE)]
 
 
 def _query_bool(request: Request, name: str) -> bool | None:
@@ -75,12 +83,18 @@ def _task_id(request: Request) -> int:
     return path_int(request, "task_id")
 
 
+def _body_id(request: Request) -> int | None:
+    return query_int(request, "body_id", None, 1, 2**31 - 1)
+
+
 async def list_tasks(request: Request) -> Response:
     unit = request.query_params.get("unit", "")
     if len(unit) > 300:
         raise InvalidInput("invalid_query", field="unit")
     where = TaskFilter(
         state=request.query_params.get("state") or None,
+        status=request.query_params.get("status") or None,
+        awaiting=_query_bool(request, "awaiting"),
         unit=unit,
         late=_query_bool(request, "late"),
         unit_id=query_int(request, "unit_id", None, 1, 2**31 - 1),
@@ -93,7 +107,13 @@ async def list_tasks(request: Request) -> Response:
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
         tasks, total = await followup.list_tasks(
-            uow, info.actor, _today(request), where, limit=limit, offset=offset
+            uow,
+            info.actor,
+            office_today(request),
+            where,
+            limit=limit,
+            offset=offset,
+            body_id=_body_id(request),
         )
         return JSONResponse({"tasks": tasks, "total": total})
 
@@ -101,24 +121,221 @@ async def list_tasks(request: Request) -> Response:
 async def get_task(request: Request) -> Response:
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
-        return JSONResponse(await followup.get_task(uow, info.actor, _task_id(request), _today(request)))
+        return JSONResponse(
+            await followup.get_task(uow, info.actor, _task_id(request), office_today(request))
+        )
 
 
-async def update_task(request: Request) -> Response:
-    body = await read_json(request, TaskUpdateIn)
-    task_id, today = _task_id(request), _today(request)
-    async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
-        await followup.update_task(uow, info.actor, task_id, today, state=body.state, note=body.note)
+async def _task_after(request: Request, task_id: int, today: date) -> Response:
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
         return JSONResponse(await followup.get_task(uow, info.actor, task_id, today))
 
 
+async def update_task(request: Request) -> Response:
+    body = await read_json(request, TaskUpdateIn)
+    task_id, today = _task_id(request), office_today(request)
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow, method="POST")
+        await followup.update_task(uow, info.actor, task_id, today, state=body.state, note=body.note)
+    return await _task_after(request, task_id, today)
+
+
+async def report_progress(request: Request) -> Response:
+    body = await read_json(request, ReportIn)
+    task_id, today = _task_id(request), office_today(request)
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow, method="POST")
+        await followup.report_progress(
+            uow,
+            info.actor,
+            task_id,
+            today,
+            note=body.note,
+            done=body.done,
+            attachment_ids=body.attachment_ids,
+        )
+    return await _task_after(request, task_id, today)
+
+
+async def accept_task(request: Request) -> Response:
+    body = await read_json(request, AcceptIn)
+    task_id, today = _task_id(request), office_today(request)
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow, method="POST")
+        await followup.accept_task(uow, info.actor, task_id, utcnow(), note=body.note)
+    return await _task_after(request, task_id, today)
+
+
+async def reopen_task(request: Request) -> Response:
+    body = await read_json(request, ReopenIn)
+    task_id, today = _task_id(request), office_today(request)
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow, method="POST")
+        await followup.reopen_task(uow, info.actor, task_id, reason=body.reason)
+    return await _task_after(request, task_id, today)
+
+
 async def task_report(request: Request) -> Response:
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
-        return JSONResponse(await followup.report(uow, info.actor, _today(request)))
+        view = await followup.report(uow, info.actor, office_today(request), body_id=_body_id(request))
+        return JSONResponse(view)
+
+
+EXPORTS = {
+    "docx": (write_docx, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "xlsx": (write_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+
+
+async def export_report(request: Request) -> Response:
+    """The follow-up report as DOCX or XLSX, headers in ``?lang=`` or the user's language."""
+    fmt = request.url.path.rsplit(".", 1)[-1]
+    writer, media_type = EXPORTS[fmt]
+    today = office_today(request)
+    async with app_state(request).db.unit(write=False) as uow:
+        info = await authenticate(request, uow)
+        preferred = request.query_params.get("lang") or (info.user.language if info.user else None)
+        table = await followup.report_table(
+            uow, info.actor, today, pick_language(preferred), body_id=_body_id(request)
+        )
+    data = await asyncio.to_thread(writer, table)
+    name = f"theo-doi-nhiem-vu-{today.isoformat()}.{fmt}"
+    return Response(
+        data,
+        media_type=media_type,
+        headers={
+            "Cache-Control": "private, no-store",
+            "Content-Disposition": f'attachment; filename="{name}"',
+        },
+    )
+
+
+async def subordinate_bodies(request: Request) -> Response:
+    async with app_state(request).db.unit(write=False) as uow:
+        info = await authenticate(request, uow)
+        return JSONResponse({"bodies": await followup.subordinate_bodies(uow, info.actor)})
+
+
+# -- attachments ---------------------------------------------------------------------------------
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _files(request: Request) -> DocumentFiles:
+    files: DocumentFiles = app_state(request).extra["documents"]
+    return files
+
+
+def attachment_path(blob_dir: Path, sha256: str) -> Path:
+    """``blob_dir/attachments/ab/cd/<sha256>``: beside the documents' blobs, apart from
+    them (a document's clean-up never removes an attachment with the same bytes)."""
+    if not _SHA256.fullmatch(sha256):
+        raise NotFound("attachment_not_found")
+    return blob_dir / "attachments" / sha256[:2] / sha256[2:4] / sha256
+
+
+def _limit_mb(size: int) -> int:
+    return size >> 20
+
+
+def _move_into_place(temp: Path, final: Path) -> None:
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if final.exists():  # same name, same bytes
+        temp.unlink()
+        return
+    with open(temp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(temp, final)
+
+
+async def _receive_attachment(request: Request, filename: str) -> tuple[str, int, str]:
+    """Stream the body into the blob store: (sha256, size, kind). Refused as soon as it is
+    too large or its first bytes are none of the allowed types; nothing is kept then."""
+    files = _files(request)
+    limit = files.max_upload_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge("attachment_too_large", limit_mb=_limit_mb(limit))
+    fd, temp_name = tempfile.mkstemp(dir=files.blob_dir, prefix=".upload-", suffix=".part")
+    temp = Path(temp_name)
+    try:
+        digest, size, head = hashlib.sha256(), 0, b""
+        with os.fdopen(fd, "wb") as out:
+            async for chunk in request.stream():
+                if not chunk:
+                    continue
+                size += len(chunk)
+                if size > limit:
+                    raise PayloadTooLarge("attachment_too_large", limit_mb=_limit_mb(limit))
+                if len(head) < followup.SNIFF_BYTES:
+                    head = (head + chunk)[: followup.SNIFF_BYTES]
+                    if len(head) >= followup.SNIFF_BYTES and followup.sniff_attachment(head) is None:
+                        raise UnsupportedMedia(
+                            "attachment_type_invalid", allowed="PDF, DOCX, XLSX, JPEG, PNG"
+                        )
+                digest.update(chunk)
+                out.write(chunk)
+        if size == 0:
+            raise InvalidInput("attachment_empty")
+        kind = await asyncio.to_thread(followup.attachment_kind, temp, filename)
+        sha256 = digest.hexdigest()
+        await asyncio.to_thread(_move_into_place, temp, attachment_path(files.blob_dir, sha256))
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+    return sha256, size, kind
+
+
+async def _forget_if_unused(request: Request, sha256: str) -> None:
+    async with app_state(request).db.unit(write=False) as uow:
+        used = await uow.session.scalar(
+            select(TaskAttachment.id).where(TaskAttachment.sha256 == sha256).limit(1)
+        )
+    if used is None:
+        with contextlib.suppress(FileNotFoundError):
+            attachment_path(_files(request).blob_dir, sha256).unlink()
+
+
+async def upload_attachment(request: Request) -> Response:
+    task_id = _task_id(request)
+    filename = (request.query_params.get("filename") or request.headers.get("x-filename") or "").strip()
+    filename = filename[: followup.MAX_FILENAME]
+    async with app_state(request).db.unit(write=False) as uow:
+        info = await authenticate(request, uow, method="POST")
+        await followup.check_can_attach(uow, info.actor, task_id)
+    sha256, size, kind = await _receive_attachment(request, filename)
+    try:
+        async with app_state(request).db.unit() as uow:
+            info = await authenticate(request, uow, method="POST")
+            view = await followup.add_attachment(
+                uow, info.actor, task_id, sha256=sha256, size=size, kind=kind, filename=filename
+            )
+    except BaseException:
+        await _forget_if_unused(request, sha256)
+        raise
+    return JSONResponse(view, status_code=201)
+
+
+async def download_attachment(request: Request) -> Response:
+    async with app_state(request).db.unit(write=False) as uow:
+        info = await authenticate(request, uow)
+        row = await followup.attachment_for_download(uow, info.actor, path_int(request, "attachment_id"))
+        sha256, kind, name = row.sha256, row.kind, row.filename
+    path = attachment_path(_files(request).blob_dir, sha256)
+    if not path.exists():
+        raise NotFound("attachment_not_found")
+    ascii_name = f"attachment-{path_int(request, 'attachment_id')}{followup.ATTACHMENT_TYPES[kind][1][0]}"
+    return FileResponse(
+        path,
+        media_type=followup.ATTACHMENT_TYPES[kind][0],
+        headers={
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}",
+        },
+    )
 
 
 async def list_units(request: Request) -> Response:
@@ -152,65 +369,6 @@ async def delete_unit(request: Request) -> Response:
     return JSONResponse({"ok": True})
 
 
-async def my_invitation(request: Request) -> Response:
-    async with app_state(request).db.unit(write=False) as uow:
-        info = await authenticate(request, uow)
-        view = await invitations.my_invitation(uow, info.actor, path_int(request, "meeting_id"))
-        return JSONResponse(view)
-
-
-async def answer_invitation(request: Request) -> Response:
-    body = await read_json(request, AnswerIn)
-    async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="PUT")
-        view = await invitations.answer(
-            uow,
-            info.actor,
-            path_int(request, "meeting_id"),
-            Answer(body.state, body.reason, body.substitute_name, body.substitute_title),
-        )
-    return JSONResponse(view)
-
-
-async def confirmation_table(request: Request) -> Response:
-    async with app_state(request).db.unit(write=False) as uow:
-        info = await authenticate(request, uow)
-        view = await invitations.confirmation_table(uow, info.actor, path_int(request, "meeting_id"))
-        return JSONResponse(view)
-
-
-async def decide_substitute(request: Request) -> Response:
-    body = await read_json(request, DecisionIn)
-    async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
-        view = await invitations.decide_substitute(
-            uow,
-            info.actor,
-            path_int(request, "meeting_id"),
-            path_int(request, "participant_id"),
-            accept=body.accept,
-            vote=body.vote,
-        )
-    return JSONResponse(view)
-
-
-async def calendar_file(request: Request) -> Response:
-    host = request.url.hostname or "phonghop"
-    async with app_state(request).db.unit(write=False) as uow:
-        info = await authenticate(request, uow)
-        text, name = await invitations.calendar_file(
-            uow, info.actor, path_int(request, "meeting_id"), host=host
-        )
-    return Response(
-        text.encode("utf-8"),
-        media_type="text/calendar; charset=utf-8",
-        headers={
-            "Cache-Control": "private, no-store",
-            "Content-Disposition": f'attachment; filename="{name}"',
-        },
-    )
-
-
 T = "/api/tasks/{task_id:int}"
 U = "/api/units/{unit_id:int}"
 M = "/api/meetings/{meeting_id:int}"
@@ -218,15 +376,18 @@ M = "/api/meetings/{meeting_id:int}"
 routes: list[BaseRoute] = [
     Route("/api/tasks", list_tasks, methods=["GET"]),
     Route("/api/tasks/report", task_report, methods=["GET"]),
+    Route("/api/tasks/report.docx", export_report, methods=["GET"]),
+    Route("/api/tasks/report.xlsx", export_report, methods=["GET"]),
     Route(T, get_task, methods=["GET"]),
     Route(T + "/updates", update_task, methods=["POST"]),
+    Route(T + "/reports", report_progress, methods=["POST"]),
+    Route(T + "/accept", accept_task, methods=["POST"]),
+    Route(T + "/reopen", reopen_task, methods=["POST"]),
+    Route(T + "/attachments", upload_attachment, methods=["POST"]),
+    Route("/api/task-attachments/{attachment_id:int}", download_attachment, methods=["GET"]),
+    Route("/api/bodies/subordinate", subordinate_bodies, methods=["GET"]),
     Route("/api/units", list_units, methods=["GET"]),
     Route("/api/units", create_unit, methods=["POST"]),
     Route(U, update_unit, methods=["PATCH"]),
     Route(U, delete_unit, methods=["DELETE"]),
-    Route(M + "/invitation", my_invitation, methods=["GET"]),
-    Route(M + "/invitation", answer_invitation, methods=["PUT"]),
-    Route(M + "/invitations", confirmation_table, methods=["GET"]),
-    Route(M + "/invitations/{participant_id:int}/substitute", decide_substitute, methods=["POST"]),
-    Route(M + "/invitation.ics", calendar_file, methods=["GET"]),
 ]

@@ -7,10 +7,9 @@ issuing, listing and searching notices, and their PDF and DOCX.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field
 from starlette.requests import Request
@@ -28,7 +27,15 @@ from phonghop.services.notices import DraftChanges, DraftOptions, PointText
 from phonghop.storage.db import UnitOfWork
 from phonghop.storage.models import Meeting, Notice
 from phonghop.translations import translate
-from phonghop.web.context import app_state, authenticate, path_int, query_int, read_json
+from phonghop.web.context import (
+    app_state,
+    authenticate,
+    office_today,
+    office_zone,
+    path_int,
+    query_int,
+    read_json,
+)
 from phonghop.web.errors import request_language
 from phonghop.web.schemas import Body
 
@@ -110,18 +117,6 @@ class SettingsIn(Body):
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-
-
-def _zone(request: Request) -> tzinfo:
-    """The offices' time zone (settings), in which dates of meetings and notices are read."""
-    try:
-        return ZoneInfo(app_state(request).settings.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return timezone(timedelta(hours=7))
-
-
-def _today(request: Request) -> date:
-    return datetime.now(UTC).astimezone(_zone(request)).date()
 
 
 def _points(points: list[PointIn] | list[p.ConclusionPointIn]) -> list[PointFields]:
@@ -233,8 +228,8 @@ async def draft_notice(request: Request) -> Response:
             info.actor,
             path_int(request, "meeting_id"),
             options,
-            today=_today(request),
-            tz=_zone(request),
+            today=office_today(request),
+            tz=office_zone(request),
         )
         notice_id = notice.id
     return JSONResponse(await _read_detail(request, notice_id), status_code=201)
@@ -302,7 +297,7 @@ async def issue_notice(request: Request) -> Response:
     notice_id = path_int(request, "notice_id")
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow, method="POST")
-        await notices.issue(uow, info.actor, notice_id, today=_today(request))
+        await notices.issue(uow, info.actor, notice_id, today=office_today(request))
     return JSONResponse(await _read_detail(request, notice_id))
 
 

@@ -3,22 +3,25 @@ consultation to some of the body's users, sees the tally and who has not answere
 closes it; the members answer.
 
 Deadlines are aware datetimes (ISO 8601 with an offset); views also give the deadline in
-the office's time zone (``settings.timezone``) as ``deadline_local``.
+the office's time zone (``settings.timezone``) as ``deadline_local``. A consultation on a
+draft lets its members read the draft's pages through it (``/document``, ``/pages/{n}``).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, Field
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from phonghop.services import opinions
-from phonghop.web.context import app_state, authenticate, read_json
+from phonghop.documents.files import DocumentFiles
+from phonghop.documents.watermark import watermark_page_file_async
+from phonghop.services import documents, opinions
+from phonghop.web.context import app_state, authenticate, office_zone, path_int, query_int, read_json
+from phonghop.web.documents import recipient_lines
 from phonghop.web.schemas import Body
 
 
@@ -29,23 +32,19 @@ class ConsultationIn(Body):
     members: Annotated[list[int], Field(min_length=1, max_length=opinions.MAX_MEMBERS)]
     allow_change: bool = False
     meeting_id: int | None = None
+    document_id: int | None = None
 
 
 class OpinionIn(Body):
     choice: Annotated[str, Field(max_length=20)]
     text: Annotated[str, Field(max_length=opinions.MAX_TEXT)] = ""
-
-
-def _zone(request: Request) -> tzinfo:
-    try:
-        return ZoneInfo(app_state(request).settings.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return timezone(timedelta(hours=7))
+    page: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    section: Annotated[str, Field(max_length=opinions.MAX_SECTION)] = ""
 
 
 def _localize(request: Request, view: dict[str, Any]) -> dict[str, Any]:
     deadline = datetime.fromisoformat(view["deadline"].replace("Z", "+00:00"))
-    view["deadline_local"] = deadline.astimezone(_zone(request)).strftime("%H:%M %d/%m/%Y")
+    view["deadline_local"] = deadline.astimezone(office_zone(request)).strftime("%H:%M %d/%m/%Y")
     return view
 
 
@@ -79,6 +78,8 @@ async def create_consultation(request: Request) -> Response:
             member_ids=body.members,
             allow_change=body.allow_change,
             meeting_id=body.meeting_id,
+            document_id=body.document_id,
+            tz=office_zone(request),
         )
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
@@ -98,7 +99,14 @@ async def answer(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow, method="PUT")
         changed = await opinions.answer(
-            uow, info.actor, _id(request), _now(), choice=body.choice, text=body.text
+            uow,
+            info.actor,
+            _id(request),
+            _now(),
+            choice=body.choice,
+            text=body.text,
+            page=body.page,
+            section=body.section,
         )
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
@@ -123,6 +131,32 @@ async def not_answered(request: Request) -> Response:
         return JSONResponse({"members": await opinions.not_answered(uow, info.actor, _id(request))})
 
 
+async def draft(request: Request) -> Response:
+    async with app_state(request).db.unit(write=False) as uow:
+        info = await authenticate(request, uow)
+        return JSONResponse(await opinions.draft_view(uow, info.actor, _id(request), _now()))
+
+
+async def draft_page(request: Request) -> Response:
+    """A page of the draft as an image (``?w=`` as for document pages). Classified drafts
+    carry the reader's name and the time, and each page served is audited."""
+    state = app_state(request)
+    files: DocumentFiles = state.extra["documents"]
+    page = path_int(request, "page")
+    width = query_int(request, "w") or 1280
+    async with state.db.unit(write=False) as uow:
+        info = await authenticate(request, uow)
+        access = await opinions.draft_page_access(uow, info.actor, _id(request), page, _now())
+    path = await files.pages.get_or_render_async(access.sha256, page, width)
+    if not access.watermark:
+        return FileResponse(path, media_type="image/webp", headers={"Cache-Control": "private, no-store"})
+    lines = await recipient_lines(request, access)
+    data = await watermark_page_file_async(path, lines, fmt="jpeg", settings=files.render)
+    async with state.db.unit() as uow:
+        documents.record_page_served(uow, access, page)
+    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
+
+
 C = "/api/consultations/{consultation_id:int}"
 
 routes: list[BaseRoute] = [
@@ -132,4 +166,6 @@ routes: list[BaseRoute] = [
     Route(C + "/answer", answer, methods=["PUT"]),
     Route(C + "/close", close, methods=["POST"]),
     Route(C + "/not-answered", not_answered, methods=["GET"]),
+    Route(C + "/document", draft, methods=["GET"]),
+    Route(C + "/pages/{page:int}", draft_page, methods=["GET"]),
 ]
