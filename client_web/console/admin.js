@@ -138,11 +138,11 @@ function userForm(page) {
 }
 
 /** Saves one change to an account, then redraws the list with what the server kept. */
-async function changeUser(page, user, changes, done) {
+async function changeUser(page, user, changes) {
   const saved = await page.ctx.run(() => patch(`/api/users/${user.id}`, changes));
   if (!saved) return;
-  showNotice(done ?? t("admin.user_saved", { name: saved.full_name }));
-  await page.reload();
+  await page.reload(); // the list first: the notice then speaks of what is on screen
+  showNotice(t("admin.user_saved", { name: saved.full_name }));
 }
 
 function unitPicker(page, user) {
