@@ -71,9 +71,13 @@ async def prepare(db: Database) -> tuple[Body, dict[str, int]]:
 
 
 async def received(db: Database) -> Counter[tuple[int, str, str]]:
-    """(user, kind, link) -> how many notifications."""
+    """(user, kind, link) -> how many reminders (not the notice of a new task)."""
     async with db.unit(write=False) as uow:
-        rows = await uow.session.execute(select(Notification.user_id, Notification.kind, Notification.link))
+        rows = await uow.session.execute(
+            select(Notification.user_id, Notification.kind, Notification.link).where(
+                Notification.kind != "task_assigned"
+            )
+        )
         return Counter((u, k, link) for u, k, link in rows)
 
 

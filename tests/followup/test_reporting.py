@@ -92,6 +92,14 @@ def test_unit_staff_see_only_their_units_tasks(
     assert (seen[REORG]["access"], seen[REORG]["can_report"]) == ("lead", True)
     assert (seen[PROJECT]["access"], seen[PROJECT]["can_report"]) == ("cooperating", False)
     assert len(texts(office)) == 4 and {t["access"] for t in texts(office).values()} == {"office"}
+    # each lead unit was told of its new tasks when the notice was issued, and no one else
+    assigned = {
+        u: [n["text"] for n in notifications(staff.clients[u]) if n["kind"] == "task_assigned"]
+        for u in staff.clients
+    }
+    assert len(assigned["taichinh"]) == 1 and PROJECT in assigned["taichinh"][0]
+    assert assigned["taichinh"][0].startswith(f"Nhiệm vụ mới theo {issued.notice['number_label']}")
+    assert sorted(len(a) for a in assigned.values()) == [1, 1, 2]  # Văn phòng Tỉnh ủy leads two
 
     # a task of another unit does not exist for them
     draft = task_id(office, DRAFT)
@@ -199,7 +207,7 @@ def test_the_lead_unit_reports_and_the_office_accepts_or_reopens(
     assert accepted["accepted_at"] and accepted["accepted_by"] == world.users["office"]
     assert accepted["accepted_by_name"] == "Đồng chí Office"
     assert error_of(office.post(f"/api/tasks/{tid}/accept", json={}), 409)["code"] == "task_already_accepted"
-    assert [n["kind"] for n in notifications(vp)] == ["task_accepted"]
+    assert [n["kind"] for n in notifications(vp)] == ["task_accepted", "task_assigned", "task_assigned"]
 
     # reopened with a reason: back in progress, the unit is told why
     assert error_of(office.post(f"/api/tasks/{tid}/reopen", json={"reason": " "}), 422)["code"] == (
@@ -213,7 +221,9 @@ def test_the_lead_unit_reports_and_the_office_accepts_or_reopens(
     assert reopened["history"][-1]["kind"] == "reopened"
     latest = notifications(vp)[0]
     assert latest["kind"] == "task_reopened" and "Thiếu số liệu quý IV" in latest["text"]
-    assert notifications(home) == []  # another unit hears nothing
+    assert [n["kind"] for n in notifications(home)] == [
+        "task_assigned"
+    ]  # of its own task; nothing of this one
     assert (
         error_of(office.post(f"/api/tasks/{tid}/reopen", json={"reason": "x"}), 409)["code"]
         == "task_not_done"

@@ -285,7 +285,31 @@ async def create_tasks(uow: UnitOfWork, notice: Notice) -> list[Task]:
         for t in made
     )
     await uow.session.flush()
+    await _tell_lead_units(uow, notice, made)
     return made
+
+
+async def _tell_lead_units(uow: UnitOfWork, notice: Notice, made: Sequence[Task]) -> None:
+    """Each lead unit's users learn of their new tasks (one notification per task), in the
+    issuing transaction: a unit hears of a task exactly when it exists."""
+    users: dict[int, list[int]] = {}
+    for task in made:
+        if task.unit_id is None:
+            continue
+        if task.unit_id not in users:
+            users[task.unit_id] = await users_of_unit(uow, task.body_id, task.unit_id)
+        notify(
+            uow,
+            body_id=task.body_id,
+            user_ids=users[task.unit_id],
+            kind="task_assigned",
+            params={
+                "number": notice.number_label or "",
+                "text": task.text[:200],
+                "deadline": task.deadline.strftime("%d/%m/%Y") if task.deadline else "—",
+            },
+            link=f"/console/#/tasks/{task.id}",
+        )
 
 
 # -- who sees what -------------------------------------------------------------------------------
