@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from phonghop.documents.inspection import PdfInfo
 from phonghop.documents.intake import StoredBlob
@@ -125,10 +126,10 @@ async def list_preparation(uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
         docs = await uow.session.scalars(
             select(Document)
             .where(Document.meeting_id.in_(ids), Document.unit_id == unit_id)
+            .options(selectinload(Document.versions))
             .order_by(Document.position, Document.id)
         )
         for doc in docs:
-            await uow.session.refresh(doc, ["versions"])
             drafts[doc.meeting_id].append(draft_view(doc))
     return {
         "unit": {"id": unit_id, "name": unit.name if unit else ""},
