@@ -111,6 +111,20 @@ function substituteCell(page, line, names) {
   return h("div", { class: "invitation-sub-cell" }, h("div", {}, who, " ", status), extra);
 }
 
+/** The office records an answer it received by telephone or on paper. */
+function recordAnswer(page, line) {
+  const open = page.detail.state === "scheduled" && page.rights.office;
+  if (!open || line.substitute_for || line.substitute?.state === "accepted") return null;
+  const url = `/api/meetings/${page.meetingId}/invitations/${line.participant_id}`;
+  const form = answerForm(page.ctx, url, line, () => page.ui.invitations.refresh());
+  return h(
+    "details",
+    { class: "record-answer", "data-testid": "record-answer" },
+    h("summary", {}, t("invitations.record_answer")),
+    form,
+  );
+}
+
 function tableView(page, table) {
   if (!table.invitations.length) return h("p", { class: "empty-inline" }, t("invitations.empty"));
   const names = new Map(table.invitations.map((line) => [line.participant_id, line.full_name]));
@@ -142,7 +156,7 @@ function tableView(page, table) {
             line.title ? h("span", { class: "person-title" }, ` — ${line.title}`) : null,
             line.has_account || line.substitute_for ? null : h("span", { class: "muted" }, ` (${t("invitations.no_account")})`),
           ),
-          h("td", {}, line.substitute_for ? "—" : answerBadge(line)),
+          h("td", {}, line.substitute_for ? "—" : answerBadge(line), recordAnswer(page, line)),
           h("td", {}, line.reason || "—"),
           h("td", {}, substituteCell(page, line, names)),
           h("td", { "data-testid": "invitation-sent" }, when(line.sent_at)),
@@ -231,7 +245,9 @@ export function invitationsSection(page) {
 
 // -- a participant's own invitation ---------------------------------------------------------
 
-function answerForm(ctx, meetingId, mine, onSaved) {
+/** The answer form, for the participant's own invitation (`url` …/invitation) or for the
+ * office recording an answer given by telephone or on paper (…/invitations/<participant>). */
+function answerForm(ctx, url, mine, onSaved) {
   const choice = (value) =>
     h(
       "label",
@@ -277,7 +293,7 @@ function answerForm(ctx, meetingId, mine, onSaved) {
       body.substitute_name = subName.value.trim();
       body.substitute_title = subTitle.value.trim();
     }
-    const saved = await busy(submit, () => ctx.run(() => put(`/api/meetings/${meetingId}/invitation`, body)));
+    const saved = await busy(submit, () => ctx.run(() => put(url, body)));
     if (saved) {
       showNotice(t("invitations.answer_saved"));
       onSaved(saved);
@@ -312,7 +328,7 @@ export async function renderMyInvitation(ctx, token, meetingId) {
           answerBadge(line),
           line.substitute ? ` ${line.substitute.full_name} (${t(`invitations.substitute.${line.substitute.state}`)})` : "",
         ),
-        locked ? h("p", { class: "muted" }, t("invitations.locked")) : answerForm(ctx, meetingId, line, draw),
+        locked ? h("p", { class: "muted" }, t("invitations.locked")) : answerForm(ctx, `/api/meetings/${meetingId}/invitation`, line, draw),
         h(
           "p",
           { class: "form-actions" },

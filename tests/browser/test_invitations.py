@@ -141,6 +141,17 @@ def test_office_sends_members_answer_and_the_table_follows_live(
     expect(added).to_contain_text(f"Dự thay cho {SECRETARY}")
     shot(office, "table")
 
+    # a delegate without an account telephoned: the office records the absence for him
+    delegate = "Trần Quốc Hưng"
+    record = line_of(office, delegate).get_by_test_id("record-answer")
+    record.locator("summary").click()
+    form = record.get_by_test_id("invitation-answer")
+    form.get_by_label("Báo vắng").check()
+    form.get_by_label("Lý do").fill("Đi công tác nước ngoài")
+    form.get_by_role("button", name="Gửi trả lời").click()
+    expect(line_of(office, delegate).get_by_test_id("invitation-state")).to_have_text("Vắng")
+    expect(line_of(office, delegate)).to_contain_text("Đi công tác nước ngoài")
+
     # the secretary's page now says the answer is settled
     secretary.reload()
     expect(secretary.get_by_test_id("invitation-answer")).to_have_count(0)

@@ -150,3 +150,41 @@ def test_the_automatic_reminder_goes_once_a_day_before(
             return len(rows.all())
 
     assert run_in_app(base, reminders_of) == 1
+
+
+def test_the_office_records_an_answer_given_by_telephone(
+    base: TestClient, world: World, office: TestClient, meeting: dict[str, Any]
+) -> None:
+    """The guest has no account: the office records that they will not come, and why. The
+    table and the event log show it like any answer; nobody else may do this."""
+    mid = meeting["id"]
+    guest = pid(meeting, 5)
+    put = f"/api/meetings/{mid}/invitations/{guest}"
+    r = office.put(put, json={"state": "absent", "reason": "Ốm, đã báo qua điện thoại"})
+    assert r.status_code == 200, r.text
+    line = lines(office, mid)[guest]
+    assert (line["state"], line["reason"]) == ("absent", "Ốm, đã báo qua điện thoại")
+
+    async def last_event(db: Database) -> tuple[str, str, int]:
+        async with db.unit(write=False) as uow:
+            row = await uow.session.scalar(
+                select(MeetingEvent).where(MeetingEvent.meeting_id == mid).order_by(MeetingEvent.seq.desc())
+            )
+            assert row is not None
+            return row.type, row.audience, row.data["participant_id"]
+
+    assert run_in_app(base, last_event) == ("invitation.answered", "controllers", guest)
+    assert not [n for n in notifications(office) if n["kind"] == "invitation_absent"]  # it knows
+
+    # the rules of an answer hold: a reason for an absence, a name for a substitute
+    assert error_of(office.put(put, json={"state": "absent"}), 422)["code"] == "invitation_answer_invalid"
+    member = staff(base, "member1")
+    assert error_of(member.put(put, json={"state": "confirmed"}), 403)["code"] == "office_required"
+    assert (
+        error_of(office.put(f"/api/meetings/{mid}/invitations/999999", json={"state": "confirmed"}), 404)[
+            "code"
+        ]
+        == "participant_not_found"
+    )
+    other = staff(base, "other_office")
+    assert error_of(other.put(put, json={"state": "confirmed"}), 404)["code"] == "meeting_not_found"

@@ -149,11 +149,42 @@ async def answer(uow: UnitOfWork, actor: Actor, meeting_id: int, given: Answer) 
     scoped = await meetings.actor_in_meeting(uow, actor, meeting)
     if scoped.participant_id is None:
         raise Conflict("invitation_not_participant")
+    participant = await uow.session.get(Participant, scoped.participant_id)
+    assert participant is not None
+    return await _record(uow, actor, meeting, participant, given, tell_office=True)
+
+
+async def record_answer(
+    uow: UnitOfWork, actor: Actor, meeting_id: int, participant_id: int, given: Answer
+) -> dict[str, Any]:
+    """The office records a participant's answer given by telephone or on paper (most
+    delegates have no account to answer with). The same rules as answering oneself; the
+    row keeps who recorded it (``answered_by``)."""
+    require_office(actor)
+    meeting = await _lock_meeting(uow, actor, meeting_id)
+    participant = await uow.session.get(Participant, participant_id)
+    if participant is None or participant.meeting_id != meeting.id:
+        raise NotFound("participant_not_found")
+    substitute_of = await uow.session.scalar(
+        select(Invitation.participant_id).where(Invitation.substitute_participant_id == participant.id)
+    )
+    if substitute_of is not None:
+        raise Conflict("invitation_not_participant")  # an accepted substitute was not invited
+    return await _record(uow, actor, meeting, participant, given, tell_office=False)
+
+
+async def _record(
+    uow: UnitOfWork,
+    actor: Actor,
+    meeting: Meeting,
+    participant: Participant,
+    given: Answer,
+    *,
+    tell_office: bool,
+) -> dict[str, Any]:
     if meeting.state != MeetingState.SCHEDULED.value:
         raise Conflict("invitation_closed", state=meeting.state)
     cleaned = _clean(given)
-    participant = await uow.session.get(Participant, scoped.participant_id)
-    assert participant is not None
     row = await uow.session.get(Invitation, participant.id)
     if row is not None and row.substitute_state == ACCEPTED:
         raise Conflict("invitation_substitute_accepted")
@@ -176,7 +207,7 @@ async def answer(uow: UnitOfWork, actor: Actor, meeting_id: int, given: Answer) 
     await append_event(
         uow, meeting.id, "invitation.answered", view, actor=actor, audience=AUDIENCE_CONTROLLERS
     )
-    if cleaned.state in (ABSENT, SUBSTITUTE):
+    if tell_office and cleaned.state in (ABSENT, SUBSTITUTE):
         notify(
             uow,
             body_id=meeting.body_id,

@@ -131,6 +131,20 @@ async def answer_invitation(request: Request) -> Response:
     return JSONResponse(view)
 
 
+async def record_answer(request: Request) -> Response:
+    body = await read_json(request, AnswerIn)
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow, method="PUT")
+        view = await invitations.record_answer(
+            uow,
+            info.actor,
+            path_int(request, "meeting_id"),
+            path_int(request, "participant_id"),
+            Answer(body.state, body.reason, body.substitute_name, body.substitute_title),
+        )
+    return JSONResponse(view)
+
+
 async def confirmation_table(request: Request) -> Response:
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
@@ -166,6 +180,7 @@ routes: list[BaseRoute] = [
     Route(M + "/invitation", my_invitation, methods=["GET"]),
     Route(M + "/invitation", answer_invitation, methods=["PUT"]),
     Route(M + "/invitations", confirmation_table, methods=["GET"]),
+    Route(M + "/invitations/{participant_id:int}", record_answer, methods=["PUT"]),
     Route(M + "/invitation.ics", calendar_file, methods=["GET"]),
     Route(M + "/invitations.pdf", invitations_pdf, methods=["GET"]),
     Route(M + "/invitation.pdf", my_invitation_pdf, methods=["GET"]),
