@@ -151,6 +151,7 @@ def test_office_sends_members_answer_and_the_table_follows_live(
     form.get_by_role("button", name="Gửi trả lời").click()
     expect(line_of(office, delegate).get_by_test_id("invitation-state")).to_have_text("Vắng")
     expect(line_of(office, delegate)).to_contain_text("Đi công tác nước ngoài")
+    shot(office, "recorded")
 
     # the secretary's page now says the answer is settled
     secretary.reload()
