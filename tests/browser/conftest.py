@@ -216,6 +216,31 @@ def sign_in(page: Page, server: Server, username: str) -> None:
     page.get_by_role("heading", name="Danh sách cuộc họp").wait_for()
 
 
+def switch_user(page: Page, username: str) -> None:
+    """Sign out of the console and in again as ``username``."""
+    page.get_by_role("button", name="Đăng xuất").click()
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.get_by_role("heading", name="Danh sách cuộc họp").wait_for()
+
+
+#: What an administrator sets before the office can issue notices: the term and the signer.
+NOTICE_SETTINGS = {
+    "term_start": "2025-10-16",
+    "signature": {
+        "signer_title": "Bí thư",
+        "signer_name": "Nguyễn Văn Thành",
+        "authorities": [{"authority": "on_behalf", "of": "Ban Thường vụ"}],
+    },
+}
+
+
+def configure_notices(page: Page) -> None:
+    """The demo body's notice settings, set through the API by a signed-in administrator."""
+    call_api(page, "PUT", "/api/notice-settings", NOTICE_SETTINGS)
+
+
 def call_api(page: Page, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
     """The JSON API with the page's cookie and CSRF token, to set up or check state."""
     base = page.url.split("/", 3)[:3]

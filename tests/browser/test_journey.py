@@ -29,7 +29,7 @@ if not SERVICES_REQUIRED:  # in CI a missing Playwright is an error, not a skip
 
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
-from tests.browser.conftest import Server, Watch, call_api, open_context, sign_in
+from tests.browser.conftest import Server, Watch, call_api, configure_notices, open_context, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -92,19 +92,7 @@ def answer_invitation(page: Page, choice: str, **fields: str) -> None:
 def test_invitation_to_followed_up_conclusion(server: Server, people: People) -> None:
     mid = server.meeting_id
     admin = people("quantri")
-    call_api(
-        admin,
-        "PUT",
-        "/api/notice-settings",
-        {
-            "term_start": "2025-10-16",
-            "signature": {
-                "signer_title": "Bí thư",
-                "signer_name": CHAIR,
-                "authorities": [{"authority": "on_behalf", "of": "Ban Thường vụ"}],
-            },
-        },
-    )
+    configure_notices(admin)
 
     # 1. Invitations: sent by the office, answered by the chair and the secretary.
     office = people("vanphong")

@@ -16,7 +16,7 @@ if not SERVICES_REQUIRED:  # in CI a missing Playwright is an error, not a skip
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PASSWORD, Server, call_api, sign_in
+from tests.browser.conftest import Server, call_api, configure_notices, sign_in, switch_user
 
 pytestmark = pytest.mark.browser
 
@@ -29,14 +29,6 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=True)
 
 
-def switch_user(page: Page, server: Server, username: str) -> None:
-    page.get_by_role("button", name="Đăng xuất").click()
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.get_by_role("heading", name="Danh sách cuộc họp").wait_for()
-
-
 def preview_src(page: Page) -> str:
     src = page.get_by_test_id("notice-preview").get_attribute("src")
     assert src
@@ -47,20 +39,8 @@ def test_office_records_conclusions_drafts_edits_and_issues_the_notice(page: Pag
     meeting = server.meeting_id
     # The administrator gives the body a term start and a default signer (admin screens aside).
     sign_in(page, server, "quantri")
-    call_api(
-        page,
-        "PUT",
-        "/api/notice-settings",
-        {
-            "term_start": "2025-10-16",
-            "signature": {
-                "signer_title": "Bí thư",
-                "signer_name": "Nguyễn Văn Thành",
-                "authorities": [{"authority": "on_behalf", "of": "Ban Thường vụ"}],
-            },
-        },
-    )
-    switch_user(page, server, "vanphong")
+    configure_notices(page)
+    switch_user(page, "vanphong")
     expect(page.get_by_role("link", name="Thông báo kết luận")).to_be_visible()
 
     # Before the meeting begins there is nothing to conclude.

@@ -22,7 +22,7 @@ import docx
 import openpyxl
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PASSWORD, Server, call_api, sign_in
+from tests.browser.conftest import Server, call_api, configure_notices, sign_in, switch_user
 
 pytestmark = pytest.mark.browser
 
@@ -76,24 +76,8 @@ def hold_demo_meeting(page: Page, server: Server) -> None:
 
 def test_statistics_screen_charts_and_exports(page: Page, server: Server, tmp_path: Path) -> None:
     sign_in(page, server, "quantri")
-    call_api(
-        page,
-        "PUT",
-        "/api/notice-settings",
-        {
-            "term_start": "2025-10-16",
-            "signature": {
-                "signer_title": "Bí thư",
-                "signer_name": "Nguyễn Văn Thành",
-                "authorities": [{"authority": "on_behalf", "of": "Ban Thường vụ"}],
-            },
-        },
-    )
-    page.get_by_role("button", name="Đăng xuất").click()
-    page.get_by_label("Tên đăng nhập").fill("vanphong")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.get_by_role("heading", name="Danh sách cuộc họp").wait_for()
+    configure_notices(page)
+    switch_user(page, "vanphong")
     hold_demo_meeting(page, server)
 
     page.get_by_role("link", name="Thống kê", exact=True).click()

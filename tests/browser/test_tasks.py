@@ -20,7 +20,7 @@ if not SERVICES_REQUIRED:  # in CI a missing Playwright is an error, not a skip
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PASSWORD, Server, call_api, sign_in
+from tests.browser.conftest import PASSWORD, Server, call_api, configure_notices, sign_in, switch_user
 
 pytestmark = pytest.mark.browser
 
@@ -35,30 +35,10 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(SCREENS / f"tasks-{name}.png"), full_page=True)
 
 
-def switch_user(page: Page, username: str) -> None:
-    page.get_by_role("button", name="Đăng xuất").click()
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.get_by_role("heading", name="Danh sách cuộc họp").wait_for()
-
-
 def prepare(page: Page, server: Server) -> None:
     """The administrator: notice settings, the unit and its clerk."""
     sign_in(page, server, "quantri")
-    call_api(
-        page,
-        "PUT",
-        "/api/notice-settings",
-        {
-            "term_start": "2025-10-16",
-            "signature": {
-                "signer_title": "Bí thư",
-                "signer_name": "Nguyễn Văn Thành",
-                "authorities": [{"authority": "on_behalf", "of": "Ban Thường vụ"}],
-            },
-        },
-    )
+    configure_notices(page)
     unit = call_api(page, "POST", "/api/units", {"name": UNIT})
     call_api(
         page,

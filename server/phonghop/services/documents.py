@@ -74,6 +74,28 @@ class PageAccess:
     def watermark(self) -> bool:
         return Classification(self.classification).is_classified
 
+    @classmethod
+    def grant(
+        cls, doc: Document, version: DocumentVersion, actor: Actor, page: int, *, downloadable: bool
+    ) -> PageAccess:
+        """A read of ``page`` of ``version`` (``document_page_not_found`` if it has none)."""
+        if not 1 <= page <= version.page_count:
+            raise NotFound("document_page_not_found", page=page, page_count=version.page_count)
+        return cls(
+            version_id=version.id,
+            version_number=version.number,
+            sha256=version.sha256,
+            page_count=version.page_count,
+            filename=version.filename,
+            document_id=doc.id,
+            meeting_id=doc.meeting_id,
+            title=doc.title,
+            classification=doc.classification,
+            downloadable=downloadable,
+            actor=actor,
+            draft=is_draft(ReviewState(doc.review_state)),
+        )
+
 
 # -- views ----------------------------------------------------------------------------------
 
@@ -224,22 +246,7 @@ async def page_access(uow: UnitOfWork, actor: Actor, version_id: int, page: int)
     if version is None:
         raise NotFound("document_not_found")
     doc, scoped = await _readable(uow, actor, version.document_id)
-    if not 1 <= page <= version.page_count:
-        raise NotFound("document_page_not_found", page=page, page_count=version.page_count)
-    return PageAccess(
-        version_id=version.id,
-        version_number=version.number,
-        sha256=version.sha256,
-        page_count=version.page_count,
-        filename=version.filename,
-        document_id=doc.id,
-        meeting_id=doc.meeting_id,
-        title=doc.title,
-        classification=doc.classification,
-        downloadable=doc.downloadable,
-        actor=scoped,
-        draft=is_draft(ReviewState(doc.review_state)),
-    )
+    return PageAccess.grant(doc, version, scoped, page, downloadable=doc.downloadable)
 
 
 async def download_access(uow: UnitOfWork, actor: Actor, version_id: int) -> PageAccess:

@@ -404,21 +404,7 @@ async def draft_page_access(
     """A page of the consultation's draft (its current version) for the actor to read."""
     document = await _open_draft(uow, actor, consultation_id, now)
     version = await _current_version(uow, document.id)
-    if not 1 <= page <= version.page_count:
-        raise NotFound("document_page_not_found", page=page, page_count=version.page_count)
-    return PageAccess(
-        version_id=version.id,
-        version_number=version.number,
-        sha256=version.sha256,
-        page_count=version.page_count,
-        filename=version.filename,
-        document_id=document.id,
-        meeting_id=document.meeting_id,
-        title=document.title,
-        classification=document.classification,
-        downloadable=False,
-        actor=actor,
-    )
+    return PageAccess.grant(document, version, actor, page, downloadable=False)
 
 
 async def not_answered(uow: UnitOfWork, actor: Actor, consultation_id: int) -> list[dict[str, Any]]:
