@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -24,7 +23,7 @@ from phonghop.services import annotations as annotation_service
 from phonghop.services.annotations import AnnotationFields
 from phonghop.storage.db import UnitOfWork
 from phonghop.storage.models import Participant
-from phonghop.web.context import app_state, authenticate, path_int
+from phonghop.web.context import app_state, authenticate, download_headers, path_int
 from phonghop.web.documents import recipient_lines
 
 
@@ -69,15 +68,10 @@ async def annotated_copy(request: Request) -> Response:
     lines = await recipient_lines(request, access)
     data = await annotated_pdf_async(files.path(access.sha256), lines, marks)
     stem = (access.filename or access.title).removesuffix(".pdf").removesuffix(".PDF")
-    disposition = (
-        f'attachment; filename="document-{access.document_id}-annotated.pdf"; '
-        f"filename*=UTF-8''{quote(stem + ' (ghi chú).pdf')}"
+    headers = download_headers(
+        f"{stem} (ghi chú).pdf", fallback=f"document-{access.document_id}-annotated.pdf"
     )
-    return Response(
-        data,
-        media_type="application/pdf",
-        headers={"Cache-Control": "private, no-store", "Content-Disposition": disposition},
-    )
+    return Response(data, media_type="application/pdf", headers=headers)
 
 
 V = "/api/versions/{version_id:int}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated
-from urllib.parse import quote
 
 from pydantic import Field
 from starlette.requests import Request
@@ -20,7 +19,7 @@ from phonghop.exports.tables import write_docx, write_xlsx
 from phonghop.services import annotations as annotation_service
 from phonghop.services import comments
 from phonghop.translations import DEFAULT_LANGUAGE, LANGUAGES
-from phonghop.web.context import app_state, authenticate, path_int, read_json
+from phonghop.web.context import app_state, authenticate, download_headers, path_int, read_json
 from phonghop.web.schemas import Body
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -90,12 +89,7 @@ async def _export(request: Request, fmt: str) -> Response:
         info = await authenticate(request, uow)
         table, stem = await comments.export_table(uow, info.actor, _document(request), lang)
     data, media = (write_docx(table), DOCX) if fmt == "docx" else (write_xlsx(table), XLSX)
-    disposition = f"attachment; filename=\"{stem}.{fmt}\"; filename*=UTF-8''{quote(stem)}.{fmt}"
-    return Response(
-        data,
-        media_type=media,
-        headers={"Cache-Control": "private, no-store", "Content-Disposition": disposition},
-    )
+    return Response(data, media_type=media, headers=download_headers(f"{stem}.{fmt}"))
 
 
 async def export_docx(request: Request) -> Response:

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any, TypeVar
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ValidationError
@@ -72,6 +73,19 @@ def office_zone(conn: HTTPConnection) -> tzinfo:
 def office_today(conn: HTTPConnection) -> date:
     """Today's date in the offices' time zone."""
     return datetime.now(UTC).astimezone(office_zone(conn)).date()
+
+
+def download_headers(filename: str, *, fallback: str | None = None, inline: bool = False) -> dict[str, str]:
+    """The headers of a file the server makes for one person: never cached, with its name.
+    ``filename`` may be Vietnamese (sent as RFC 5987 ``filename*``); clients that only read
+    ``filename`` get ``fallback``, a plain-ASCII name (``filename`` itself when it is ASCII)."""
+    plain = fallback or filename
+    if not plain.isascii():
+        raise ValueError(f"a download needs an ASCII fallback name, not {plain!r}")
+    disposition = f'{"inline" if inline else "attachment"}; filename="{plain}"'
+    if plain != filename:
+        disposition += f"; filename*=UTF-8''{quote(filename)}"
+    return {"Cache-Control": "private, no-store", "Content-Disposition": disposition}
 
 
 def path_int(conn: HTTPConnection, name: str) -> int:

@@ -12,7 +12,6 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -34,7 +33,15 @@ from phonghop.services import documents
 from phonghop.services.documents import DocumentFields, PageAccess, PageGrants
 from phonghop.storage.db import UnitOfWork
 from phonghop.storage.models import DocumentVersion, Participant, User
-from phonghop.web.context import app_state, authenticate, path_int, query_int, read_json, session_token
+from phonghop.web.context import (
+    app_state,
+    authenticate,
+    download_headers,
+    path_int,
+    query_int,
+    read_json,
+    session_token,
+)
 
 #: Rendered pages of an ordinary document never change (a new version has a new id).
 IMMUTABLE = "private, max-age=31536000, immutable"
@@ -333,14 +340,8 @@ async def download(request: Request) -> Response:
     name = access.filename or f"{access.title}.pdf"
     if not name.lower().endswith(".pdf"):
         name += ".pdf"
-    disposition = (
-        f"attachment; filename=\"document-{access.document_id}.pdf\"; filename*=UTF-8''{quote(name)}"
-    )
-    return Response(
-        data,
-        media_type="application/pdf",
-        headers={"Cache-Control": "private, no-store", "Content-Disposition": disposition},
-    )
+    headers = download_headers(name, fallback=f"document-{access.document_id}.pdf")
+    return Response(data, media_type="application/pdf", headers=headers)
 
 
 M = "/api/meetings/{meeting_id:int}/documents"

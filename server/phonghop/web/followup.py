@@ -22,7 +22,6 @@ import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import quote
 
 from pydantic import Field
 from sqlalchemy import select
@@ -37,7 +36,15 @@ from phonghop.services import followup
 from phonghop.services.followup import TaskFilter
 from phonghop.storage.models import TaskAttachment, utcnow
 from phonghop.translations import pick_language
-from phonghop.web.context import app_state, authenticate, office_today, path_int, query_int, read_json
+from phonghop.web.context import (
+    app_state,
+    authenticate,
+    download_headers,
+    office_today,
+    path_int,
+    query_int,
+    read_json,
+)
 from phonghop.web.schemas import Body
 
 
@@ -202,14 +209,7 @@ async def export_report(request: Request) -> Response:
         )
     data = await asyncio.to_thread(writer, table)
     name = f"theo-doi-nhiem-vu-{today.isoformat()}.{fmt}"
-    return Response(
-        data,
-        media_type=media_type,
-        headers={
-            "Cache-Control": "private, no-store",
-            "Content-Disposition": f'attachment; filename="{name}"',
-        },
-    )
+    return Response(data, media_type=media_type, headers=download_headers(name))
 
 
 async def subordinate_bodies(request: Request) -> Response:
@@ -330,11 +330,7 @@ async def download_attachment(request: Request) -> Response:
     return FileResponse(
         path,
         media_type=followup.ATTACHMENT_TYPES[kind][0],
-        headers={
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}",
-        },
+        headers={**download_headers(name, fallback=ascii_name), "X-Content-Type-Options": "nosniff"},
     )
 
 

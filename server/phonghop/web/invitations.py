@@ -17,7 +17,15 @@ from starlette.routing import BaseRoute, Route
 from phonghop.errors import InvalidInput
 from phonghop.services import invitations
 from phonghop.services.invitations import Answer
-from phonghop.web.context import app_state, authenticate, office_zone, path_int, query_int, read_json
+from phonghop.web.context import (
+    app_state,
+    authenticate,
+    download_headers,
+    office_zone,
+    path_int,
+    query_int,
+    read_json,
+)
 from phonghop.web.schemas import Body
 
 
@@ -43,11 +51,7 @@ def _flag(request: Request, name: str) -> bool:
 
 
 def _pdf(content: bytes, name: str) -> Response:
-    return Response(
-        content,
-        media_type="application/pdf",
-        headers={"Cache-Control": "private, no-store", "Content-Disposition": f'inline; filename="{name}"'},
-    )
+    return Response(content, media_type="application/pdf", headers=download_headers(name, inline=True))
 
 
 async def send_invitations(request: Request) -> Response:
@@ -160,12 +164,7 @@ async def calendar_file(request: Request) -> Response:
             uow, info.actor, path_int(request, "meeting_id"), host=host
         )
     return Response(
-        text.encode("utf-8"),
-        media_type="text/calendar; charset=utf-8",
-        headers={
-            "Cache-Control": "private, no-store",
-            "Content-Disposition": f'attachment; filename="{name}"',
-        },
+        text.encode("utf-8"), media_type="text/calendar; charset=utf-8", headers=download_headers(name)
     )
 
 

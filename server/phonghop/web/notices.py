@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from pydantic import Field
 from starlette.requests import Request
@@ -30,6 +29,7 @@ from phonghop.translations import translate
 from phonghop.web.context import (
     app_state,
     authenticate,
+    download_headers,
     office_today,
     office_zone,
     path_int,
@@ -312,15 +312,7 @@ async def notice_file(request: Request) -> Response:
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
         content, name = await notices.notice_file(uow, info.actor, path_int(request, "notice_id"), kind)
-    disposition = "inline" if kind == "pdf" else "attachment"
-    return Response(
-        content,
-        media_type=_MEDIA[kind],
-        headers={
-            "Cache-Control": "private, no-store",
-            "Content-Disposition": f"{disposition}; filename=\"{name}\"; filename*=UTF-8''{quote(name)}",
-        },
-    )
+    return Response(content, media_type=_MEDIA[kind], headers=download_headers(name, inline=kind == "pdf"))
 
 
 # -- the websocket command -------------------------------------------------------------------------

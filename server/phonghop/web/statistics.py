@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime
-from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -17,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from phonghop.exports.tables import write_docx_tables, write_xlsx_sheets
 from phonghop.services import statistics
-from phonghop.web.context import app_state, authenticate, office_zone
+from phonghop.web.context import app_state, authenticate, download_headers, office_zone
 from phonghop.web.errors import request_language
 
 _MEDIA = {
@@ -52,14 +51,7 @@ async def _export(request: Request, kind: str) -> Response:
     write = write_xlsx_sheets if kind == "xlsx" else write_docx_tables
     content = await asyncio.to_thread(write, tables)
     name = f"thong-ke_{period.start.isoformat()}_{period.end.isoformat()}.{kind}"
-    return Response(
-        content,
-        media_type=_MEDIA[kind],
-        headers={
-            "Cache-Control": "private, no-store",
-            "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}",
-        },
-    )
+    return Response(content, media_type=_MEDIA[kind], headers=download_headers(name))
 
 
 async def export_xlsx(request: Request) -> Response:
