@@ -8,13 +8,13 @@ import { showError, showNotice } from "../shared/banner.js";
 import { busy, field, h } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
 import { LiveMeeting } from "../shared/live.js";
-import { formatDate, formatSchedule, formatTime } from "../shared/time.js";
+import { formatMoment, formatSchedule } from "../shared/time.js";
 
 const STATES = ["invited", "confirmed", "absent", "substitute"];
 const ANSWERS = ["confirmed", "absent", "substitute"];
 
 function when(iso) {
-  return iso ? `${formatTime(iso)} ${formatDate(iso)}` : "—";
+  return iso ? formatMoment(iso) : "—";
 }
 
 // -- the office's tab -----------------------------------------------------------------------

@@ -8,12 +8,12 @@ import { showError, showNotice } from "../shared/banner.js";
 import { confirmAction } from "../shared/dialog.js";
 import { busy, field, h } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
-import { formatDate, formatTime, fromLocalInput, toLocalInput } from "../shared/time.js";
+import { formatMoment, fromLocalInput, toLocalInput } from "../shared/time.js";
 
 const CHOICES = ["agree", "disagree", "other"];
 
 function when(iso) {
-  return iso ? `${formatTime(iso)}, ${formatDate(iso)}` : "";
+  return iso ? formatMoment(iso) : "";
 }
 
 function stateBadge(c) {

@@ -26,6 +26,11 @@ export function formatDate(iso) {
   return `${day}, ${two(d.getDate())}/${two(d.getMonth() + 1)}/${d.getFullYear()}`;
 }
 
+/** "08:00, Thứ Năm, 03/12/2026": one moment (when something was sent, answered...). */
+export function formatMoment(iso) {
+  return t("time.at", { time: formatTime(iso), date: formatDate(iso) });
+}
+
 /** "08:00 – 11:30, Thứ Năm, 03/12/2026"; the end is left out when unknown or on another day. */
 export function formatSchedule(startsAt, endsAt) {
   if (!startsAt) return "";
@@ -34,9 +39,9 @@ export function formatSchedule(startsAt, endsAt) {
   if (sameDay) {
     return t("time.range_same_day", { start: formatTime(startsAt), end: formatTime(endsAt), date });
   }
-  const start = t("time.at", { time: formatTime(startsAt), date });
+  const start = formatMoment(startsAt);
   if (!endsAt) return start;
-  return t("time.range", { start, end: t("time.at", { time: formatTime(endsAt), date: formatDate(endsAt) }) });
+  return t("time.range", { start, end: formatMoment(endsAt) });
 }
 
 /** An ISO timestamp as the value of <input type="datetime-local">, in local time. */
