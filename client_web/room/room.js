@@ -11,6 +11,7 @@ import { fill, h } from "../shared/dom.js";
 import { initI18n, language, t } from "../shared/i18n.js";
 import { agendaNumbers, currentItem, LiveMeeting } from "../shared/live.js";
 import { announcementView, participantName, statusPill, tickTimers, timerView } from "../shared/liveview.js";
+import { resultBars } from "../shared/polls.js";
 import { formatTime } from "../shared/time.js";
 
 const main = document.getElementById("main");
@@ -20,15 +21,6 @@ const RESULT_SHOWN_MS = 10 * 60 * 1000;
 function meetingFromHash() {
   const match = /^#\/?meetings\/(\d+)/.exec(window.location.hash);
   return match ? Number(match[1]) : null;
-}
-
-function optionLabel(option) {
-  // Fixed options have a translation; labels written by people are shown as written.
-  return option.label_key && language() !== "vi" ? t(`poll.option.${option.id}`) : option.label;
-}
-
-function percentText(percent) {
-  return language() === "vi" ? `${String(percent).replace(".", ",")}%` : `${percent}%`;
 }
 
 class RoomDisplay {
@@ -191,8 +183,6 @@ class RoomDisplay {
 
   drawResult(poll) {
     const result = poll.result;
-    const options = new Map(poll.options.map((o) => [o.id, o]));
-    const top = Math.max(1, ...result.counts.map((c) => c.votes));
     fill(
       this.stage,
       h(
@@ -200,26 +190,7 @@ class RoomDisplay {
         { class: "room-result", "data-testid": "room-result" },
         h("p", { class: "room-result-label" }, t("room.vote_result")),
         h("h2", { class: "room-result-title" }, poll.title),
-        h(
-          "ol",
-          { class: "result-chart" },
-          result.counts.map((c) => {
-            const bar = h("span", { class: ["result-bar", c.meets_majority && "result-bar-decisive"] });
-            bar.style.width = `${(100 * c.votes) / top}%`;
-            return h(
-              "li",
-              { class: "result-row", "data-option-id": c.option_id },
-              h("span", { class: "result-option" }, optionLabel(options.get(c.option_id) ?? { label: c.option_id })),
-              h("span", { class: "result-track" }, bar),
-              h(
-                "span",
-                { class: "result-figure" },
-                h("strong", {}, String(c.votes)),
-                ` · ${percentText(c.percent)}`,
-              ),
-            );
-          }),
-        ),
+        resultBars(poll),
         h(
           "p",
           { class: ["result-outcome", result.passed && "result-passed"], "data-testid": "room-result-outcome" },

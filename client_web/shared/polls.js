@@ -22,29 +22,35 @@ export function mayVote(poll, participant) {
   return true;
 }
 
-/** A closed poll's result: one bar per option, the outcome and what the figures are of. */
-export function resultChart(poll, testid = "poll-result") {
+/** The bars of a closed poll's result, one per option (the decisive ones marked). */
+export function resultBars(poll) {
   const result = poll.result;
   const options = new Map(poll.options.map((o) => [o.id, o]));
   const top = Math.max(1, ...result.counts.map((c) => c.votes));
   return h(
+    "ol",
+    { class: "result-chart" },
+    result.counts.map((c) => {
+      const bar = h("span", { class: ["result-bar", c.meets_majority && "result-bar-decisive"] });
+      bar.style.width = `${(100 * c.votes) / top}%`;
+      return h(
+        "li",
+        { class: "result-row", "data-option-id": c.option_id },
+        h("span", { class: "result-option" }, optionLabel(options.get(c.option_id) ?? { label: c.option_id })),
+        h("span", { class: "result-track" }, bar),
+        h("span", { class: "result-figure" }, h("strong", {}, String(c.votes)), ` · ${percentText(c.percent)}`),
+      );
+    }),
+  );
+}
+
+/** A closed poll's result: one bar per option, the outcome and what the figures are of. */
+export function resultChart(poll, testid = "poll-result") {
+  const result = poll.result;
+  return h(
     "div",
     { class: "poll-result", "data-testid": testid },
-    h(
-      "ol",
-      { class: "result-chart" },
-      result.counts.map((c) => {
-        const bar = h("span", { class: ["result-bar", c.meets_majority && "result-bar-decisive"] });
-        bar.style.width = `${(100 * c.votes) / top}%`;
-        return h(
-          "li",
-          { class: "result-row", "data-option-id": c.option_id },
-          h("span", { class: "result-option" }, optionLabel(options.get(c.option_id) ?? { label: c.option_id })),
-          h("span", { class: "result-track" }, bar),
-          h("span", { class: "result-figure" }, h("strong", {}, String(c.votes)), ` · ${percentText(c.percent)}`),
-        );
-      }),
-    ),
+    resultBars(poll),
     h(
       "p",
       { class: ["result-outcome", result.passed && "result-passed"], "data-testid": `${testid}-outcome` },
