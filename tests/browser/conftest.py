@@ -12,6 +12,7 @@ a missing translation) that the test did not expect.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -123,8 +124,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         log.close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+@contextlib.contextmanager
+def launch_chromium(*extra_args: str, env: dict[str, str] | None = None) -> Iterator[Browser]:
+    """Debian's Chromium through Playwright (never a downloaded build), with
+    :data:`CHROMIUM_ARGS` and ``extra_args`` (and ``env`` for its process); missing
+    Playwright or Chromium is reported by :func:`tests.conftest.service_missing` (a failure
+    in CI)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -133,13 +138,21 @@ def browser() -> Iterator[Browser]:
         service_missing("Chromium", f"{CHROMIUM} not found: apt-get install chromium")
     playwright = sync_playwright().start()
     try:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args], env=env
+        )
         try:
             yield chromium
         finally:
             chromium.close()
     finally:
         playwright.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with launch_chromium() as chromium:
+        yield chromium
 
 
 @dataclass

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import SERVICES_REQUIRED, service_missing
+from tests.conftest import SERVICES_REQUIRED
 
 if not SERVICES_REQUIRED:  # in CI a missing Playwright is an error, not a skip
     pytest.importorskip("playwright", reason="pip install playwright")
@@ -26,13 +26,12 @@ if not SERVICES_REQUIRED:  # in CI a missing Playwright is an error, not a skip
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     PASSWORD,
     TABLET,
     Server,
     Watch,
     call_api,
+    launch_chromium,
     open_context,
     sign_in,
 )
@@ -49,23 +48,8 @@ SCREENS = Path(os.environ.get("PHONGHOP_SCREENSHOTS") or "/work/screens")
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Chromium that resolves the office's LAN name to this machine."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        service_missing("Playwright", "pip install playwright")
-    if not Path(CHROMIUM).exists():
-        service_missing("Chromium", f"{CHROMIUM} not found: apt-get install chromium")
-    playwright = sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {LAN_HOST} 127.0.0.1"]
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-    finally:
-        playwright.stop()
+    with launch_chromium(f"--host-resolver-rules=MAP {LAN_HOST} 127.0.0.1") as chromium:
+        yield chromium
 
 
 def shot(page: Page, name: str) -> None:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, TABLET, _free_port
+from tests.browser.conftest import TABLET, _free_port, launch_chromium
 from tests.conftest import service_missing
 
 if TYPE_CHECKING:
@@ -105,12 +105,6 @@ def lan_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LanServer]:
 @pytest.fixture(scope="module")
 def trusting_browser(lan_server: LanServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
     """Chromium with a profile whose NSS database trusts the office's CA."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        service_missing("Playwright", "pip install playwright")
-    if not Path(CHROMIUM).exists():
-        service_missing("Chromium", f"{CHROMIUM} not found: apt-get install chromium")
     certutil = shutil.which("certutil")
     if certutil is None:
         service_missing("certutil", "apt-get install libnss3-tools")
@@ -123,19 +117,9 @@ def trusting_browser(lan_server: LanServer, tmp_path_factory: pytest.TempPathFac
         [certutil, "-d", f"sql:{nssdb}", "-A", "-t", "C,,", "-n", "phonghop-ca", "-i", str(lan_server.ca)],
         check=True,
     )
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {HOST} 127.0.0.1"],
-            env={**os.environ, "HOME": str(home)},
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-    finally:
-        playwright.stop()
+    env = {**os.environ, "HOME": str(home)}
+    with launch_chromium(f"--host-resolver-rules=MAP {HOST} 127.0.0.1", env=env) as browser:
+        yield browser
 
 
 def test_the_tablet_installs_and_works_offline_over_https(
