@@ -125,7 +125,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @contextlib.contextmanager
-def launch_chromium(*extra_args: str, env: dict[str, str] | None = None) -> Iterator[Browser]:
+def launch_chromium(*extra_args: str, env: dict[str, str | float | bool] | None = None) -> Iterator[Browser]:
     """Debian's Chromium through Playwright (never a downloaded build), with
     :data:`CHROMIUM_ARGS` and ``extra_args`` (and ``env`` for its process); missing
     Playwright or Chromium is reported by :func:`tests.conftest.service_missing` (a failure
@@ -252,6 +252,17 @@ NOTICE_SETTINGS = {
 def configure_notices(page: Page) -> None:
     """The demo body's notice settings, set through the API by a signed-in administrator."""
     call_api(page, "PUT", "/api/notice-settings", NOTICE_SETTINGS)
+
+
+def join_tablet(page: Page, server: Server, name: str) -> None:
+    """Join the demo meeting on ``page`` as the delegate ``name``, as from the QR link, and
+    wait until the tablet is connected."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{server.url}/tablet/#join={server.join_code}")
+    page.get_by_role("button", name=re.compile(name)).click()
+    page.get_by_role("button", name=f"Vào cuộc họp: {name}").click()
+    expect(page.get_by_test_id("connection-status")).to_have_text("Đã kết nối")
 
 
 def call_api(page: Page, method: str, path: str, body: dict[str, Any] | None = None) -> Any:

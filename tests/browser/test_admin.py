@@ -31,6 +31,7 @@ from tests.browser.conftest import (
     Server,
     Watch,
     call_api,
+    join_tablet,
     launch_chromium,
     open_context,
     sign_in,
@@ -215,10 +216,7 @@ def test_the_secretary_revokes_a_tablet_and_it_returns_to_the_join_screen(
     tablet_context = open_context(browser, watch, TABLET)
     try:
         tablet = tablet_context.new_page()
-        tablet.goto(f"{server.url}/tablet/#join={server.join_code}")
-        tablet.get_by_role("button", name=re.compile("Hoàng Thị Lan")).click()
-        tablet.get_by_role("button", name="Vào cuộc họp: Hoàng Thị Lan").click()
-        expect(tablet.get_by_test_id("connection-status")).to_have_text("Đã kết nối")
+        join_tablet(tablet, server, "Hoàng Thị Lan")
 
         sign_in(page, server, "thuky")
         page.goto(f"{server.url}/console/#/meetings/{server.meeting_id}/participants")

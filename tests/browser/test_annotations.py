@@ -19,7 +19,7 @@ if not SERVICES_REQUIRED:  # in CI a missing Playwright is an error, not a skip
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.conftest import TABLET, Server, Watch, open_context
+from tests.browser.conftest import TABLET, Server, Watch, join_tablet, open_context
 
 pytestmark = pytest.mark.browser
 
@@ -40,10 +40,7 @@ def tablet(browser: Browser, watch: Watch, devices: list[BrowserContext], server
     ctx = open_context(browser, watch, TABLET)
     devices.append(ctx)
     page = ctx.new_page()
-    page.goto(f"{server.url}/tablet/#join={server.join_code}")
-    page.get_by_role("button", name=re.compile(name)).click()
-    page.get_by_role("button", name=f"Vào cuộc họp: {name}").click()
-    expect(page.get_by_test_id("connection-status")).to_have_text("Đã kết nối")
+    join_tablet(page, server, name)
     page.get_by_test_id("open-document").first.click()
     expect(page.get_by_test_id("viewer-page")).to_have_text(re.compile(r"^Trang 1/\d+$"))
     expect(page.get_by_test_id("annotation-layer")).to_be_attached()

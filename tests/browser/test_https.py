@@ -117,7 +117,7 @@ def trusting_browser(lan_server: LanServer, tmp_path_factory: pytest.TempPathFac
         [certutil, "-d", f"sql:{nssdb}", "-A", "-t", "C,,", "-n", "phonghop-ca", "-i", str(lan_server.ca)],
         check=True,
     )
-    env = {**os.environ, "HOME": str(home)}
+    env: dict[str, str | float | bool] = {**os.environ, "HOME": str(home)}
     with launch_chromium(f"--host-resolver-rules=MAP {HOST} 127.0.0.1", env=env) as browser:
         yield browser
 

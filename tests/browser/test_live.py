@@ -36,6 +36,7 @@ from tests.browser.conftest import (
     Server,
     Watch,
     call_api,
+    join_tablet,
     open_context,
     sign_in,
 )
@@ -83,13 +84,6 @@ def open_device(
     ctx = open_context(browser, watch, viewport, touch=viewport in (TABLET, TABLET_LANDSCAPE))
     devices.append(ctx)
     return ctx.new_page()
-
-
-def join_tablet(page: Page, server: Server, name: str) -> None:
-    page.goto(f"{server.url}/tablet/#join={server.join_code}")
-    page.get_by_role("button", name=re.compile(name)).click()
-    page.get_by_role("button", name=f"Vào cuộc họp: {name}").click()
-    expect(page.get_by_test_id("connection-status")).to_have_text("Đã kết nối")
 
 
 def viewer_page(page: Page) -> Locator:

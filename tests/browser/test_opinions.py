@@ -23,7 +23,16 @@ from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 
 from phonghop.documents.samples import sample_documents
-from tests.browser.conftest import PASSWORD, TABLET, Server, Watch, call_api, open_context, sign_in
+from tests.browser.conftest import (
+    PASSWORD,
+    TABLET,
+    Server,
+    Watch,
+    call_api,
+    join_tablet,
+    open_context,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -175,10 +184,7 @@ def test_a_consultation_on_a_draft_ends_in_the_comment_table(
     tablet_context = open_context(browser, watch, TABLET)
     try:
         tablet = tablet_context.new_page()
-        tablet.goto(f"{server.url}/tablet/#join={server.join_code}")
-        tablet.get_by_role("button", name=re.compile("Trần Quốc Hưng")).click()
-        tablet.get_by_role("button", name="Vào cuộc họp: Trần Quốc Hưng").click()
-        expect(tablet.get_by_test_id("connection-status")).to_have_text("Đã kết nối")
+        join_tablet(tablet, server, "Trần Quốc Hưng")
         tablet.get_by_test_id("open-document").filter(has_text=DRAFT_TITLE).click()
         expect(tablet.get_by_test_id("viewer-page")).to_have_text(re.compile(r"^Trang 1/3$"))
         tablet.get_by_test_id("annotate-toggle").click()

@@ -19,7 +19,16 @@ if not SERVICES_REQUIRED:  # in CI a missing Playwright is an error, not a skip
 
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
-from tests.browser.conftest import TABLET, WIDE_LAPTOP, Server, Watch, call_api, open_context, sign_in
+from tests.browser.conftest import (
+    TABLET,
+    WIDE_LAPTOP,
+    Server,
+    Watch,
+    call_api,
+    join_tablet,
+    open_context,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -43,13 +52,6 @@ def device(browser: Browser, watch: Watch, devices: list[BrowserContext], viewpo
     return ctx.new_page()
 
 
-def join(page: Page, server: Server, name: str) -> None:
-    page.goto(f"{server.url}/tablet/#join={server.join_code}")
-    page.get_by_role("button", name=re.compile(name)).click()
-    page.get_by_role("button", name=f"Vào cuộc họp: {name}").click()
-    expect(page.get_by_test_id("connection-status")).to_have_text("Đã kết nối")
-
-
 def test_a_vote_from_creation_to_the_result_on_every_screen(
     browser: Browser, watch: Watch, server: Server, devices: list[BrowserContext]
 ) -> None:
@@ -65,9 +67,9 @@ def test_a_vote_from_creation_to_the_result_on_every_screen(
     expect(console.get_by_test_id("run-current-item")).to_contain_text(ITEM)
 
     hung = device(browser, watch, devices, TABLET)
-    join(hung, server, "Trần Quốc Hưng")
+    join_tablet(hung, server, "Trần Quốc Hưng")
     nguyet = device(browser, watch, devices, TABLET)
-    join(nguyet, server, "Võ Thị Minh Nguyệt")
+    join_tablet(nguyet, server, "Võ Thị Minh Nguyệt")
     room = console.context.new_page()
     room.goto(f"{server.url}/room/#/meetings/{server.meeting_id}")
     expect(room.get_by_test_id("room-stage")).to_be_visible()
