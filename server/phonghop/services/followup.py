@@ -50,14 +50,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from phonghop.domain.permissions import Actor, UserRole, require_admin, require_office, require_same_body
+from phonghop.domain.permissions import Actor, require_admin, require_office, require_same_body
 from phonghop.domain.text import compare_key, normalize
 from phonghop.errors import Conflict, InvalidInput, NotFound, PermissionDenied, UnsupportedMedia
 from phonghop.exports.tables import Column, Table
 from phonghop.services import conclusions
 from phonghop.services.audit import record_audit
 from phonghop.services.meetings import iso
-from phonghop.services.notifications import Reminder, notify, users_of_unit
+from phonghop.services.notifications import Reminder, notify, office_users, users_of_unit
 from phonghop.storage.db import UnitOfWork
 from phonghop.storage.models import (
     IssuingBody,
@@ -677,19 +677,6 @@ async def update_task(
     )
 
 
-async def _office_users(uow: UnitOfWork, body_id: int) -> list[int]:
-    """The body's active office staff (its administrators when it has none)."""
-    for role in (UserRole.OFFICE, UserRole.ADMIN):
-        rows = list(
-            await uow.session.scalars(
-                select(User.id).where(User.body_id == body_id, User.role == role.value, User.active.is_(True))
-            )
-        )
-        if rows:
-            return rows
-    return []
-
-
 async def _unit_users(uow: UnitOfWork, task: Task) -> list[int]:
     return await users_of_unit(uow, task.body_id, task.unit_id) if task.unit_id is not None else []
 
@@ -757,7 +744,7 @@ async def report_progress(
         notify(
             uow,
             body_id=task.body_id,
-            user_ids=[u for u in await _office_users(uow, task.body_id) if u != actor.user_id],
+            user_ids=[u for u in await office_users(uow, task.body_id) if u != actor.user_id],
             kind="task_reported_done",
             params=_params(task),
             link=_link(task),
@@ -1091,7 +1078,7 @@ async def due_reminders(uow: UnitOfWork, now: datetime, tz: ZoneInfo) -> list[Re
         assert task.deadline is not None
         who = (task.body_id, task.unit_id)
         if who not in recipients:
-            users = await _unit_users(uow, task) or await _office_users(uow, task.body_id)
+            users = await _unit_users(uow, task) or await office_users(uow, task.body_id)
             recipients[who] = tuple(users)
         which = "due" if task.deadline <= today else "before"
         due.append(

@@ -37,7 +37,7 @@ from typing import Any
 from sqlalchemy import select
 
 from phonghop.domain.meeting import MeetingState
-from phonghop.domain.permissions import Actor, MeetingRole, UserRole, require_office
+from phonghop.domain.permissions import Actor, MeetingRole, require_office
 from phonghop.domain.text import normalize
 from phonghop.errors import Conflict, InvalidInput, NotFound
 from phonghop.notices.invitation import Invitee, MeetingFacts, build_invitation, write_invitations
@@ -48,9 +48,9 @@ from phonghop.services.conclusions import agenda_order
 from phonghop.services.events import append_event
 from phonghop.services.meetings import ParticipantFields, iso
 from phonghop.services.notices import BodyConfig
-from phonghop.services.notifications import Reminder, notify
+from phonghop.services.notifications import Reminder, notify, office_users
 from phonghop.storage.db import UnitOfWork
-from phonghop.storage.models import Invitation, Meeting, Participant, User, utcnow
+from phonghop.storage.models import Invitation, Meeting, Participant, utcnow
 
 INVITED = "invited"
 CONFIRMED = "confirmed"
@@ -352,18 +352,6 @@ def member_link(meeting_id: int) -> str:
 def local_time(value: datetime, tz: tzinfo) -> str:
     """ "08:00 30/11/2026": the meeting's start in the office's time zone, for notifications."""
     return value.astimezone(tz).strftime("%H:%M %d/%m/%Y")
-
-
-async def office_users(uow: UnitOfWork, body_id: int) -> list[int]:
-    """The body's active office staff, who follow the answers."""
-    rows = await uow.session.scalars(
-        select(User.id).where(
-            User.body_id == body_id,
-            User.role.in_((UserRole.OFFICE.value, UserRole.ADMIN.value)),
-            User.active.is_(True),
-        )
-    )
-    return list(rows)
 
 
 async def _lines(uow: UnitOfWork, meeting: Meeting) -> list[tuple[Participant, Invitation | None, bool]]:

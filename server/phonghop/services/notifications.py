@@ -26,7 +26,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from phonghop.domain.permissions import Actor
+from phonghop.domain.permissions import Actor, UserRole
 from phonghop.errors import NotFound, PermissionDenied
 from phonghop.services.meetings import iso
 from phonghop.storage.db import UnitOfWork
@@ -87,11 +87,29 @@ async def claim(uow: UnitOfWork, key: str) -> bool:
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
+#: Keys looked up per query when skipping the reminders already sent.
+_KEYS_PER_QUERY = 500
+
+
+async def _claimed(uow: UnitOfWork, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for i in range(0, len(keys), _KEYS_PER_QUERY):
+        chunk = keys[i : i + _KEYS_PER_QUERY]
+        found.update(await uow.session.scalars(select(ReminderClaim.key).where(ReminderClaim.key.in_(chunk))))
+    return found
+
+
 async def send_reminders(uow: UnitOfWork, reminders: Iterable[Reminder]) -> list[Reminder]:
-    """Notify for every reminder whose key this transaction claims; the ones sent."""
+    """Notify for every reminder whose key this transaction claims; the ones sent.
+
+    Rules list everything due, so most keys were claimed on an earlier run (an overdue task
+    stays on the list until it is done): those are skipped with one lookup, and only the
+    new ones try the claim, which still decides a race between instances."""
+    candidates = [r for r in reminders if r.user_ids]
+    old = await _claimed(uow, [r.key for r in candidates])
     sent = []
-    for reminder in reminders:
-        if not reminder.user_ids:
+    for reminder in candidates:
+        if reminder.key in old:
             continue
         if await claim(uow, reminder.key):
             notify(
@@ -161,6 +179,20 @@ async def mark_read(uow: UnitOfWork, actor: Actor, ids: list[int] | None, now: d
         query = query.where(Notification.id.in_(ids))
     result = await uow.session.execute(query.values(read_at=now))
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def office_users(uow: UnitOfWork, body_id: int) -> list[int]:
+    """Who hears of the office's business (a draft submitted, an absence, a task reported
+    done): the body's active office staff, or its administrators when it has none."""
+    for role in (UserRole.OFFICE, UserRole.ADMIN):
+        rows = list(
+            await uow.session.scalars(
+                select(User.id).where(User.body_id == body_id, User.role == role.value, User.active.is_(True))
+            )
+        )
+        if rows:
+            return rows
+    return []
 
 
 async def users_of_unit(uow: UnitOfWork, body_id: int, unit_id: int) -> list[int]:

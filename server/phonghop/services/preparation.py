@@ -28,14 +28,14 @@ from phonghop.documents.inspection import PdfInfo
 from phonghop.documents.intake import StoredBlob
 from phonghop.domain.documents import Access
 from phonghop.domain.meeting import Classification, MeetingState
-from phonghop.domain.permissions import Actor, UserRole, require_office, require_same_body
+from phonghop.domain.permissions import Actor, require_office, require_same_body
 from phonghop.domain.review import ReviewAction, ReviewState, check_reason, transition
 from phonghop.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from phonghop.services import documents, meetings
 from phonghop.services.audit import record_audit
-from phonghop.services.notifications import notify, users_of_unit
+from phonghop.services.notifications import notify, office_users, users_of_unit
 from phonghop.storage.db import UnitOfWork
-from phonghop.storage.models import AgendaItem, Document, Meeting, Unit, User, utcnow
+from phonghop.storage.models import AgendaItem, Document, Meeting, Unit, utcnow
 
 #: Meetings a unit may send drafts to: being prepared, or running (a late document).
 PREPARING = (MeetingState.DRAFT, MeetingState.SCHEDULED, MeetingState.IN_PROGRESS, MeetingState.PAUSED)
@@ -272,15 +272,10 @@ async def _submitted(uow: UnitOfWork, actor: Actor, meeting: Meeting, doc: Docum
     )
     await documents.announce(uow, meeting, doc, "document.submitted", actor)
     unit = await uow.session.get(Unit, doc.unit_id) if doc.unit_id is not None else None
-    office = await uow.session.scalars(
-        select(User.id).where(
-            User.body_id == meeting.body_id, User.role == UserRole.OFFICE.value, User.active.is_(True)
-        )
-    )
     notify(
         uow,
         body_id=meeting.body_id,
-        user_ids=list(office),
+        user_ids=await office_users(uow, meeting.body_id),
         kind="draft_submitted",
         params={
             "title": doc.title,
