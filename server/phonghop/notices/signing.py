@@ -19,16 +19,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pyhanko.keys import load_certs_from_pemder_data
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.misc import PdfError
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import fields, signers
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.errors import SignatureValidationError
-from pyhanko_certvalidator import ValidationContext
-
 from phonghop.errors import InvalidInput
+from phonghop.notices._pyhanko import (
+    IncrementalPdfFileWriter,
+    PdfError,
+    PdfFileReader,
+    SignatureValidationError,
+    ValidationContext,
+    fields,
+    load_certs_from_pemder_data,
+    signers,
+    validate_pdf_signature,
+)
 
 __all__ = ["SignatureCheck", "sign_pdf", "verify_pdf_signature"]
 

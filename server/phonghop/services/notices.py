@@ -36,7 +36,6 @@ from datetime import date, tzinfo
 from pathlib import Path
 from typing import Any
 
-from pyhanko.sign import signers
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -49,6 +48,7 @@ from phonghop.domain.poll import MajorityBase, MajorityRule, OptionRole, PollOut
 from phonghop.domain.text import compare_key, fold, matches, normalize
 from phonghop.errors import Conflict, InvalidInput, NotFound, PhonghopError, Unavailable
 from phonghop.notices import build_document, sign_pdf, write_docx, write_pdf
+from phonghop.notices._pyhanko import signers
 from phonghop.realtime.protocol import AUDIENCE_CONTROLLERS
 from phonghop.services import conclusions, followup, meetings, polls
 from phonghop.services.audit import record_audit
