@@ -163,12 +163,20 @@ def test_scheduled_backups_run_and_old_ones_are_pruned(settings: Settings) -> No
 
     seed_world(settings)
     scheduled = Settings(**{**settings.__dict__, "backup_every_hours": 0.5 / 3600, "backup_keep": 2})
+    backups = settings.data_dir / "backups"
     with TestClient(create_app(scheduled)) as client:
-        deadline = time.monotonic() + 10
-        while len(list((settings.data_dir / "backups").glob("*.tar.gz"))) < 2 and time.monotonic() < deadline:
+        # Conditions, not durations: wait (up to generous deadlines) for two archives, then
+        # for the oldest of them to be pruned once a third is written.
+        deadline = time.monotonic() + 60
+        while len(list(backups.glob("*.tar.gz"))) < 2:
+            assert time.monotonic() < deadline, "no two scheduled backups within 60 s"
             client.get("/healthz")
-            time.sleep(0.2)
-        time.sleep(1.5)  # a third one, and the oldest goes
+            time.sleep(0.1)
+        oldest = sorted(backups.glob("*.tar.gz"))[0]
+        while oldest.exists():
+            assert time.monotonic() < deadline, "the oldest backup was never pruned"
+            client.get("/healthz")
+            time.sleep(0.1)
     archives = sorted((settings.data_dir / "backups").glob("*.tar.gz"))
     assert len(archives) == 2
     assert read_manifest(archives[-1])["tables"]["users"] == 8

@@ -67,6 +67,16 @@ async def server(settings: Settings) -> AsyncIterator[Server]:
         await task
 
 
+async def _hello(ws: Any) -> None:
+    """Say hello and wait for its answer: the connection is then attached to the room."""
+    await ws.send(json.dumps({"id": "hello", "type": "hello", "last_seq": None}))
+    while True:
+        message = json.loads(await asyncio.wait_for(ws.recv(), 30))
+        if message.get("type") == "result" and message.get("id") == "hello":
+            assert message["ok"], message
+            return
+
+
 def _small_socket(port: int) -> socket.socket:
     """A tablet on a poor link: a tiny receive buffer, so its backlog shows quickly."""
     sock = socket.socket()
@@ -117,28 +127,34 @@ async def test_fast_path_and_slow_tablet_resync(server: Server) -> None:
     async with (
         connect(ws_url, additional_headers={"Cookie": secretary}) as console,
         connect(ws_url, additional_headers={"Cookie": good}) as tablet,
-        connect(ws_url, additional_headers={"Cookie": slow}, max_size=2**24) as laggard,
+        # A tablet on a poor link: with a tiny receive buffer the kernel cannot absorb
+        # megabytes for it (autotuning would make "how much until it is behind" depend on
+        # the machine), so phonghop's own limit is reached after a bounded number of frames.
+        connect(
+            ws_url, sock=_small_socket(server.port), additional_headers={"Cookie": slow}, max_size=2**24
+        ) as laggard,
     ):
         for ws in (console, tablet, laggard):
-            await ws.send(json.dumps({"id": 0, "type": "hello", "last_seq": None}))
-        await console.send(json.dumps({"id": "s", "type": "meeting.control", "action": "start"}))
-        await asyncio.sleep(0.3)
+            await _hello(ws)
         conns = server.hub.rooms[mid].conns
         assert len(conns) == 3 and all(c.fast for c in conns), "uvicorn's transport was not used directly"
 
         # The laggard stops reading; the kernel buffers fill, then phonghop's buffer limit.
         laggard.transport.pause_reading()
         received = 0
+        all_received = asyncio.Event()
+        sent = 0
 
         async def drain() -> None:
             nonlocal received
             async for raw in tablet:
                 if '"announcement.made"' in raw:
                     received += 1
+                    if received == sent and server.hub.stats["resync_kicks"]:
+                        all_received.set()
 
         reader = asyncio.create_task(drain())
         text = "Thông báo " + "x" * 980
-        sent = 0
         results: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
 
         async def console_reader() -> None:
@@ -163,11 +179,11 @@ async def test_fast_path_and_slow_tablet_resync(server: Server) -> None:
             while True:
                 await asyncio.wait_for(laggard.recv(), 10)
         assert info.value.rcvd is not None and info.value.rcvd.code == 4001
-        # The room went on: the good tablet got every announcement that was committed.
-        await console.send(json.dumps({"id": "p", "type": "ping"}))
-        await asyncio.sleep(1.0)
+        # The room went on: the good tablet gets every announcement that was committed.
+        if received < sent:
+            await asyncio.wait_for(all_received.wait(), 60)
         reader.cancel()
-        assert received >= sent - 1
+        assert received == sent
 
 
 async def test_a_revoked_tablet_is_told_and_closed_with_4409(server: Server) -> None:
@@ -189,8 +205,7 @@ async def test_a_revoked_tablet_is_told_and_closed_with_4409(server: Server) -> 
         tablet, _ = await _session(client, "/api/join", {"code": code, "participant_id": pid})
         ws_url = server.url.replace("http", "ws") + f"/ws/meetings/{mid}"
         async with connect(ws_url, additional_headers={"Cookie": tablet}) as ws:
-            await ws.send(json.dumps({"id": 0, "type": "hello", "last_seq": None}))
-            await asyncio.sleep(0.2)
+            await _hello(ws)
             r = await client.post(f"/api/meetings/{mid}/participants/{pid}/sessions/revoke", headers=h)
             assert r.status_code == 200 and r.json() == {"ended": 1}
             seen = []
