@@ -157,10 +157,15 @@ def test_slow_inspection_times_out(write_pdf: WritePdf) -> None:
 
 
 def test_memory_starved_worker_is_refused_cleanly(write_pdf: WritePdf) -> None:
-    # No room above what the idle child uses: parsing fails somewhere, in Python (MemoryError)
-    # or in C (a crash). Either way the caller gets a code, and this process lives on.
-    starved = dataclasses.replace(InspectionLimits(), process=ProcessLimits(memory_bytes=_idle_child_vm()))
-    refusal = _refusal(write_pdf("ok.pdf", make_pdf([["x" * 80] * 30] * 40)), starved)
+    # Half the address space the idle child already maps, and a document whose parse needs
+    # far more than the allocator holds in reserve (a small one can fit in the free memory
+    # the preloaded libraries left, depending on their versions): parsing fails in Python
+    # (MemoryError) or in C (a crash). Either way the caller gets a code, and this process
+    # lives on.
+    starved = dataclasses.replace(
+        InspectionLimits(), process=ProcessLimits(memory_bytes=_idle_child_vm() // 2)
+    )
+    refusal = _refusal(write_pdf("ok.pdf", make_pdf([["x" * 80] * 30] * 400)), starved)
     assert refusal.code in {"pdf_too_complex", "pdf_inspection_failed"}
     assert inspect_pdf(write_pdf("ok2.pdf", make_pdf())).page_count == 3
 
