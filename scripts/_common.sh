@@ -40,6 +40,9 @@ apt_install() {
 UV_VERSION=0.13.10
 UV="$ROOT/.tools/uv-$UV_VERSION/uv"
 export UV_PYTHON_DOWNLOADS=never
+# Compile bytecode at install: the first 'phonghop serve' or demo then starts in seconds
+# even where Python may not write .pyc files (PYTHONDONTWRITEBYTECODE, a read-only /opt).
+export UV_COMPILE_BYTECODE=1
 export UV_PROJECT_ENVIRONMENT="$VENV"
 
 ensure_uv() {
