@@ -144,8 +144,12 @@ def test_sweep_removes_only_old_partial_uploads(blob_dir: Path) -> None:
     other = blob_dir / "keep.txt"
     for path in (old, fresh, other):
         path.write_bytes(b"x")
-    hour_ago = time.time() - 7200
-    os.utime(old, (hour_ago, hour_ago))
+    # Both ages are set from the process's clock, the one the sweep reads: a file system
+    # stamps new files with the kernel's clock, which a test that moves the clock (see
+    # scripts/test --today) does not move.
+    now = time.time()
+    os.utime(fresh, (now, now))
+    os.utime(old, (now - 7200, now - 7200))
 
     assert sweep_partial_uploads(blob_dir, older_than_s=3600) == 1
     assert _files(blob_dir) == sorted([fresh, other])
