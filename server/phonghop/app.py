@@ -114,7 +114,7 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
         # collector's way, so a full collection does not stall a page turn.
         scheduled = None
         if settings.backup_every_hours > 0:
-            from phonghop.backup import run_schedule
+            from phonghop.ops.backup import run_schedule
 
             scheduled = asyncio.get_running_loop().create_task(run_schedule(settings))
         reminders = None

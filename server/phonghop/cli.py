@@ -51,7 +51,7 @@ def run_server(settings: Settings) -> None:
 
     pair = settings.tls_pair()
     if pair is not None and settings.tls_cert is None:
-        from phonghop import tls
+        from phonghop.ops import tls
 
         message = tls.renew_if_due(tls.TlsFiles(settings.tls_dir))
         if message:
@@ -106,7 +106,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
-    from phonghop.backup import BackupError, create_backup
+    from phonghop.ops.backup import BackupError, create_backup
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     current = asyncio.run(migrate.current_revision(settings.database_url))
@@ -127,7 +127,7 @@ def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
-    from phonghop.backup import BackupError, create_backup, prune
+    from phonghop.ops.backup import BackupError, create_backup, prune
 
     try:
         info = asyncio.run(
@@ -146,7 +146,7 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
-    from phonghop.backup import BackupError, restore_backup
+    from phonghop.ops.backup import BackupError, restore_backup
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -246,7 +246,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_tls_init(settings: Settings, args: argparse.Namespace) -> int:
-    from phonghop import tls
+    from phonghop.ops import tls
 
     try:
         files = tls.init(settings.tls_dir, args.name or [], args.ip or [], args.organisation)
@@ -265,7 +265,7 @@ from the console (Quản trị -> Chứng chỉ) or at /tls/ca.crt."""
 
 
 def cmd_tls_show(settings: Settings, args: argparse.Namespace) -> int:
-    from phonghop import tls
+    from phonghop.ops import tls
 
     pair = settings.tls_pair()
     if pair is None:

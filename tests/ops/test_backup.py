@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from phonghop.app import create_app
-from phonghop.backup import BackupError, create_backup, read_manifest, restore_backup
 from phonghop.config import Settings
+from phonghop.ops.backup import BackupError, create_backup, read_manifest, restore_backup
 from phonghop.storage import migrate
 from phonghop.storage.db import Database
 from phonghop.storage.models import Base

@@ -44,7 +44,7 @@ from phonghop.storage.models import Base, UTCDateTime
 
 FORMAT = 1
 BATCH = 1000
-log = logging.getLogger("phonghop.backup")
+log = logging.getLogger("phonghop.ops.backup")
 
 
 class BackupError(Exception):
