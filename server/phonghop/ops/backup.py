@@ -40,6 +40,7 @@ from phonghop import __version__
 from phonghop.config import Settings
 from phonghop.storage import migrate
 from phonghop.storage.db import create_engine
+from phonghop.storage.installation import renew_log_epoch
 from phonghop.storage.models import Base, UTCDateTime
 
 FORMAT = 1
@@ -96,8 +97,12 @@ def _present_columns(sync_conn: Any) -> dict[str, set[str]]:
     return {name: {c["name"] for c in inspector.get_columns(name)} for name in inspector.get_table_names()}
 
 
+#: Rows that belong to the installation, not to its data: never archived, never restored.
+LOCAL_TABLES = {"installation"}
+
+
 def _tables() -> list[Table]:
-    return list(Base.metadata.sorted_tables)
+    return [t for t in Base.metadata.sorted_tables if t.name not in LOCAL_TABLES]
 
 
 def _order(table: Table) -> list[Any]:
@@ -332,7 +337,18 @@ async def restore_backup(settings: Settings, archive: Path) -> dict[str, Any]:
                 _extract(tar, tar.getmember(entry["member"]), target, private=True)
                 signing_restored.append(str(target))
     await migrate.upgrade(settings.database_url)
+    await _renew_epoch(settings.database_url)
     return {"revision": revision, "tables": counts, "blobs": blobs, "signing": signing_restored}
+
+
+async def _renew_epoch(url: str) -> None:
+    """The restored logs start a new history: tablets that saw the old one get snapshots."""
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await renew_log_epoch(conn)
+    finally:
+        await engine.dispose()
 
 
 def _typed(column: Any, value: Any) -> Any:
