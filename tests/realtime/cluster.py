@@ -53,7 +53,7 @@ class Instance:
             )
         finally:
             log.close()
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded machine takes long to import the app
         while True:
             try:
                 with urllib.request.urlopen(
