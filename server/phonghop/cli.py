@@ -159,6 +159,22 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_new_epoch(settings: Settings, args: argparse.Namespace) -> int:
+    """After the database was put back by other means than ``phonghop restore``."""
+    from phonghop.storage.installation import renew_log_epoch
+
+    async def renew() -> str:
+        db = Database(settings.database_url)
+        try:
+            async with db.unit() as uow:
+                return await renew_log_epoch(uow.session)
+        finally:
+            await db.dispose()
+
+    print(f"new log epoch {asyncio.run(renew())}: tablets will reload the meetings' state")
+    return 0
+
+
 def cmd_db_current(settings: Settings, args: argparse.Namespace) -> int:
     print(asyncio.run(migrate.current_revision(settings.database_url)) or "(empty)")
     return 0
@@ -295,6 +311,9 @@ def build_parser() -> argparse.ArgumentParser:
     up = db.add_parser("upgrade", help="apply migrations (after taking a backup)")
     up.add_argument("--no-backup", action="store_true", help="do not take a backup first")
     up.set_defaults(func=cmd_db_upgrade)
+    db.add_parser(
+        "new-epoch", help="after putting back an older copy of the database by other means than restore"
+    ).set_defaults(func=cmd_db_new_epoch)
 
     backup = sub.add_parser("backup", help="write a backup archive (the server may keep running)")
     backup.add_argument("--output", help="archive path (default <data>/backups/phonghop-<time>.tar.gz)")
