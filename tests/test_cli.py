@@ -185,3 +185,14 @@ def test_upgrade_from_the_first_schema_backs_up_and_keeps_the_data(env: dict[str
     again = run(["user", "add", "vanphong", "--full-name", "Văn phòng", "--password", "mat-khau-2026"], fresh)
     assert again.returncode == 0, again.stderr
     assert run(["restore", str(archive)], fresh).returncode == 2  # not onto data
+
+
+@pytest.mark.slow
+def test_db_new_epoch_makes_tablets_reload(env: dict[str, str]) -> None:
+    """After a database copy is put back by hand, the logs get another epoch."""
+    assert run(["db", "upgrade", "--no-backup"], env).returncode == 0
+    first = run(["db", "new-epoch"], env)
+    second = run(["db", "new-epoch"], env)
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    epochs = [r.stdout.split()[3].rstrip(":") for r in (first, second)]
+    assert all(len(e) == 32 for e in epochs) and epochs[0] != epochs[1]

@@ -19,6 +19,7 @@ import { initNotifications } from "./notifications.js";
 import { renderRunPage } from "./run.js";
 import { renderTaskDetail, renderTasksPage } from "./tasks.js";
 import { renderStatisticsPage } from "./statistics.js";
+import { watchServerHealth } from "./health.js";
 
 const main = document.getElementById("main");
 const userName = document.getElementById("user-name");
@@ -33,6 +34,7 @@ const userMenu = document.getElementById("user-menu");
 const signOutEverywhere = document.getElementById("sign-out-everywhere");
 const languageSwitch = document.getElementById("language-switch");
 let bell = null;
+const health = watchServerHealth(document.getElementById("bus-warning"));
 
 let renderCount = 0;
 /** Closes what the current screen holds open (the run screen's live connection). */
@@ -101,6 +103,8 @@ function updateTopbar() {
   signOut.hidden = !user;
   if (bell && user) bell.start();
   else if (bell) bell.stop();
+  if (user) health.start();
+  else health.stop();
   if (user) {
     fill(
       userName,

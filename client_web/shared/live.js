@@ -19,7 +19,7 @@
 import { apiUrl } from "./api.js";
 import { language, t } from "./i18n.js";
 
-export const PROTOCOL = 1;
+export const PROTOCOL = 2;
 /** Close codes after which reconnecting with the same session is pointless. */
 export const FATAL_CLOSE = new Set([1008, 4401, 4403, 4404, 4409]);
 const RESYNC_CLOSE = 4001;
@@ -238,6 +238,8 @@ export class LiveMeeting extends EventTarget {
     this.identity = String(identity);
     this.state = null;
     this.appliedSeq = null;
+    /** The log epoch `state` belongs to (a restored server starts another one). */
+    this.epoch = null;
     this.status = "connecting";
     this.signals = {};
     this.closeCode = null;
@@ -382,7 +384,7 @@ export class LiveMeeting extends EventTarget {
   _hello() {
     this._helloId = this._nextId++;
     this._resyncing = true;
-    this._raw({ id: this._helloId, type: "hello", last_seq: this.appliedSeq, protocol: PROTOCOL });
+    this._raw({ id: this._helloId, type: "hello", last_seq: this.appliedSeq, epoch: this.epoch, protocol: PROTOCOL });
   }
 
   _raw(frame) {
@@ -409,6 +411,7 @@ export class LiveMeeting extends EventTarget {
     } else if (frame.type === "snapshot") {
       this.state = frame.data;
       this.appliedSeq = frame.seq;
+      this.epoch = frame.epoch ?? null;
       this.dispatchEvent(new CustomEvent("snapshot", { detail: { seq: frame.seq } }));
       this._changed();
     } else if (typeof frame.seq === "number") {
@@ -605,10 +608,10 @@ export class LiveMeeting extends EventTarget {
     window.clearTimeout(this._saveTimer);
     if (this.state === null || this.appliedSeq === null) return;
     try {
-      // State and seq in one write, so a reload never resumes a mismatched pair.
+      // State, seq and epoch in one write, so a reload never resumes a mismatched set.
       window.sessionStorage.setItem(
         this.storageKey,
-        JSON.stringify({ who: this.identity, seq: this.appliedSeq, state: this.state }),
+        JSON.stringify({ who: this.identity, seq: this.appliedSeq, epoch: this.epoch, state: this.state }),
       );
     } catch {
       // storage full or disabled: a reload gets a snapshot instead
@@ -623,6 +626,7 @@ export class LiveMeeting extends EventTarget {
       if (kept.who === this.identity && typeof kept.seq === "number" && kept.state?.meeting) {
         this.state = kept.state;
         this.appliedSeq = kept.seq;
+        this.epoch = typeof kept.epoch === "string" ? kept.epoch : null;
       }
     } catch {
       // nothing usable kept

@@ -53,20 +53,25 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Ready when the database answers (and Redis, once configured)."""
+    """ "Send me traffic": 503 only when this instance cannot serve (its database does not
+    answer, or it is shutting down). A Redis outage only degrades it: tablets on this
+    instance get every event at once, those on others from the log a moment later."""
     state = app_state(request)
     checks: dict[str, str] = {}
+    if state.extra.get("stopping"):
+        checks["instance"] = "error: shutting down"
     bus = state.extra.get("bus")
     if bus is not None and bus.name == "redis":
-        checks["redis"] = "ok" if bus.healthy else "error: not connected"
+        checks["redis"] = "ok" if bus.healthy else "degraded: not connected"
     try:
         async with state.db.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
         checks["database"] = "ok"
     except Exception as exc:
         checks["database"] = f"error: {type(exc).__name__}"
-    ready = all(v == "ok" for v in checks.values())
-    body: dict[str, Any] = {"status": "ok" if ready else "unavailable", "checks": checks}
+    ready = not any(v.startswith("error") for v in checks.values())
+    status = "unavailable" if not ready else "ok" if all(v == "ok" for v in checks.values()) else "degraded"
+    body: dict[str, Any] = {"status": status, "checks": checks}
     if not ready:
         body.update(error_body("service_unavailable", "vi"))
     return JSONResponse(body, status_code=200 if ready else 503)
@@ -114,7 +119,7 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
         # collector's way, so a full collection does not stall a page turn.
         scheduled = None
         if settings.backup_every_hours > 0:
-            from phonghop.backup import run_schedule
+            from phonghop.ops.backup import run_schedule
 
             scheduled = asyncio.get_running_loop().create_task(run_schedule(settings))
         reminders = None
@@ -126,6 +131,7 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
         try:
             yield {"phonghop": state}
         finally:
+            state.extra["stopping"] = True  # /readyz: take this instance out of rotation
             for task in (scheduled, reminders):
                 if task is not None:
                     task.cancel()

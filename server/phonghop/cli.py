@@ -51,7 +51,7 @@ def run_server(settings: Settings) -> None:
 
     pair = settings.tls_pair()
     if pair is not None and settings.tls_cert is None:
-        from phonghop import tls
+        from phonghop.ops import tls
 
         message = tls.renew_if_due(tls.TlsFiles(settings.tls_dir))
         if message:
@@ -106,7 +106,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
-    from phonghop.backup import BackupError, create_backup
+    from phonghop.ops.backup import BackupError, create_backup
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     current = asyncio.run(migrate.current_revision(settings.database_url))
@@ -127,7 +127,7 @@ def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
-    from phonghop.backup import BackupError, create_backup, prune
+    from phonghop.ops.backup import BackupError, create_backup, prune
 
     try:
         info = asyncio.run(
@@ -146,7 +146,7 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
-    from phonghop.backup import BackupError, restore_backup
+    from phonghop.ops.backup import BackupError, restore_backup
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -156,6 +156,22 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     rows = sum(result["tables"].values())
     schema = f"schema {result['revision']}, now {migrate.head_revision()}"
     print(f"restored {rows} rows and {result['blobs']} documents ({schema})")
+    return 0
+
+
+def cmd_db_new_epoch(settings: Settings, args: argparse.Namespace) -> int:
+    """After the database was put back by other means than ``phonghop restore``."""
+    from phonghop.storage.installation import renew_log_epoch
+
+    async def renew() -> str:
+        db = Database(settings.database_url)
+        try:
+            async with db.unit() as uow:
+                return await renew_log_epoch(uow.session)
+        finally:
+            await db.dispose()
+
+    print(f"new log epoch {asyncio.run(renew())}: tablets will reload the meetings' state")
     return 0
 
 
@@ -246,7 +262,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_tls_init(settings: Settings, args: argparse.Namespace) -> int:
-    from phonghop import tls
+    from phonghop.ops import tls
 
     try:
         files = tls.init(settings.tls_dir, args.name or [], args.ip or [], args.organisation)
@@ -265,7 +281,7 @@ from the console (Quản trị -> Chứng chỉ) or at /tls/ca.crt."""
 
 
 def cmd_tls_show(settings: Settings, args: argparse.Namespace) -> int:
-    from phonghop import tls
+    from phonghop.ops import tls
 
     pair = settings.tls_pair()
     if pair is None:
@@ -295,6 +311,9 @@ def build_parser() -> argparse.ArgumentParser:
     up = db.add_parser("upgrade", help="apply migrations (after taking a backup)")
     up.add_argument("--no-backup", action="store_true", help="do not take a backup first")
     up.set_defaults(func=cmd_db_upgrade)
+    db.add_parser(
+        "new-epoch", help="after putting back an older copy of the database by other means than restore"
+    ).set_defaults(func=cmd_db_new_epoch)
 
     backup = sub.add_parser("backup", help="write a backup archive (the server may keep running)")
     backup.add_argument("--output", help="archive path (default <data>/backups/phonghop-<time>.tar.gz)")

@@ -47,7 +47,7 @@ def _family(name: str, kind: str, help_text: str, samples: Iterable[str]) -> lis
     return [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}", *samples]
 
 
-def exposition(hub: Any, page_stats: Any) -> str:
+def exposition(hub: Any, page_stats: Any, bus: Any = None) -> str:
     """The metrics page: this instance's counters and the hub's and page cache's gauges."""
     rooms = list(hub.rooms.values())
     tablets = sum(1 for room in rooms for conn in room.conns if not conn.controller)
@@ -70,6 +70,19 @@ def exposition(hub: Any, page_stats: Any) -> str:
             _line("phonghop_connections", consoles, {"kind": "controller"}),
         ],
     )
+    if bus is not None and bus.name == "redis":
+        out += _family(
+            "phonghop_redis_up",
+            "gauge",
+            "1 while the Redis bus works, 0 during an outage (others then read events from the log).",
+            [_line("phonghop_redis_up", 1 if bus.healthy else 0)],
+        )
+        out += _family(
+            "phonghop_redis_outages_total",
+            "counter",
+            "Redis outages seen by this instance (one present at start counts).",
+            [_line("phonghop_redis_outages_total", bus.outages)],
+        )
     out += _family(
         "phonghop_meetings_live",
         "gauge",

@@ -77,8 +77,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``phonghop demo`` on a free port, with its own data directory, for one test module."""
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``phonghop demo`` on a free port, with its own data directory, for one test module
+    (whose ``SERVER_ENV``, if it has one, adds settings)."""
     data = tmp_path_factory.mktemp("server")
     env = {
         **os.environ,
@@ -90,6 +91,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         # reminder is due from 08:00 today). Screens must not change with the time of day
         # the suite runs at: the browser tests that need a reminder write it themselves.
         "PHONGHOP_REMINDER_INTERVAL": "0",
+        **getattr(request.module, "SERVER_ENV", {}),
     }
     port = _free_port()
     log_path = data / "server.log"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,7 +16,7 @@ from tests.conftest import SERVICES_REQUIRED
 if not SERVICES_REQUIRED:  # in CI a missing Playwright is an error, not a skip
     pytest.importorskip("playwright", reason="pip install playwright")
 
-from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, WebSocket, expect
 
 from tests.browser.conftest import LAPTOP, TABLET, Server, Watch, open_context, sign_in
 
@@ -172,3 +174,53 @@ def test_screens_fit_a_tablet_and_a_laptop(
         console.close()
         device.close()
     assert watch.unexpected() == []
+
+
+def test_tablet_keeps_the_log_epoch_and_a_restored_server_gets_it_a_snapshot(
+    tablet: BrowserContext, server: Server
+) -> None:
+    """The tablet stores the log's epoch with its state and names it in ``hello``: a reload
+    resumes by replay; a server whose epoch differs (as after a restore) sends a snapshot."""
+    page = tablet.new_page()
+    frames: list[tuple[str, dict[str, Any]]] = []
+
+    def watch_socket(ws: WebSocket) -> None:
+        ws.on("framesent", lambda payload: frames.append(("sent", json.loads(payload))))
+        ws.on("framereceived", lambda payload: frames.append(("received", json.loads(payload))))
+
+    def next_hello() -> tuple[dict[str, Any], dict[str, Any]]:
+        start = len(frames)
+        page.reload()
+        expect(page.get_by_test_id("connection-status")).to_have_text("Đã kết nối")
+        hello = next(f for way, f in frames[start:] if way == "sent" and f.get("type") == "hello")
+        result = next(f for way, f in frames[start:] if way == "received" and f.get("id") == hello["id"])
+        return hello, result["result"]
+
+    page.on("websocket", watch_socket)
+    join(page, server, "Lý Thị Hồng Nhung")
+    expect(page.get_by_test_id("connection-status")).to_have_text("Đã kết nối")
+    epoch = next(f["epoch"] for way, f in frames if way == "received" and f.get("type") == "snapshot")
+
+    hello, result = next_hello()
+    assert hello["epoch"] == epoch and hello["protocol"] == 2 and hello["last_seq"] is not None
+    assert result["mode"] == "replay" and result["epoch"] == epoch
+
+    # Once, the stored state claims another epoch, as a tablet's does after the server's
+    # database was restored from a backup: its seq means nothing there any more.
+    key = f"phonghop.live.{server.meeting_id}"
+    page.add_init_script(
+        f"""(() => {{
+          const kept = JSON.parse(sessionStorage.getItem({json.dumps(key)}) || "null");
+          if (kept && !sessionStorage.getItem("test.rewound")) {{
+            sessionStorage.setItem("test.rewound", "1");
+            kept.epoch = "0123456789abcdef0123456789abcdef";
+            sessionStorage.setItem({json.dumps(key)}, JSON.stringify(kept));
+          }}
+        }})();"""
+    )
+    hello, result = next_hello()
+    assert hello["epoch"] == "0123456789abcdef0123456789abcdef" and hello["last_seq"] is not None
+    assert result["mode"] == "snapshot" and result["epoch"] == epoch
+    expect(page.get_by_test_id("tablet-agenda-item")).to_have_count(4)
+    hello, result = next_hello()  # the snapshot's epoch was kept: replay again
+    assert hello["epoch"] == epoch and result["mode"] == "replay"

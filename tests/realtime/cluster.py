@@ -53,7 +53,7 @@ class Instance:
             )
         finally:
             log.close()
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded machine takes long to import the app
         while True:
             try:
                 with urllib.request.urlopen(
@@ -118,6 +118,7 @@ class LivePeer:
         self.cookie = cookie
         self.meeting_id = meeting_id
         self.applied: int | None = None
+        self.epoch: str | None = None
         self.events: list[dict[str, Any]] = []
         self.snapshots = 0
         self.duplicates = 0
@@ -131,8 +132,9 @@ class LivePeer:
         self.ws = await connect(url, additional_headers={"Cookie": self.cookie}, max_size=2**22)
         self._reader = asyncio.create_task(self._read(self.ws))
         snapshots = self.snapshots
-        reply = await self.call("hello", last_seq=self.applied)
+        reply = await self.call("hello", last_seq=self.applied, epoch=self.epoch, protocol=2)
         assert reply["ok"], reply
+        self.epoch = reply["result"]["epoch"]
         # The snapshot, or the replayed events, follow the result.
         if reply["result"]["mode"] == "snapshot":
             deadline = time.monotonic() + 15
@@ -178,7 +180,15 @@ class LivePeer:
                     elif self.applied is not None and seq != self.applied + 1:
                         self.gaps += 1
                         await ws.send(
-                            json.dumps({"id": next(_ids), "type": "hello", "last_seq": self.applied})
+                            json.dumps(
+                                {
+                                    "id": next(_ids),
+                                    "type": "hello",
+                                    "last_seq": self.applied,
+                                    "epoch": self.epoch,
+                                    "protocol": 2,
+                                }
+                            )
                         )
                     else:
                         self.applied = seq

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import weakref
 from typing import Any
 
 from starlette.testclient import TestClient
@@ -10,12 +11,17 @@ from starlette.testclient import TestClient
 from tests.factories import World, blank_pdf, companion, login, prepared_meeting, upload_document
 
 _ids = itertools.count(1)
+#: The log epoch each running app told its peers last: a new Peer resuming from a
+#: ``last_seq`` (a tablet that was there before) names it, as a real tablet would.
+_epochs: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 
 
 class Peer:
     """One connected tablet or console: sends commands, collects what the server sends."""
 
     def __init__(self, client: TestClient, meeting_id: int, **headers: str) -> None:
+        self.app = client.app
+        self.epoch: str | None = None
         self._cm = client.websocket_connect(f"/ws/meetings/{meeting_id}", headers=dict(headers))
         self.ws = self._cm.__enter__()
         self.events: list[dict[str, Any]] = []
@@ -58,9 +64,13 @@ class Peer:
     def call(self, type_: str, **fields: Any) -> dict[str, Any]:
         return self.result(self.send(type_, **fields))
 
-    def hello(self, last_seq: int | None = None) -> dict[str, Any]:
-        reply = self.call("hello", last_seq=last_seq)
+    def hello(self, last_seq: int | None = None, epoch: str | None = None) -> dict[str, Any]:
+        """Resume from ``last_seq`` in ``epoch`` (by default the epoch this peer, or
+        another peer of the same app, was told last)."""
+        epoch = epoch or self.epoch or _epochs.get(self.app)
+        reply = self.call("hello", last_seq=last_seq, epoch=epoch, protocol=2)
         assert reply["ok"], reply
+        self.epoch = _epochs[self.app] = reply["result"]["epoch"]
         return reply
 
     def sync(self) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import secrets
 import shutil
+import signal
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -30,6 +32,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 class Cluster:
     def __init__(self, database_url: str, redis_url: str, tmp: Path) -> None:
         self.database_url = database_url
+        self.tmp = tmp
         secret = secrets.token_hex(16)
         world = seed_world(make_settings(tmp, database_url))
         self.a = Instance(instance_env(database_url, redis_url, tmp / "a", secret), tmp, "a")
@@ -117,6 +120,25 @@ def cluster(migrated_postgres_url: str, redis_url: str, tmp_path: Path) -> Itera
 
 def received(peer: LivePeer) -> list[tuple[int, str]]:
     return [(e["seq"], e["type"]) for e in peer.events]
+
+
+async def wait_for_status(instance: Instance, status: str, timeout: float = 30.0) -> dict[str, Any]:
+    """/readyz's body once its status is ``status``; a degraded instance still answers 200."""
+    deadline = time.monotonic() + timeout
+    while True:
+        r = httpx.get(instance.url + "/readyz", timeout=5)
+        body: dict[str, Any] = r.json()
+        if body["status"] == status:
+            assert r.status_code == (503 if status == "unavailable" else 200), body
+            return body
+        assert time.monotonic() < deadline, f"{instance.url} stayed {body}, expected {status}"
+        await asyncio.sleep(0.2)
+
+
+def redis_up(instance: Instance) -> float:
+    text = httpx.get(instance.url + "/metrics", timeout=5).text
+    (line,) = [x for x in text.splitlines() if x.startswith("phonghop_redis_up ")]
+    return float(line.split()[1])
 
 
 async def turn_pages(console: LivePeer, pages: range, document_id: int) -> None:
@@ -257,8 +279,17 @@ def private_redis(tmp_path: Path) -> Iterator[tuple[str, Any]]:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(0.3)
-        return proc
+        deadline = time.monotonic() + 15
+        while True:  # until it answers, not for a guessed time
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(16).startswith(b"+PONG"):
+                        return proc
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
 
     holder = {"proc": start()}
 
@@ -274,9 +305,19 @@ def private_redis(tmp_path: Path) -> Iterator[tuple[str, Any]]:
         def restart() -> None:
             holder["proc"] = start()
 
+        @staticmethod
+        def freeze() -> None:
+            """A hung Redis: it accepts connections and answers nothing."""
+            holder["proc"].send_signal(signal.SIGSTOP)
+
+        @staticmethod
+        def thaw() -> None:
+            holder["proc"].send_signal(signal.SIGCONT)
+
     try:
         yield Control.url, Control
     finally:
+        holder["proc"].send_signal(signal.SIGCONT)
         holder["proc"].kill()
         holder["proc"].wait(timeout=10)
 
@@ -310,12 +351,20 @@ async def test_redis_outage_keeps_meetings_running_and_heals(outage_cluster: tup
     log = await cluster.log()
     await on_a.wait_for_seq(log[-1][0], timeout=5)  # same instance: at once
     await on_b.wait_for_seq(log[-1][0], timeout=10)  # other instance: from the log
-    assert httpx.get(cluster.a.url + "/readyz", timeout=5).status_code == 503
+    # Degraded, not out of the load balancer: both instances keep taking traffic.
+    await wait_for_status(cluster.a, "degraded")
+    await wait_for_status(cluster.b, "degraded")
+    # An instance started during the outage serves, and says why it is degraded.
+    late = Instance(cluster.a.env, cluster.tmp, "late")
+    late.start()
+    try:
+        await wait_for_status(late, "degraded")
+        assert "redis bus unavailable at start" in late.log_path.read_text()
+    finally:
+        late.stop()
     redis.restart()
-    deadline = time.monotonic() + 15
-    while httpx.get(cluster.b.url + "/readyz", timeout=5).status_code != 200:
-        assert time.monotonic() < deadline, "bus did not reconnect"
-        await asyncio.sleep(0.2)
+    await wait_for_status(cluster.a, "ok")
+    await wait_for_status(cluster.b, "ok")
     await turn_pages(console, range(6, 9), cluster.documents[0])
     log = await cluster.log()
     await on_b.wait_for_seq(log[-1][0], timeout=10)
@@ -325,4 +374,54 @@ async def test_redis_outage_keeps_meetings_running_and_heals(outage_cluster: tup
         )
         assert peer.duplicates == 0 and peer.gaps == 0
         await peer.close()
+    await console.close()
+
+
+@pytest.mark.anyio
+async def test_a_frozen_redis_degrades_both_instances_and_both_heal(
+    outage_cluster: tuple[Cluster, Any],
+) -> None:
+    """SIGSTOP: Redis accepts connections and answers nothing (a hung server). The instance
+    that publishes during the freeze used to stay unhealthy for good; both must come back
+    with the first publish or ping that works, and log the outage once each way."""
+    cluster, redis = outage_cluster
+    console = LivePeer(cluster.secretary_cookie, cluster.meeting_id)
+    await console.connect(cluster.a.url)
+    await console.call("meeting.control", action="start")
+    on_b = LivePeer(cluster.tablet_cookie(1), cluster.meeting_id)
+    await on_b.connect(cluster.b.url)
+    logged = {i: len(i.log_path.read_text()) for i in (cluster.a, cluster.b)}
+    redis.freeze()
+    try:
+        await turn_pages(console, range(1, 4), cluster.documents[0])  # a publishes into the freeze
+        await wait_for_status(cluster.a, "degraded")
+        await wait_for_status(cluster.b, "degraded")
+        assert redis_up(cluster.a) == 0
+        log = await cluster.log()
+        await on_b.wait_for_seq(log[-1][0], timeout=15)  # b reads the log meanwhile
+    finally:
+        redis.thaw()
+    await wait_for_status(cluster.a, "ok")
+    await wait_for_status(cluster.b, "ok")
+    assert redis_up(cluster.a) == 1
+    await turn_pages(console, range(4, 7), cluster.documents[0])
+    log = await cluster.log()
+    await on_b.wait_for_seq(log[-1][0], timeout=10)
+    assert [e["data"]["page"] for e in on_b.events if e["type"] == "presenter.page_changed"] == list(
+        range(1, 7)
+    )
+    assert on_b.duplicates == 0 and on_b.gaps == 0
+    for instance in (cluster.a, cluster.b):
+        text = instance.log_path.read_text()[logged[instance] :]
+        assert text.count("redis bus unavailable") == 1, text
+        assert text.count("redis bus back after") == 1, text
+    # A second outage on the same instance is noticed and logged too.
+    redis.stop()
+    await turn_pages(console, range(7, 8), cluster.documents[0])
+    await wait_for_status(cluster.a, "degraded")
+    redis.restart()
+    await wait_for_status(cluster.a, "ok")
+    text = cluster.a.log_path.read_text()[logged[cluster.a] :]
+    assert text.count("redis bus unavailable") == 2 and text.count("redis bus back after") == 2, text
+    await on_b.close()
     await console.close()

@@ -376,7 +376,7 @@ def _validate(model: type[BaseModel], data: Any, what: str) -> list[str]:
 
 def snapshot_problems(frame: dict[str, Any]) -> list[str]:
     problems = []
-    if set(frame) != {"v", "type", "seq", "data"}:
+    if set(frame) != {"v", "type", "seq", "epoch", "data"}:
         problems.append(f"protocol.md: a snapshot example has the keys {sorted(frame)}")
     data = frame.get("data", {})
     if set(data) != {"meeting", "live", "me"}:

@@ -56,7 +56,7 @@ def test_snapshot_then_live_page_turns(room: Room) -> None:
     tablet.sync()
     turns = [e for e in tablet.events if e["type"] == "presenter.page_changed"]
     assert turns[-1]["data"] == {"document_id": doc, "page": 3}
-    assert turns[-1]["v"] == 1 and turns[-1]["ts"].endswith("Z")
+    assert turns[-1]["v"] == 2 and turns[-1]["ts"].endswith("Z")
     tablet.close()
     console.close()
 
@@ -79,7 +79,13 @@ def test_resume_replays_exactly_what_was_missed(room: Room) -> None:
     again = room.peer(client)
     again.applied = seen
     reply = again.hello(last_seq=seen)
-    assert reply["result"] == {"mode": "replay", "protocol": 1, "from_seq": seen, "to_seq": seen + 4}
+    assert reply["result"] == {
+        "mode": "replay",
+        "protocol": 2,
+        "epoch": tablet.epoch,
+        "from_seq": seen,
+        "to_seq": seen + 4,
+    }
     again.sync()
     assert [e["seq"] for e in again.events] == [seen + 1, seen + 2, seen + 3, seen + 4]
     assert [e["data"].get("page") for e in again.events[:3]] == [1, 2, 3]

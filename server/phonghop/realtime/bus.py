@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -39,6 +40,7 @@ class MemoryBus:
     def __init__(self) -> None:
         self._deliver: Deliver | None = None
         self.healthy = True
+        self.outages = 0
 
     async def start(self, deliver: Deliver, catch_up: CatchUp) -> None:
         self._deliver = deliver
@@ -53,7 +55,13 @@ class MemoryBus:
 
 
 class RedisBus:
-    """Redis pub/sub between instances, with local delivery first and self-healing."""
+    """Redis pub/sub between instances, with local delivery first and self-healing.
+
+    ``healthy`` follows the last thing Redis did: a publish, a ping (every
+    ``check_interval``) or a subscription that failed makes it False, the next one that
+    succeeds makes it True again, whatever the fault was (Redis stopped, frozen, a reset
+    connection, a failover). Each outage is logged once when it starts, once when it ends.
+    """
 
     name = "redis"
 
@@ -63,6 +71,10 @@ class RedisBus:
         self.origin = secrets.token_hex(8)
         self.check_interval = check_interval
         self.healthy = False
+        #: Outages seen since the start (one that was there at the start counts).
+        self.outages = 0
+        self._known = False  # has Redis answered or failed yet?
+        self._down_since = 0.0
         self._deliver: Deliver | None = None
         self._catch_up: CatchUp | None = None
         self._outbox: asyncio.Queue[str] = asyncio.Queue(10_000)
@@ -82,6 +94,7 @@ class RedisBus:
             loop.create_task(self._listen()),
             loop.create_task(self._send()),
             loop.create_task(self._check()),
+            loop.create_task(self._probe()),
         ]
 
     async def publish(self, events: list[dict[str, Any]]) -> None:
@@ -103,9 +116,27 @@ class RedisBus:
             try:
                 await self._redis.publish(self.channel, message)
             except Exception as exc:
-                if self.healthy:
-                    log.warning("redis publish failed (%s); other instances will catch up from the log", exc)
-                self.healthy = False
+                self._mark(False, f"publish failed: {type(exc).__name__}: {exc}")
+            else:
+                self._mark(True)
+
+    def _mark(self, ok: bool, reason: str = "") -> None:
+        """Record what Redis just did; log the start and the end of each outage once."""
+        if ok and not self.healthy:
+            if self._known:
+                log.warning("redis bus back after %.1f s", time.monotonic() - self._down_since)
+            else:
+                log.info("redis bus connected")
+        elif not ok and (self.healthy or not self._known):
+            self.outages += 1
+            self._down_since = time.monotonic()
+            log.warning(
+                "redis bus unavailable%s (%s); serving local tablets, other instances catch up from the log",
+                "" if self._known else " at start",
+                reason,
+            )
+        self._known = True
+        self.healthy = ok
 
     async def _listen(self) -> None:
         delay = 0.2
@@ -113,9 +144,7 @@ class RedisBus:
             pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(self.channel)
-                if not self.healthy:
-                    log.info("redis bus connected")
-                self.healthy = True
+                self._mark(True)
                 delay = 0.2
                 assert self._catch_up is not None
                 await self._catch_up()
@@ -127,9 +156,7 @@ class RedisBus:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                if self.healthy:
-                    log.warning("redis bus lost (%s); serving local tablets, reconnecting", exc)
-                self.healthy = False
+                self._mark(False, f"subscription lost: {type(exc).__name__}: {exc}")
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
             finally:
@@ -156,6 +183,18 @@ class RedisBus:
                 await self._catch_up()
             except Exception:
                 log.exception("periodic catch-up failed")
+
+    async def _probe(self) -> None:
+        """A ping every ``check_interval`` (every half second during an outage): an instance
+        that publishes nothing still notices a fault, and sees the end of one at once."""
+        while True:
+            await asyncio.sleep(self.check_interval if self.healthy else 0.5)
+            try:
+                await self._redis.ping()
+            except Exception as exc:
+                self._mark(False, f"ping failed: {type(exc).__name__}: {exc}")
+            else:
+                self._mark(True)
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -23,7 +23,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
 from phonghop.domain.meeting import Attendance
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 #: Websocket close codes the server uses (4000-4999 are the application's own).
 CLOSE_CODES: dict[int, str] = {
@@ -55,11 +55,13 @@ class Command(Message):
 
 class Hello(Command):
     """First frame after connecting. ``last_seq`` is the last event the tablet applied
-    (null on a first start); the server replays what follows or sends a snapshot."""
+    (null on a first start) and ``epoch`` the log epoch it was applied in; the server
+    replays what follows or sends a snapshot. ``protocol`` left out means version 1."""
 
     type: Literal["hello"]
     last_seq: Annotated[int, Field(ge=0)] | None = None
-    protocol: int = PROTOCOL_VERSION
+    epoch: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    protocol: Annotated[int, Field(ge=1)] = 1
 
 
 class Ping(Command):

@@ -840,3 +840,19 @@ class CommentAnswer(Base):
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Installation(Base):
+    """One row (``id`` 1): what belongs to this installation and never to a backup.
+
+    ``log_epoch`` names the meetings' event logs as this installation holds them. It is
+    made when the database is created and made anew by every restore (and by ``phonghop
+    epoch renew`` after anything else that rewinds the logs): a tablet whose ``hello``
+    names another epoch saw events this log does not have, so it gets a snapshot.
+    """
+
+    __tablename__ = "installation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    log_epoch: Mapped[str] = mapped_column(String(32))
+    epoch_since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -168,7 +168,7 @@ async def metrics_page(request: Request) -> Response:
     if not local and not (token and secrets.compare_digest(given, f"Bearer {token}")):
         raise PermissionDenied("metrics_forbidden")
     files = state.extra["documents"]
-    text = metrics.exposition(state.extra["hub"], files.pages.stats)
+    text = metrics.exposition(state.extra["hub"], files.pages.stats, state.extra.get("bus"))
     return Response(text, media_type="text/plain; version=0.0.4; charset=utf-8")
 
 

@@ -20,11 +20,12 @@ from phonghop.errors import NotFound, PermissionDenied, PhonghopError, Unauthent
 from phonghop.realtime import protocol as p
 from phonghop.realtime._transport import SCOPE_KEY
 from phonghop.realtime.hub import RESYNC_CLOSE, Connection, Hub, dumps, message_for
-from phonghop.realtime.replay import events_after
+from phonghop.realtime.replay import resume_events
 from phonghop.services import accounts, live, meetings
 from phonghop.services.audit import PageViews
 from phonghop.services.meetings import iso
 from phonghop.storage.db import UnitOfWork
+from phonghop.storage.installation import log_epoch
 from phonghop.storage.models import utcnow
 from phonghop.translations import error_message, pick_language
 from phonghop.web import annotations as annotation_api
@@ -286,27 +287,27 @@ async def _send_all(conn: Connection, frames: list[str]) -> None:
 async def _resume(
     conn: Connection, hub: Hub, state: Any, actor: Actor, meeting_id: int, hello: p.Hello, lang: str
 ) -> None:
-    """Send what the tablet missed (replay) or the whole state (snapshot), then go live."""
+    """Send what the tablet missed (replay) or the whole state (snapshot), then go live.
+
+    A replay needs the log's epoch in the hello: a tablet that names another one (the
+    database was restored since), or none (a version 1 client), gets a snapshot."""
     conn.syncing = True
     hub.add(conn)
-    limit = state.settings.replay_limit
-    last_seq, events = 0, list[dict[str, Any]]()
-    mode = "snapshot"
+    # Answer in the version the client speaks (1 or 2): a version 1 client stops on a 2.
+    protocol = min(hello.protocol, p.PROTOCOL_VERSION)
+    events = None
     if hello.last_seq is not None:
         async with _gate(state):
-            last_seq, events = await events_after(state.db, meeting_id, hello.last_seq, limit=limit + 1)
-        if (
-            hello.last_seq <= last_seq
-            and len(events) <= limit
-            and (not events or events[0]["seq"] == hello.last_seq + 1)
-        ):
-            mode = "replay"
-    if mode == "replay":
+            events = await resume_events(
+                state.db, meeting_id, hello.last_seq, hello.epoch, state.settings.replay_limit
+            )
+    if events is not None:
+        assert hello.last_seq is not None and hello.epoch is not None
         to_seq = events[-1]["seq"] if events else hello.last_seq
-        assert to_seq is not None
         result = {
             "mode": "replay",
-            "protocol": p.PROTOCOL_VERSION,
+            "protocol": protocol,
+            "epoch": hello.epoch,
             "from_seq": hello.last_seq,
             "to_seq": to_seq,
         }
@@ -321,17 +322,16 @@ async def _resume(
         return
     async with _gate(state), state.db.unit(write=False) as uow:
         parts = await live.snapshot_parts(uow, actor, meeting_id)
+        epoch = await log_epoch(uow.session)
     seq = parts.seq
     # The meeting part is the same for every tablet at this seq: encoded once, spliced in.
     rest = dumps(parts.rest)
     frame = (
-        f'{{"v":{p.PROTOCOL_VERSION},"type":"snapshot","seq":{seq},'
+        f'{{"v":{p.PROTOCOL_VERSION},"type":"snapshot","seq":{seq},"epoch":{json.dumps(epoch)},'
         f'"data":{{"meeting":{parts.meeting_json},{rest[1:]}}}'
     )
-    await _send_all(
-        conn,
-        [_result(hello.id, {"mode": "snapshot", "protocol": p.PROTOCOL_VERSION, "to_seq": seq}), frame],
-    )
+    result = {"mode": "snapshot", "protocol": protocol, "epoch": epoch, "to_seq": seq}
+    await _send_all(conn, [_result(hello.id, result), frame])
     presenter = parts.rest["live"]["presenter"]
     room = hub.rooms.get(meeting_id)
     if room is not None and room.presenter is None and presenter:

@@ -25,6 +25,7 @@ import logging
 import os
 import tarfile
 import tempfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -34,17 +35,19 @@ from typing import Any
 
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import DateTime, LargeBinary, MetaData, Table, func, insert, inspect, select, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from phonghop import __version__
 from phonghop.config import Settings
 from phonghop.storage import migrate
 from phonghop.storage.db import create_engine
+from phonghop.storage.installation import renew_log_epoch
 from phonghop.storage.models import Base, UTCDateTime
 
 FORMAT = 1
 BATCH = 1000
-log = logging.getLogger("phonghop.backup")
+log = logging.getLogger("phonghop.ops.backup")
 
 
 class BackupError(Exception):
@@ -96,8 +99,12 @@ def _present_columns(sync_conn: Any) -> dict[str, set[str]]:
     return {name: {c["name"] for c in inspector.get_columns(name)} for name in inspector.get_table_names()}
 
 
+#: Rows that belong to the installation, not to its data: never archived, never restored.
+LOCAL_TABLES = {"installation"}
+
+
 def _tables() -> list[Table]:
-    return list(Base.metadata.sorted_tables)
+    return [t for t in Base.metadata.sorted_tables if t.name not in LOCAL_TABLES]
 
 
 def _order(table: Table) -> list[Any]:
@@ -160,7 +167,9 @@ async def create_backup(
             else []
         )
         signing = _signing_files(work / "database" / "issuing_bodies.jsonl") if with_secrets else []
+        checksums = {name: _sha256_file(work / "database" / f"{name}.jsonl") for name in counts}
         manifest = {
+            "checksums": checksums,
             "signing": [
                 {"member": f"signing/{i}-{path.name}", "path": str(path)} for i, path in enumerate(signing)
             ],
@@ -194,6 +203,14 @@ async def create_backup(
             os.fsync(fh.fileno())
         os.replace(partial, dest)
     return BackupInfo(dest, revision, counts, len(blobs), with_secrets)
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _signing_files(bodies_jsonl: Path) -> list[Path]:
@@ -239,6 +256,9 @@ def read_manifest(archive: Path) -> dict[str, Any]:
             if member is None:
                 raise KeyError("manifest.json")
             manifest: dict[str, Any] = json.load(member)
+    except (EOFError, zlib.error) as exc:
+        kind = type(exc).__name__
+        raise BackupError(f"the archive is truncated or damaged ({kind}): take another copy") from None
     except (OSError, KeyError, tarfile.TarError, ValueError) as exc:
         raise BackupError(f"{archive} is not a phonghop backup ({exc})") from None
     if manifest.get("format") != FORMAT:
@@ -271,68 +291,195 @@ async def _is_empty(url: str) -> bool:
         await engine.dispose()
 
 
-async def restore_backup(settings: Settings, archive: Path) -> dict[str, Any]:
+def verify_archive(archive: Path) -> dict[str, Any]:
+    """Read the whole archive before anything is written; its manifest if it is intact.
+
+    Every document's SHA-256 must be its name, every database file must have the checksum
+    and the row count the manifest gives (an edited row is refused), and the archive must
+    read to its end. A checksum finds damage and edits, not a forger who rewrites the
+    manifest too: keep archives where only the office can write.
+    """
     manifest = read_manifest(archive)
+    checksums = manifest.get("checksums")
+    if not isinstance(checksums, dict):
+        log.warning("%s has no database checksums (an older phonghop made it): rows not verified", archive)
+    seen: set[str] = set()
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            for member in tar:
+                if not member.isfile():
+                    continue
+                source = tar.extractfile(member)
+                assert source is not None
+                digest, lines = hashlib.sha256(), 0
+                for chunk in iter(lambda: source.read(1 << 20), b""):  # noqa: B023 - consumed here
+                    digest.update(chunk)
+                    lines += chunk.count(b"\n")
+                name = member.name
+                if name.startswith("blobs/") and name.endswith(".pdf"):
+                    if digest.hexdigest() != Path(name).stem:
+                        document = Path(name).stem
+                        raise BackupError(f"the archive is damaged: document {document} fails its hash")
+                elif name.startswith("database/") and name.endswith(".jsonl"):
+                    table = name.removeprefix("database/").removesuffix(".jsonl")
+                    if table not in manifest["tables"]:
+                        raise BackupError(f"the archive is foreign: its manifest lacks the table {table!r}")
+                    if isinstance(checksums, dict) and checksums.get(table) != digest.hexdigest():
+                        raise BackupError(f"the archive was edited or damaged: {table} fails its checksum")
+                    if lines != manifest["tables"][table]:
+                        raise BackupError(
+                            f"the archive was edited or damaged: {table} has {lines} rows, "
+                            f"the manifest says {manifest['tables'][table]}"
+                        )
+                seen.add(name)
+    except (EOFError, zlib.error, tarfile.TarError, OSError) as exc:
+        kind = type(exc).__name__
+        raise BackupError(f"the archive is truncated or damaged ({kind}): take another copy") from None
+    missing = [t for t in manifest["tables"] if f"database/{t}.jsonl" not in seen]
+    missing += [e["member"] for e in manifest.get("signing", []) if e["member"] not in seen]
+    blobs = sum(1 for n in seen if n.startswith("blobs/"))
+    if missing or blobs != manifest.get("blobs", blobs):
+        what = ", ".join(missing) or "documents"
+        raise BackupError(f"the archive is truncated or incomplete: {what} missing")
+    return manifest
+
+
+async def restore_backup(settings: Settings, archive: Path) -> dict[str, Any]:
+    """All or nothing: the archive is verified whole first, the database is restored in a
+    staging place (SQLite: a file beside it, switched in by a rename; PostgreSQL: undone
+    on failure), documents are unpacked beside the blob directory and moved in only once
+    the database is complete. A failure leaves the installation as it was."""
+    manifest = verify_archive(archive)
     revision = str(manifest["revision"])
     if revision not in migrate.known_revisions():
         raise BackupError(f"the backup is from a newer phonghop (schema {revision}): upgrade phonghop first")
     if not await _is_empty(settings.database_url):
         raise BackupError("the database is not empty: restore onto a new, empty installation")
-    await migrate.upgrade(settings.database_url, revision)
-    engine = create_engine(settings.database_url)
-    counts: dict[str, int] = {}
-    with tarfile.open(archive, "r:gz") as tar:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".restore-", dir=settings.data_dir) as scratch:
+        staging = Path(scratch)
+        with tarfile.open(archive, "r:gz") as tar:
+            blobs = _unpack_blobs(tar, staging / "blobs")
+            counts = await _restore_database(settings.database_url, tar, manifest, staging)
+        # The database is in: now the documents (content-addressed, never overwritten).
+        settings.blob_dir.mkdir(parents=True, exist_ok=True)
+        for source in sorted((staging / "blobs").rglob("*.pdf")):
+            target = settings.blob_dir / source.relative_to(staging / "blobs")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not target.exists():
+                os.replace(source, target)
+        with tarfile.open(archive, "r:gz") as tar:
+            signing_restored = _restore_secrets(settings, tar, manifest)
+    return {"revision": revision, "tables": counts, "blobs": blobs, "signing": signing_restored}
+
+
+def _unpack_blobs(tar: tarfile.TarFile, into: Path) -> int:
+    count = 0
+    for member in tar:
+        if member.isfile() and member.name.startswith("blobs/"):
+            _extract(tar, member, _inside(into, member.name.removeprefix("blobs/")))
+            count += 1
+    return count
+
+
+def _restore_secrets(settings: Settings, tar: tarfile.TarFile, manifest: dict[str, Any]) -> list[str]:
+    for member in tar.getmembers():
+        if member.isfile() and member.name.startswith("secrets/"):
+            target = _inside(settings.data_dir, member.name.removeprefix("secrets/"))
+            if not target.exists():
+                _extract(tar, member, target, private=True)
+    # Signing material goes back where the bodies' settings look for it, if it is not
+    # there already (a restore never overwrites a file).
+    restored = []
+    for entry in manifest.get("signing", []):
+        target = Path(entry["path"])
+        if target.is_absolute() and not target.exists():
+            _extract(tar, tar.getmember(entry["member"]), target, private=True)
+            restored.append(str(target))
+    return restored
+
+
+def _sqlite_path(url: str) -> Path | None:
+    prefix = "sqlite+aiosqlite:///"
+    return Path(url.removeprefix(prefix)) if url.startswith(prefix) and ":memory:" not in url else None
+
+
+async def _restore_database(
+    url: str, tar: tarfile.TarFile, manifest: dict[str, Any], staging: Path
+) -> dict[str, int]:
+    sqlite = _sqlite_path(url)
+    if sqlite is not None:
+        # A new file beside the database, renamed over it once complete.
+        staged = sqlite.with_name(sqlite.name + ".restoring")
+        staged.unlink(missing_ok=True)
+        staged_url = "sqlite+aiosqlite:///" + str(staged)
         try:
-            async with engine.begin() as conn:
-                # The tables as the backup's revision made them (reflected, so that no
-                # default of a column added later is sent), in foreign-key order.
-                schema = MetaData()
-                await conn.run_sync(lambda c: schema.reflect(c, only=list(manifest["tables"])))
-                for model in _tables():
-                    if model.name not in manifest["tables"]:
-                        continue  # a table added after the backup's revision
-                    table = schema.tables[model.name]
-                    columns = {c.name: c for c in model.columns if c.name in table.columns}
-                    batch: list[dict[str, Any]] = []
-                    count = 0
-                    for row in _rows(tar, table.name):
-                        batch.append({k: _typed(columns[k], v) for k, v in row.items() if k in columns})
-                        if len(batch) >= BATCH:
-                            await conn.execute(insert(table), batch)
-                            count += len(batch)
-                            batch = []
-                    if batch:
+            counts = await _load(staged_url, tar, manifest)
+            for suffix in ("-wal", "-shm"):
+                sqlite.with_name(sqlite.name + suffix).unlink(missing_ok=True)
+            os.replace(staged, sqlite)
+        finally:
+            for suffix in ("", "-wal", "-shm"):
+                staged.with_name(staged.name + suffix).unlink(missing_ok=True)
+        return counts
+    before = await migrate.current_revision(url)
+    try:
+        return await _load(url, tar, manifest)
+    except BaseException:
+        # The rows went in one transaction (rolled back); the schema steps did not.
+        if before is None:
+            await migrate.downgrade(url, "base")
+        raise
+
+
+async def _load(url: str, tar: tarfile.TarFile, manifest: dict[str, Any]) -> dict[str, int]:
+    revision = str(manifest["revision"])
+    await migrate.upgrade(url, revision)
+    engine = create_engine(url)
+    counts: dict[str, int] = {}
+    try:
+        async with engine.begin() as conn:
+            # The tables as the backup's revision made them (reflected, so that no
+            # default of a column added later is sent), in foreign-key order.
+            schema = MetaData()
+            await conn.run_sync(lambda c: schema.reflect(c, only=list(manifest["tables"])))
+            for model in _tables():
+                if model.name not in manifest["tables"]:
+                    continue  # a table added after the backup's revision
+                table = schema.tables[model.name]
+                columns = {c.name: c for c in model.columns if c.name in table.columns}
+                batch: list[dict[str, Any]] = []
+                count = 0
+                for row in _rows(tar, table.name):
+                    batch.append({k: _typed(columns[k], v) for k, v in row.items() if k in columns})
+                    if len(batch) >= BATCH:
                         await conn.execute(insert(table), batch)
                         count += len(batch)
-                    counts[table.name] = count
-                    if count != manifest["tables"][table.name]:
-                        expected = manifest["tables"][table.name]
-                        raise BackupError(f"{table.name}: {count} rows read, the manifest says {expected}")
-                if engine.dialect.name == "postgresql":
-                    await _reset_sequences(conn)
-        finally:
-            await engine.dispose()
-        settings.blob_dir.mkdir(parents=True, exist_ok=True)
-        blobs = 0
-        for member in tar.getmembers():
-            if member.isfile() and member.name.startswith("blobs/"):
-                target = _inside(settings.blob_dir, member.name.removeprefix("blobs/"))
-                _extract(tar, member, target)
-                blobs += 1
-            elif member.isfile() and member.name.startswith("secrets/"):
-                target = _inside(settings.data_dir, member.name.removeprefix("secrets/"))
-                if not target.exists():
-                    _extract(tar, member, target, private=True)
-        # Signing material goes back where the bodies' settings look for it, if it is not
-        # there already (a restore never overwrites a file).
-        signing_restored = []
-        for entry in manifest.get("signing", []):
-            target = Path(entry["path"])
-            if target.is_absolute() and not target.exists():
-                _extract(tar, tar.getmember(entry["member"]), target, private=True)
-                signing_restored.append(str(target))
-    await migrate.upgrade(settings.database_url)
-    return {"revision": revision, "tables": counts, "blobs": blobs, "signing": signing_restored}
+                        batch = []
+                if batch:
+                    await conn.execute(insert(table), batch)
+                    count += len(batch)
+                counts[table.name] = count
+            if engine.dialect.name == "postgresql":
+                await _reset_sequences(conn)
+    except SQLAlchemyError as exc:
+        kind = type(exc).__name__
+        raise BackupError(f"the archive's rows do not fit this database ({kind}): nothing restored") from None
+    finally:
+        await engine.dispose()
+    await migrate.upgrade(url)
+    await _renew_epoch(url)
+    return counts
+
+
+async def _renew_epoch(url: str) -> None:
+    """The restored logs start a new history: tablets that saw the old one get snapshots."""
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await renew_log_epoch(conn)
+    finally:
+        await engine.dispose()
 
 
 def _typed(column: Any, value: Any) -> Any:

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from phonghop.app import create_app
-from phonghop.backup import BackupError, create_backup, read_manifest, restore_backup
 from phonghop.config import Settings
+from phonghop.ops.backup import LOCAL_TABLES, BackupError, create_backup, read_manifest, restore_backup
 from phonghop.storage import migrate
 from phonghop.storage.db import Database
 from phonghop.storage.models import Base
@@ -38,6 +38,7 @@ async def counts(url: str) -> dict[str, int]:
             return {
                 t.name: int(await uow.session.scalar(select(func.count()).select_from(t)) or 0)
                 for t in Base.metadata.sorted_tables
+                if t.name not in LOCAL_TABLES
             }
     finally:
         await db.dispose()

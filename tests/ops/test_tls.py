@@ -19,9 +19,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from starlette.testclient import TestClient
 
-from phonghop import tls
 from phonghop.app import create_app
 from phonghop.config import Settings
+from phonghop.ops import tls
 
 
 def test_init_makes_a_ca_and_a_certificate_for_the_names(tmp_path: Path) -> None:

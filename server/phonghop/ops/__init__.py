@@ -1,0 +1,1 @@
+"""Operations tools: backups and restores, the local certificate authority."""
