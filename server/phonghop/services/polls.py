@@ -234,26 +234,6 @@ class ClosedPollResult:
 # -- loading -----------------------------------------------------------------------------------
 
 
-async def _scoped(
-    uow: UnitOfWork, actor: Actor, meeting_id: int, *, lock: bool = False
-) -> tuple[Meeting, Actor]:
-    """The meeting (locked when asked: every change that appends events locks the meeting
-    first, then the poll, so that two of them never wait on each other) and the actor's
-    role in it."""
-    if lock:
-        meeting = await uow.session.scalar(
-            select(Meeting)
-            .where(Meeting.id == meeting_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        if meeting is None or meeting.body_id != actor.body_id:
-            raise NotFound("meeting_not_found")
-    else:
-        meeting = await meetings.load_meeting(uow, actor, meeting_id)
-    return meeting, await meetings.actor_in_meeting(uow, actor, meeting)
-
-
 async def _load_poll(uow: UnitOfWork, meeting_id: int, poll_id: int, *, lock: bool = False) -> Poll:
     query = select(Poll).where(Poll.id == poll_id).execution_options(populate_existing=True)
     if lock:
@@ -405,7 +385,7 @@ def _counts_of(spec: PollSpec, ballots: Sequence[Mapping[str, Any]]) -> dict[str
 
 async def list_polls(uow: UnitOfWork, actor: Actor, meeting_id: int) -> list[dict[str, Any]]:
     """The meeting's polls this actor may see, oldest first."""
-    meeting, scoped = await _scoped(uow, actor, meeting_id)
+    meeting, scoped = await meetings.scoped(uow, actor, meeting_id)
     return await _polls_for(uow, scoped, meeting)
 
 
@@ -428,7 +408,7 @@ async def snapshot_polls(uow: UnitOfWork, scoped: Actor, meeting: Meeting) -> li
 
 
 async def get_poll(uow: UnitOfWork, actor: Actor, poll_id: int) -> dict[str, Any]:
-    meeting, scoped = await _scoped(uow, actor, await _meeting_of(uow, poll_id))
+    meeting, scoped = await meetings.scoped(uow, actor, await _meeting_of(uow, poll_id))
     poll = await _load_poll(uow, meeting.id, poll_id)
     if not _visible(poll, scoped):
         raise NotFound("poll_not_found")
@@ -462,7 +442,7 @@ def _new_spec(data: Mapping[str, Any]) -> dict[str, Any]:
 async def create_poll(uow: UnitOfWork, actor: Actor, meeting_id: int, fields: PollFields) -> Poll:
     """A draft poll, prepared by the office before the meeting or by the secretary or
     chair during it. Tablets learn of it when it is opened."""
-    meeting, scoped = await _scoped(uow, actor, meeting_id, lock=True)
+    meeting, scoped = await meetings.scoped(uow, actor, meeting_id, lock=True)
     require_meeting_controller(scoped)
     _require_preparable(meeting)
     count = await uow.session.scalar(select(func.count()).where(Poll.meeting_id == meeting.id))
@@ -499,7 +479,7 @@ async def create_poll(uow: UnitOfWork, actor: Actor, meeting_id: int, fields: Po
 
 
 async def _draft_for_change(uow: UnitOfWork, actor: Actor, poll_id: int) -> tuple[Meeting, Actor, Poll]:
-    meeting, scoped = await _scoped(uow, actor, await _meeting_of(uow, poll_id), lock=True)
+    meeting, scoped = await meetings.scoped(uow, actor, await _meeting_of(uow, poll_id), lock=True)
     require_meeting_controller(scoped)
     poll = await _load_poll(uow, meeting.id, poll_id, lock=True)
     if poll.state != PollState.DRAFT.value:
@@ -554,7 +534,7 @@ async def delete_poll(uow: UnitOfWork, actor: Actor, poll_id: int) -> None:
 async def _controller_lock(
     uow: UnitOfWork, actor: Actor, meeting_id: int, poll_id: int
 ) -> tuple[Meeting, Actor, Poll]:
-    meeting, scoped = await _scoped(uow, actor, meeting_id, lock=True)
+    meeting, scoped = await meetings.scoped(uow, actor, meeting_id, lock=True)
     require_meeting_controller(scoped)
     return meeting, scoped, await _load_poll(uow, meeting.id, poll_id, lock=True)
 
@@ -736,7 +716,7 @@ async def cast_ballot(
         )
     ).first()
     if found is None or found.Meeting.id != meeting_id or found.Meeting.body_id != actor.body_id:
-        await _scoped(uow, actor, meeting_id)  # meeting_not_found, if that is the reason
+        await meetings.scoped(uow, actor, meeting_id)  # meeting_not_found, if that is the reason
         raise NotFound("poll_not_found")
     poll, meeting = found.Poll, found.Meeting
     scoped = await meetings.actor_in_meeting(uow, actor, meeting)
