@@ -97,6 +97,7 @@ class BallotQueue:
         self.secret_batch = max(1, secret_batch)
         self._lanes: dict[int, _Lane] = {}
         self._contexts: dict[int, tuple[float, BallotContext]] = {}
+        self._loading: dict[int, asyncio.Task[BallotContext]] = {}
 
     # -- the cache ----------------------------------------------------------------------
 
@@ -115,15 +116,27 @@ class BallotQueue:
                 with contextlib.suppress(RuntimeError):  # no running loop: nothing waits
                     self._start(lane)
 
-    async def _context(self, uow: UnitOfWork, meeting_id: int, poll_id: int) -> BallotContext:
-        now = time.monotonic()
+    async def _context(self, meeting_id: int, poll_id: int) -> BallotContext:
+        """The poll's cached context; one read for all the ballots that miss it together."""
         cached = self._contexts.get(poll_id)
-        if cached is not None and cached[0] > now and cached[1].meeting_id == meeting_id:
+        if cached is not None and cached[0] > time.monotonic() and cached[1].meeting_id == meeting_id:
             return cached[1]
-        context = await polls.ballot_context(uow, meeting_id, poll_id)
+        loading = self._loading.get(poll_id)
+        if loading is None:
+            loading = self._loading[poll_id] = asyncio.get_running_loop().create_task(
+                self._load(meeting_id, poll_id)
+            )
+        return await asyncio.shield(loading)
+
+    async def _load(self, meeting_id: int, poll_id: int) -> BallotContext:
+        try:
+            async with self.db.unit(write=False) as uow:
+                context = await polls.ballot_context(uow, meeting_id, poll_id)
+        finally:
+            del self._loading[poll_id]
         if len(self._contexts) > 1000:
             self._contexts.clear()
-        self._contexts[poll_id] = (now + CONTEXT_TTL, context)
+        self._contexts[poll_id] = (time.monotonic() + CONTEXT_TTL, context)
         return context
 
     # -- casting --------------------------------------------------------------------------
@@ -134,8 +147,7 @@ class BallotQueue:
         """The acknowledgement of this ballot once its batch has committed (raises the
         ballot's error instead). The same ballot sent again while it waits shares its
         answer; it is written once."""
-        async with self.db.unit(write=False) as uow:
-            context = await self._context(uow, meeting_id, poll_id)
+        context = await self._context(meeting_id, poll_id)
         participant_id = polls.check_ballot_actor(context, actor)
         ballot = CastBallot(participant_id, ballot_key, tuple(choices))
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
@@ -183,8 +195,7 @@ class BallotQueue:
             while True:
                 await asyncio.sleep(BATCH_WINDOW)
                 try:
-                    async with self.db.unit(write=False) as uow:
-                        context = await self._context(uow, lane.meeting_id, lane.poll_id)
+                    context = await self._context(lane.meeting_id, lane.poll_id)
                 except PhonghopError as exc:  # the poll was deleted
                     self._fail(self._take(lane, MAX_BATCH), exc)
                     continue

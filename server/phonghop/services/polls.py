@@ -829,12 +829,13 @@ async def write_ballots(
         if shuffle:
             random.SystemRandom().shuffle(rows)
         insert = sqlite_insert if uow.db.is_sqlite else pg_insert
+        # executemany: compiled once, sent as multi-row INSERTs (insertmanyvalues)
         inserted = set(
             await uow.session.scalars(
                 insert(PollVoter)
-                .values(rows)
                 .on_conflict_do_nothing(index_elements=["poll_id", "participant_id"])
-                .returning(PollVoter.participant_id)
+                .returning(PollVoter.participant_id),
+                rows,
             )
         )
         for pid in [pid for pid in first if pid not in inserted]:
