@@ -829,14 +829,18 @@ async def write_ballots(
         if shuffle:
             random.SystemRandom().shuffle(rows)
         insert = sqlite_insert if uow.db.is_sqlite else pg_insert
-        # executemany: compiled once, sent as multi-row INSERTs (insertmanyvalues)
+        # Core executemany on the session's connection: compiled once, sent as multi-row
+        # INSERTs (insertmanyvalues), without the ORM's per-row bookkeeping.
+        connection = await uow.session.connection()
         inserted = set(
-            await uow.session.scalars(
-                insert(PollVoter)
-                .on_conflict_do_nothing(index_elements=["poll_id", "participant_id"])
-                .returning(PollVoter.participant_id),
-                rows,
-            )
+            (
+                await connection.execute(
+                    insert(PollVoter)
+                    .on_conflict_do_nothing(index_elements=["poll_id", "participant_id"])
+                    .returning(PollVoter.participant_id),
+                    rows,
+                )
+            ).scalars()
         )
         for pid in [pid for pid in first if pid not in inserted]:
             # Another cast of this voter committed between our read and our insert.
