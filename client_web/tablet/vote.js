@@ -147,8 +147,14 @@ export class VotePanel {
       ];
     } else if (mine) {
       // A secret ballot waits in the server's box until enough voters are in it (docs/voting.md).
-      const waiting = poll.kind === "secret" && this.live.status === "live" ? "vote.recording_secret" : "vote.sending";
-      body = [h("p", { class: "vote-sending", "data-testid": "vote-sending" }, t(waiting))];
+      const boxed = poll.kind === "secret" && this.live.status === "live";
+      body = [
+        h(
+          "p",
+          { class: "vote-sending", "data-testid": "vote-sending" },
+          t(boxed ? "vote.recording_secret" : "vote.sending"),
+        ),
+      ];
     } else {
       body = [
         h(
