@@ -18,7 +18,11 @@ time from ``poll.close`` to the published result; it checks that the result coun
 ballot once.
 
     scripts/bench_votes.py --tablets 1600
+    scripts/bench_votes.py --tablets 1600 --db postgres --instances 2   # tablets on two servers
     scripts/bench_votes.py --tablets 200 --json
+
+With ``--instances 2`` the tablets are spread over two servers sharing the database (and
+Redis, ``--redis``); CPU per ballot is the sum of both servers'.
 """
 
 from __future__ import annotations
@@ -269,25 +273,32 @@ async def run_bench(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         )
     else:
         database_url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
-    server = None
+    servers: list[subprocess.Popen[bytes]] = []
     try:
         meeting_id, poll_id, sec_cookie, cookies = await seed(database_url, args.tablets, secret)
-        port = free_port()
         env = {
             **os.environ,
             "PHONGHOP_DATABASE_URL": database_url,
             "PHONGHOP_SECRET_KEY": secret,
             "PHONGHOP_DATA_DIR": str(tmp / "data"),
         }
-        with open(tmp / "serve.log", "wb") as log:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "phonghop", "--port", str(port), "serve"],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        await asyncio.to_thread(wait_http, f"http://127.0.0.1:{port}/readyz")
-        url = f"ws://127.0.0.1:{port}/ws/meetings/{meeting_id}"
+        if args.instances > 1:
+            env["PHONGHOP_REDIS_URL"] = args.redis
+        urls = []
+        for n in range(args.instances):
+            port = free_port()
+            with open(tmp / f"serve{n}.log", "wb") as log:
+                servers.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "phonghop", "--port", str(port), "serve"],
+                        env=env,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
+            await asyncio.to_thread(wait_http, f"http://127.0.0.1:{port}/readyz")
+            urls.append(f"ws://127.0.0.1:{port}/ws/meetings/{meeting_id}")
+        url = urls[0]
 
         ctx = mp.get_context("spawn")
         ready, pinged, results = ctx.Semaphore(0), ctx.Semaphore(0), ctx.Queue()
@@ -299,7 +310,7 @@ async def run_bench(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                 daemon=True,
                 target=tablet_worker,
                 args=(
-                    url,
+                    urls[k % len(urls)],
                     poll_id,
                     indexed[k :: args.processes],
                     ready,
@@ -329,21 +340,21 @@ async def run_bench(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                 raise SystemExit("pings were not all answered")
         await asyncio.sleep(1.0)
 
-        cpu_before = cpu_seconds(server.pid)
+        cpu_before = sum(cpu_seconds(server.pid) for server in servers)
         marks["go"] = time.perf_counter()
         go_vote.set()
         collected = [await asyncio.to_thread(results.get, True, 300) for _ in procs]
         deadline = time.perf_counter() + 60
         while "final_count" not in marks and time.perf_counter() < deadline:
             await asyncio.sleep(0.01)
-        cpu_vote = cpu_seconds(server.pid) - cpu_before
+        cpu_vote = sum(cpu_seconds(server.pid) for server in servers) - cpu_before
         marks["close"] = time.perf_counter()
         await asyncio.wait_for(stop.wait(), 60)
         await watcher
         for proc in procs:
             proc.join(timeout=30)
     finally:
-        if server is not None:
+        for server in servers:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
         if pg_name is not None:
@@ -366,6 +377,7 @@ async def run_bench(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     return {
         "tablets": args.tablets,
         "database": args.db,
+        "instances": args.instances,
         "cores": os.cpu_count(),
         "failed_connections": sum(r["failed"] for r in collected),
         "baseline_ping": ping,
@@ -402,6 +414,8 @@ def main() -> int:
         "--connect-parallel", type=int, default=8, help="tablets joining at the same time, per client process"
     )
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--instances", type=int, default=1, help="servers sharing the database")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="their bus, with --instances 2")
     parser.add_argument("--json", action="store_true", help="print one JSON object with every figure")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -411,6 +425,7 @@ def main() -> int:
         return 0 if report["result_matches"] else 1
     print(
         f"{report['tablets']} tablets voting at once, {report['database']}, "
+        f"{report['instances']} instance(s), "
         f"{report['cores']} cores (clients share them)"
     )
     print(f"{'':28}{'p50 ms':>12}{'p99 ms':>12}{'max ms':>12}")

@@ -662,6 +662,10 @@ class RunScreen {
           },
         }),
       );
+      if (poll.kind === "secret") {
+        // What secrecy the office gets, said before the poll opens (docs/voting.md).
+        tools.push(h("p", { class: "muted", "data-testid": "poll-secrecy" }, t("polls.secrecy_note")));
+      }
     }
     if (this.controller && poll.state === "open") {
       tools.push(

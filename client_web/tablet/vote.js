@@ -146,7 +146,15 @@ export class VotePanel {
         h("p", { class: "muted" }, t("vote.wait_result", { cast: poll.ballots_cast, eligible: poll.eligible })),
       ];
     } else if (mine) {
-      body = [h("p", { class: "vote-sending", "data-testid": "vote-sending" }, t("vote.sending"))];
+      // A secret ballot waits in the server's box until enough voters are in it (docs/voting.md).
+      const boxed = poll.kind === "secret" && this.live.status === "live";
+      body = [
+        h(
+          "p",
+          { class: "vote-sending", "data-testid": "vote-sending" },
+          t(boxed ? "vote.recording_secret" : "vote.sending"),
+        ),
+      ];
     } else {
       body = [
         h(

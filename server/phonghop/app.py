@@ -28,6 +28,7 @@ from phonghop.realtime.hub import Hub
 from phonghop.realtime.replay import events_after, last_seqs
 from phonghop.services.accounts import Passwords
 from phonghop.services.audit import PageViews
+from phonghop.services.ballots import ballot_queue
 from phonghop.services.documents import PageGrants
 from phonghop.storage.db import Database
 from phonghop.web import annotations as annotation_api
@@ -94,9 +95,11 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
         )
         bus = create_bus(settings.redis_url, settings.database_url)
         grants = PageGrants()
+        ballots = ballot_queue(db, settings.secret_ballot_batch)
 
         def on_event(event: dict[str, Any]) -> None:
             grants.on_event(event)
+            ballots.on_event(event)
             hub.deliver(event)
 
         await bus.start(on_event, hub.catch_up)
@@ -137,6 +140,7 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
+            await ballots.stop()
             await hub.close_all()
             await page_views.stop()
             await bus.stop()

@@ -52,6 +52,8 @@ class Settings:
     #: Argon2 cost; tests lower it, production keeps the library's defaults.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
+    #: Secret ballots written together, at least (the box of docs/voting.md).
+    secret_ballot_batch: int = 5
     #: Events kept for replay on reconnect before a client gets a snapshot instead.
     replay_limit: int = 1000
     #: Per-connection outbound buffer (bytes) above which a tablet is told to resync.
@@ -141,6 +143,7 @@ class Settings:
             reminder_interval=float(env.get("PHONGHOP_REMINDER_INTERVAL") or 60),
             argon2_time_cost=_env_int(env, "PHONGHOP_ARGON2_TIME_COST", 3),
             argon2_memory_kib=_env_int(env, "PHONGHOP_ARGON2_MEMORY_KIB", 65536),
+            secret_ballot_batch=max(1, _env_int(env, "PHONGHOP_SECRET_BALLOT_BATCH", 5)),
         )
 
     def with_secret(self) -> Settings:

@@ -154,3 +154,46 @@ def test_a_vote_from_creation_to_the_result_on_every_screen(
     room.screenshot(path=str(SCREENS / "room-vote-result.png"))
     hung.get_by_role("button", name="Đóng").click()
     expect(hung.get_by_test_id("vote-panel")).to_be_hidden()
+
+
+def test_a_secret_ballot_waits_in_the_box_as_being_recorded_until_the_close(
+    browser: Browser, watch: Watch, server: Server, devices: list[BrowserContext]
+) -> None:
+    console = device(browser, watch, devices, WIDE_LAPTOP)
+    sign_in(console, server, "thuky")
+    if call_api(console, "GET", f"/api/meetings/{server.meeting_id}")["state"] != "in_progress":
+        call_api(console, "POST", f"/api/meetings/{server.meeting_id}/actions/start")
+    console.goto(f"{server.url}/console/#/meetings/{server.meeting_id}/run")
+    expect(console.get_by_test_id("connection-status")).to_have_text("Đã kết nối")
+    hung = device(browser, watch, devices, TABLET)
+    join_tablet(hung, server, "Trần Quốc Hưng")
+    people = {
+        p["full_name"]: p["id"]
+        for p in call_api(console, "GET", f"/api/meetings/{server.meeting_id}")["participants"]
+    }
+    attendance = f"/api/meetings/{server.meeting_id}/participants/{people['Trần Quốc Hưng']}/attendance"
+    call_api(console, "PUT", attendance, {"attendance": "present"})
+
+    form = console.get_by_test_id("poll-form")
+    form.get_by_label("Nội dung biểu quyết").fill("Bầu Ban Kiểm tra")
+    form.get_by_label("Hình thức").select_option("secret")
+    form.get_by_role("button", name="Tạo biểu quyết").click()
+    poll = console.get_by_test_id("poll").filter(has_text="Bầu Ban Kiểm tra")
+    # Before opening, the console says what secrecy the office gets and what it depends on.
+    expect(poll.get_by_test_id("poll-secrecy")).to_contain_text("ít hơn k người bỏ phiếu")
+    poll.get_by_test_id("poll-open").click()
+    expect(poll).to_have_attribute("data-state", "open")
+
+    hung.get_by_role("button", name="Tán thành", exact=True).click()
+    # Fewer than k voters: the ballot waits in the server's box, not yet acknowledged.
+    expect(hung.get_by_test_id("vote-sending")).to_contain_text("Đang ghi nhận phiếu")
+    expect(hung.get_by_test_id("vote-recorded")).to_have_count(0)
+    expect(poll.get_by_test_id("poll-count")).to_have_text(re.compile(r"^Đã biểu quyết: 0/\d+$"))
+
+    poll.get_by_test_id("poll-close").click()
+    console.get_by_role("dialog").get_by_role("button", name="Kết thúc biểu quyết").click()
+    expect(poll).to_have_attribute("data-state", "closed")
+    expect(hung.get_by_test_id("vote-panel")).to_contain_text("Kết quả biểu quyết")
+    polls = call_api(console, "GET", f"/api/meetings/{server.meeting_id}/polls")["polls"]
+    [secret] = [p for p in polls if p["title"] == "Bầu Ban Kiểm tra"]
+    assert secret["result"]["ballots_cast"] == 1

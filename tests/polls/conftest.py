@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from phonghop.domain.meeting import Attendance, MeetingAction
 from phonghop.domain.permissions import Actor, MeetingRole, UserRole
-from phonghop.services import meetings, polls
+from phonghop.services import ballots, meetings, polls
 from phonghop.services.accounts import Passwords, create_user
 from phonghop.services.bodies import create_body
 from phonghop.services.meetings import MeetingFields, ParticipantFields
@@ -66,6 +66,11 @@ class Setup:
     async def close(self, poll_id: int) -> dict[str, Any]:
         async with self.db.unit() as uow:
             return await polls.close_poll(uow, self.secretary, self.meeting_id, poll_id)
+
+    async def close_via_queue(self, poll_id: int) -> dict[str, Any]:
+        """The websocket's close: it takes what waits in this instance's ballot box."""
+        async with self.db.unit() as uow:
+            return await ballots.close_poll(uow, self.secretary, self.meeting_id, poll_id)
 
     async def mark(self, actor: Actor, attendance: Attendance, reason: str = "") -> None:
         assert actor.participant_id is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -106,7 +107,19 @@ def test_a_vote_from_open_to_close_as_each_screen_sees_it(room: Room) -> None:
         assert final["data"]["poll"]["result"]["outcome"] == "not_passed"
 
 
-def test_a_ballot_retried_after_a_dropped_connection_counts_once(room: Room) -> None:
+@pytest.fixture
+def room_k1(settings: Settings, world: World) -> Iterator[Room]:
+    """A server whose secret-ballot box writes every ballot at once (k = 1)."""
+    with TestClient(create_app(replace(settings, secret_ballot_batch=1))) as base:
+        r = Room(base, world)
+        try:
+            yield r
+        finally:
+            r.close()
+
+
+def test_a_ballot_retried_after_a_dropped_connection_counts_once(room_k1: Room) -> None:
+    room = room_k1
     poll = create_poll(room, kind="secret", eligibility="voting_members")
     console = room.peer(room.secretary_client)
     console.hello()

@@ -26,7 +26,7 @@ from phonghop.domain import notice as nd
 from phonghop.domain.meeting import MeetingState
 from phonghop.domain.permissions import Actor, require_meeting_controller, require_office
 from phonghop.domain.text import normalize
-from phonghop.errors import Conflict, InvalidInput, NotFound
+from phonghop.errors import Conflict, InvalidInput
 from phonghop.services import meetings
 from phonghop.services.audit import record_audit
 from phonghop.services.events import append_event
@@ -123,23 +123,6 @@ async def snapshot_view(uow: UnitOfWork, meeting_id: int) -> dict[str, Any]:
     }
 
 
-async def _lock_meeting(uow: UnitOfWork, actor: Actor, meeting_id: int) -> tuple[Meeting, Actor]:
-    """The meeting row locked until commit (``SELECT ... FOR UPDATE``), and the actor in it.
-
-    The same lock as the live commands take (``services.live``, which reads this module
-    for the snapshot and so cannot be imported from here).
-    """
-    meeting = await uow.session.scalar(
-        select(Meeting)
-        .where(Meeting.id == meeting_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if meeting is None or meeting.body_id != actor.body_id:
-        raise NotFound("meeting_not_found")
-    return meeting, await meetings.actor_in_meeting(uow, actor, meeting)
-
-
 async def _issued_notice_exists(uow: UnitOfWork, meeting_id: int) -> bool:
     found = await uow.session.scalar(
         select(Notice.id).where(Notice.meeting_id == meeting_id, Notice.state == "issued").limit(1)
@@ -189,7 +172,7 @@ async def record_conclusion(
     The points replace the item's points; ``summary`` replaces its summary, or is kept
     when ``None``.
     """
-    meeting, actor = await _lock_meeting(uow, actor, meeting_id)
+    meeting, actor = await meetings.scoped(uow, actor, meeting_id, lock=True)
     require_meeting_controller(actor)
     if not rules.is_live(MeetingState(meeting.state)):
         raise Conflict("meeting_not_running", state=meeting.state)
@@ -211,7 +194,7 @@ async def put_conclusion(
     issued (``conclusion_notice_issued``).
     """
     require_office(actor)
-    meeting, actor = await _lock_meeting(uow, actor, meeting_id)
+    meeting, actor = await meetings.scoped(uow, actor, meeting_id, lock=True)
     if MeetingState(meeting.state) not in _RECORDABLE:
         raise Conflict("conclusion_not_recordable", state=meeting.state)
     if await _issued_notice_exists(uow, meeting.id):

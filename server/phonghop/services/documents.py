@@ -207,11 +207,6 @@ def _may_read(doc: Document, actor: Actor, *, ignore_recall: bool = False) -> bo
     return may_read(Classification(doc.classification), Access.from_dict(doc.access), reader)
 
 
-async def _scoped(uow: UnitOfWork, actor: Actor, meeting_id: int) -> tuple[Meeting, Actor]:
-    meeting = await meetings.load_meeting(uow, actor, meeting_id)
-    return meeting, await meetings.actor_in_meeting(uow, actor, meeting)
-
-
 async def require_document_access(uow: UnitOfWork, actor: Actor, document_id: int) -> Document:
     """The document if ``actor`` may read it: ``NotFound`` when they may not even know it
     exists (another body, another meeting, no access), ``Conflict("document_recalled")``
@@ -228,7 +223,7 @@ async def _readable(uow: UnitOfWork, actor: Actor, document_id: int) -> tuple[Do
     if actor.meeting_id is None and drafted_by(doc, actor):
         meeting = await meetings.load_meeting(uow, actor, doc.meeting_id)
         return doc, actor.in_meeting(meeting.id, None, None)
-    _meeting, scoped = await _scoped(uow, actor, doc.meeting_id)
+    _meeting, scoped = await meetings.scoped(uow, actor, doc.meeting_id)
     if not _may_read(doc, scoped):
         if doc.recalled_at is not None and _may_read(doc, scoped, ignore_recall=True):
             raise Conflict("document_recalled")  # only those who had it learn it was recalled
@@ -237,7 +232,7 @@ async def _readable(uow: UnitOfWork, actor: Actor, document_id: int) -> tuple[Do
 
 
 async def is_controller(uow: UnitOfWork, actor: Actor, meeting_id: int) -> bool:
-    _meeting, scoped = await _scoped(uow, actor, meeting_id)
+    _meeting, scoped = await meetings.scoped(uow, actor, meeting_id)
     return can_run_meeting(scoped)
 
 
@@ -325,7 +320,7 @@ async def list_documents(
 ) -> list[dict[str, Any]]:
     """The published documents the actor may read; with ``drafts`` also the units' drafts,
     for the console's controllers (a tablet never gets them)."""
-    meeting, scoped = await _scoped(uow, actor, meeting_id)
+    meeting, scoped = await meetings.scoped(uow, actor, meeting_id)
     docs = (
         await uow.session.scalars(
             select(Document)
@@ -354,7 +349,7 @@ async def search_documents(
     without diacritics it matches with or without them."""
     if len(query) > 200:
         raise InvalidInput("search_query_too_long", limit=200)
-    meeting, scoped = await _scoped(uow, actor, meeting_id)
+    meeting, scoped = await meetings.scoped(uow, actor, meeting_id)
     docs = (await uow.session.scalars(select(Document).where(Document.meeting_id == meeting.id))).all()
     readable = {
         d.id: d
@@ -396,7 +391,7 @@ async def search_documents(
 async def document_audit(uow: UnitOfWork, actor: Actor, document_id: int) -> list[dict[str, Any]]:
     """Who opened, received or downloaded the document, oldest first (office only)."""
     doc = await load_document(uow, document_id)
-    _meeting, scoped = await _scoped(uow, actor, doc.meeting_id)
+    _meeting, scoped = await meetings.scoped(uow, actor, doc.meeting_id)
     if not can_run_meeting(scoped):
         raise PermissionDenied("secretary_required")
     rows = await uow.session.scalars(

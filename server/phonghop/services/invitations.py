@@ -131,22 +131,9 @@ def _clean(answer: Answer) -> Answer:
     return Answer(answer.state, reason, name, title)
 
 
-async def _lock_meeting(uow: UnitOfWork, actor: Actor, meeting_id: int) -> Meeting:
-    meeting = await uow.session.scalar(
-        select(Meeting)
-        .where(Meeting.id == meeting_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if meeting is None or meeting.body_id != actor.body_id:
-        raise NotFound("meeting_not_found")
-    return meeting
-
-
 async def answer(uow: UnitOfWork, actor: Actor, meeting_id: int, given: Answer) -> dict[str, Any]:
     """The actor answers their own invitation (see the module notes)."""
-    meeting = await _lock_meeting(uow, actor, meeting_id)
-    scoped = await meetings.actor_in_meeting(uow, actor, meeting)
+    meeting, scoped = await meetings.scoped(uow, actor, meeting_id, lock=True)
     if scoped.participant_id is None:
         raise Conflict("invitation_not_participant")
     participant = await uow.session.get(Participant, scoped.participant_id)
@@ -161,7 +148,7 @@ async def record_answer(
     delegates have no account to answer with). The same rules as answering oneself; the
     row keeps who recorded it (``answered_by``)."""
     require_office(actor)
-    meeting = await _lock_meeting(uow, actor, meeting_id)
+    meeting, _scoped = await meetings.scoped(uow, actor, meeting_id, lock=True)
     participant = await uow.session.get(Participant, participant_id)
     if participant is None or participant.meeting_id != meeting.id:
         raise NotFound("participant_not_found")
@@ -238,7 +225,7 @@ async def decide_substitute(
     """The office accepts (with the rights to read, speak and vote it gives) or refuses a
     named substitute."""
     require_office(actor)
-    meeting = await _lock_meeting(uow, actor, meeting_id)
+    meeting, _scoped = await meetings.scoped(uow, actor, meeting_id, lock=True)
     if MeetingState(meeting.state) not in _DECIDABLE:
         raise Conflict("invitation_closed", state=meeting.state)
     participant = await uow.session.get(Participant, participant_id)
@@ -406,7 +393,7 @@ async def send_invitations(
     sent are skipped unless ``resend_all``. Participants without an account are listed in
     ``without_account`` (they get the printed giấy mời) and keep ``sent_at`` empty."""
     require_office(actor)
-    meeting = await _lock_meeting(uow, actor, meeting_id)
+    meeting, _scoped = await meetings.scoped(uow, actor, meeting_id, lock=True)
     if meeting.state != MeetingState.SCHEDULED.value:
         raise Conflict("invitation_not_scheduled", state=meeting.state)
     now = utcnow()
@@ -445,7 +432,7 @@ async def remind_unanswered(uow: UnitOfWork, actor: Actor, meeting_id: int, tz: 
     (``invitation_reminder``) to each such participant with an account; ``reminded_at``
     recorded. How many were reminded."""
     require_office(actor)
-    meeting = await _lock_meeting(uow, actor, meeting_id)
+    meeting, _scoped = await meetings.scoped(uow, actor, meeting_id, lock=True)
     if meeting.state != MeetingState.SCHEDULED.value:
         raise Conflict("invitation_not_scheduled", state=meeting.state)
     now = utcnow()

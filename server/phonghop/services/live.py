@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from phonghop.domain import meeting as rules
 from phonghop.domain.meeting import Attendance, MeetingState
 from phonghop.domain.permissions import Actor, MeetingRole, can_run_meeting, require_meeting_controller
@@ -26,23 +24,9 @@ from phonghop.storage.db import UnitOfWork
 from phonghop.storage.models import Meeting, Participant, utcnow
 
 
-async def lock_meeting(uow: UnitOfWork, actor: Actor, meeting_id: int) -> tuple[Meeting, Actor]:
-    meeting = await uow.session.scalar(
-        select(Meeting)
-        .where(Meeting.id == meeting_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if meeting is None:
-        raise NotFound("meeting_not_found")
-    if meeting.body_id != actor.body_id:
-        raise NotFound("meeting_not_found")
-    return meeting, await meetings.actor_in_meeting(uow, actor, meeting)
-
-
 async def _lock_running(uow: UnitOfWork, actor: Actor, meeting_id: int) -> tuple[Meeting, Actor]:
     """The locked meeting, for the secretary or chair, while it runs."""
-    meeting, actor = await lock_meeting(uow, actor, meeting_id)
+    meeting, actor = await meetings.scoped(uow, actor, meeting_id, lock=True)
     require_meeting_controller(actor)
     _require_live(meeting)
     return meeting, actor
@@ -102,7 +86,7 @@ async def show_page(
 
 
 async def clear_presenter(uow: UnitOfWork, actor: Actor, meeting_id: int) -> dict[str, Any]:
-    meeting, actor = await lock_meeting(uow, actor, meeting_id)
+    meeting, actor = await meetings.scoped(uow, actor, meeting_id, lock=True)
     require_meeting_controller(actor)
     _set_live(meeting, presenter=None)
     await append_event(uow, meeting.id, "presenter.cleared", {}, actor=actor)
@@ -136,7 +120,7 @@ async def _speaker_event(
 
 
 async def request_to_speak(uow: UnitOfWork, actor: Actor, meeting_id: int) -> dict[str, Any]:
-    meeting, actor = await lock_meeting(uow, actor, meeting_id)
+    meeting, actor = await meetings.scoped(uow, actor, meeting_id, lock=True)
     _require_live(meeting)
     if actor.participant_id is None or actor.meeting_role is MeetingRole.GUEST:
         raise PermissionDenied("speaker_not_allowed")
@@ -153,7 +137,7 @@ async def request_to_speak(uow: UnitOfWork, actor: Actor, meeting_id: int) -> di
 
 
 async def withdraw_request(uow: UnitOfWork, actor: Actor, meeting_id: int) -> dict[str, Any]:
-    meeting, actor = await lock_meeting(uow, actor, meeting_id)
+    meeting, actor = await meetings.scoped(uow, actor, meeting_id, lock=True)
     queue = _queue(meeting)
     mine = [e for e in queue if e["participant_id"] == actor.participant_id and e["state"] == "waiting"]
     if actor.participant_id is None or not mine:
@@ -177,7 +161,7 @@ async def grant_floor(uow: UnitOfWork, actor: Actor, meeting_id: int, participan
 async def finish_speaking(
     uow: UnitOfWork, actor: Actor, meeting_id: int, participant_id: int
 ) -> dict[str, Any]:
-    meeting, actor = await lock_meeting(uow, actor, meeting_id)
+    meeting, actor = await meetings.scoped(uow, actor, meeting_id, lock=True)
     if actor.participant_id != participant_id:
         require_meeting_controller(actor)
     queue = _queue(meeting)
@@ -199,7 +183,7 @@ async def start_timer(
 
 
 async def stop_timer(uow: UnitOfWork, actor: Actor, meeting_id: int) -> dict[str, Any]:
-    meeting, actor = await lock_meeting(uow, actor, meeting_id)
+    meeting, actor = await meetings.scoped(uow, actor, meeting_id, lock=True)
     require_meeting_controller(actor)
     _set_live(meeting, timer=None)
     await append_event(uow, meeting.id, "timer.stopped", {}, actor=actor)
@@ -207,7 +191,7 @@ async def stop_timer(uow: UnitOfWork, actor: Actor, meeting_id: int) -> dict[str
 
 
 async def announce(uow: UnitOfWork, actor: Actor, meeting_id: int, text: str) -> dict[str, Any]:
-    meeting, actor = await lock_meeting(uow, actor, meeting_id)
+    meeting, actor = await meetings.scoped(uow, actor, meeting_id, lock=True)
     require_meeting_controller(actor)
     text = normalize(text)
     if not text:

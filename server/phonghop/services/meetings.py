@@ -66,6 +66,32 @@ async def actor_in_meeting(uow: UnitOfWork, actor: Actor, meeting: Meeting) -> A
     return scoped
 
 
+async def scoped(
+    uow: UnitOfWork, actor: Actor, meeting_id: int, *, lock: bool = False
+) -> tuple[Meeting, Actor]:
+    """The meeting ``actor`` may see and the actor with their role in it; another body's
+    meeting, or another meeting's tablet, is ``meeting_not_found``.
+
+    With ``lock`` the meeting row is locked until commit (``SELECT ... FOR UPDATE``) and
+    read afresh. Every change that appends events takes this lock first, then, if it needs
+    one, the poll's row lock (``polls``): **meeting before poll**, always, so that two
+    changes never wait on each other.
+    """
+    if lock:
+        meeting = await uow.session.scalar(
+            select(Meeting)
+            .where(Meeting.id == meeting_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if meeting is None:
+            raise NotFound("meeting_not_found")
+        require_same_body(actor, meeting.body_id)
+    else:
+        meeting = await load_meeting(uow, actor, meeting_id)
+    return meeting, await actor_in_meeting(uow, actor, meeting)
+
+
 @dataclass(frozen=True)
 class MeetingFields:
     title: str | None = None

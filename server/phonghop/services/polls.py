@@ -58,14 +58,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from sqlalchemy import case, func, select, text, update
+from sqlalchemy import insert as sa_insert
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -93,7 +95,14 @@ from phonghop.domain.poll import (
     validate_choice,
 )
 from phonghop.domain.text import normalize
-from phonghop.errors import Conflict, InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from phonghop.errors import (
+    Conflict,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    PhonghopError,
+)
 from phonghop.realtime.protocol import AUDIENCE_ALL, AUDIENCE_CONTROLLERS, audience_of
 from phonghop.services import meetings
 from phonghop.services.events import append_event
@@ -232,26 +241,6 @@ class ClosedPollResult:
 
 
 # -- loading -----------------------------------------------------------------------------------
-
-
-async def _scoped(
-    uow: UnitOfWork, actor: Actor, meeting_id: int, *, lock: bool = False
-) -> tuple[Meeting, Actor]:
-    """The meeting (locked when asked: every change that appends events locks the meeting
-    first, then the poll, so that two of them never wait on each other) and the actor's
-    role in it."""
-    if lock:
-        meeting = await uow.session.scalar(
-            select(Meeting)
-            .where(Meeting.id == meeting_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        if meeting is None or meeting.body_id != actor.body_id:
-            raise NotFound("meeting_not_found")
-    else:
-        meeting = await meetings.load_meeting(uow, actor, meeting_id)
-    return meeting, await meetings.actor_in_meeting(uow, actor, meeting)
 
 
 async def _load_poll(uow: UnitOfWork, meeting_id: int, poll_id: int, *, lock: bool = False) -> Poll:
@@ -405,7 +394,7 @@ def _counts_of(spec: PollSpec, ballots: Sequence[Mapping[str, Any]]) -> dict[str
 
 async def list_polls(uow: UnitOfWork, actor: Actor, meeting_id: int) -> list[dict[str, Any]]:
     """The meeting's polls this actor may see, oldest first."""
-    meeting, scoped = await _scoped(uow, actor, meeting_id)
+    meeting, scoped = await meetings.scoped(uow, actor, meeting_id)
     return await _polls_for(uow, scoped, meeting)
 
 
@@ -428,7 +417,7 @@ async def snapshot_polls(uow: UnitOfWork, scoped: Actor, meeting: Meeting) -> li
 
 
 async def get_poll(uow: UnitOfWork, actor: Actor, poll_id: int) -> dict[str, Any]:
-    meeting, scoped = await _scoped(uow, actor, await _meeting_of(uow, poll_id))
+    meeting, scoped = await meetings.scoped(uow, actor, await _meeting_of(uow, poll_id))
     poll = await _load_poll(uow, meeting.id, poll_id)
     if not _visible(poll, scoped):
         raise NotFound("poll_not_found")
@@ -462,7 +451,7 @@ def _new_spec(data: Mapping[str, Any]) -> dict[str, Any]:
 async def create_poll(uow: UnitOfWork, actor: Actor, meeting_id: int, fields: PollFields) -> Poll:
     """A draft poll, prepared by the office before the meeting or by the secretary or
     chair during it. Tablets learn of it when it is opened."""
-    meeting, scoped = await _scoped(uow, actor, meeting_id, lock=True)
+    meeting, scoped = await meetings.scoped(uow, actor, meeting_id, lock=True)
     require_meeting_controller(scoped)
     _require_preparable(meeting)
     count = await uow.session.scalar(select(func.count()).where(Poll.meeting_id == meeting.id))
@@ -499,7 +488,7 @@ async def create_poll(uow: UnitOfWork, actor: Actor, meeting_id: int, fields: Po
 
 
 async def _draft_for_change(uow: UnitOfWork, actor: Actor, poll_id: int) -> tuple[Meeting, Actor, Poll]:
-    meeting, scoped = await _scoped(uow, actor, await _meeting_of(uow, poll_id), lock=True)
+    meeting, scoped = await meetings.scoped(uow, actor, await _meeting_of(uow, poll_id), lock=True)
     require_meeting_controller(scoped)
     poll = await _load_poll(uow, meeting.id, poll_id, lock=True)
     if poll.state != PollState.DRAFT.value:
@@ -554,7 +543,7 @@ async def delete_poll(uow: UnitOfWork, actor: Actor, poll_id: int) -> None:
 async def _controller_lock(
     uow: UnitOfWork, actor: Actor, meeting_id: int, poll_id: int
 ) -> tuple[Meeting, Actor, Poll]:
-    meeting, scoped = await _scoped(uow, actor, meeting_id, lock=True)
+    meeting, scoped = await meetings.scoped(uow, actor, meeting_id, lock=True)
     require_meeting_controller(scoped)
     return meeting, scoped, await _load_poll(uow, meeting.id, poll_id, lock=True)
 
@@ -581,14 +570,26 @@ async def open_poll(uow: UnitOfWork, actor: Actor, meeting_id: int, poll_id: int
     return {"poll_id": poll.id, "state": poll.state}
 
 
-async def close_poll(uow: UnitOfWork, actor: Actor, meeting_id: int, poll_id: int) -> dict[str, Any]:
+async def close_poll(
+    uow: UnitOfWork,
+    actor: Actor,
+    meeting_id: int,
+    poll_id: int,
+    *,
+    before_count: Callable[[BallotContext], Awaitable[None]] | None = None,
+) -> dict[str, Any]:
     """Count the ballots (domain.poll.tally), store and broadcast the result.
 
     Ballots racing the close either committed before it (the close waits for them and
     counts them) or find the poll closed and are refused with ``poll_not_open``.
+    ``before_count`` writes, under the close's locks, the ballots still waiting in this
+    instance's secret-ballot box (``services.ballots.close_poll``).
     """
     meeting, scoped, poll = await _controller_lock(uow, actor, meeting_id, poll_id)
     check_transition(PollState(poll.state), PollState.CLOSED)
+    if before_count is not None:
+        await before_count(await ballot_context(uow, meeting.id, poll.id))
+        await uow.session.refresh(poll)
     spec = spec_from_json(poll.spec)
     await _publish_pending(uow, meeting, poll, spec, count_event=False)
     roll = await _roll(uow, meeting)
@@ -682,147 +683,284 @@ async def _purge_old_versions(db: Database) -> None:
 # -- ballots -----------------------------------------------------------------------------------
 
 
-async def _roll_key(uow: UnitOfWork, poll_id: int, participant_id: int) -> str | None:
-    """The key of the voter's ballot, None when they have not voted."""
-    return await uow.session.scalar(
-        select(PollVoter.ballot_key).where(
-            PollVoter.poll_id == poll_id, PollVoter.participant_id == participant_id
+@dataclass(frozen=True)
+class CastBallot:
+    """One ballot as a tablet sent it: who, the idempotency key, the options tapped."""
+
+    participant_id: int
+    ballot_key: str
+    choices: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BallotContext:
+    """What checking a ballot needs, read once per open poll and cached by the ballot queue
+    (``services.ballots``): the poll's spec, the meeting's state and every participant's
+    right to vote. The poll's state is re-checked under its row lock by every write."""
+
+    meeting_id: int
+    body_id: int
+    poll_id: int
+    opened: bool
+    state: PollState
+    spec: PollSpec
+    meeting_state: str
+    voters: Mapping[int, Voter]
+
+
+async def ballot_context(uow: UnitOfWork, meeting_id: int, poll_id: int) -> BallotContext:
+    """Two reads: the poll with its meeting, and the meeting's participants."""
+    found = (
+        await uow.session.execute(
+            select(Poll.opened_at, Poll.state, Poll.spec, Poll.meeting_id, Meeting.body_id, Meeting.state)
+            .join(Meeting, Meeting.id == Poll.meeting_id)
+            .where(Poll.id == poll_id)
         )
+    ).first()
+    if found is None or found[3] != meeting_id:
+        raise NotFound("poll_not_found")
+    opened_at, state, spec, _meeting_id, body_id, meeting_state = found
+    rows = await uow.session.execute(
+        select(Participant.id, Participant.voting_member, Participant.attendance).where(
+            Participant.meeting_id == meeting_id
+        )
+    )
+    voters = {
+        int(pid): Voter(is_voting_member=bool(voting), is_present=Attendance(attendance).is_present)
+        for pid, voting, attendance in rows
+    }
+    return BallotContext(
+        meeting_id=meeting_id,
+        body_id=int(body_id),
+        poll_id=poll_id,
+        opened=opened_at is not None,
+        state=PollState(state),
+        spec=spec_from_json(spec),
+        meeting_state=str(meeting_state),
+        voters=voters,
     )
 
 
-async def _ack(uow: UnitOfWork, poll: Poll, spec: PollSpec, participant_id: int, key: str) -> dict[str, Any]:
-    """The acknowledgement of a ballot, the same every time its key is sent."""
-    choices: list[str] | None = None
-    if spec.kind is PollKind.OPEN:
-        stored = await uow.session.scalar(
-            select(PollBallot.choices).where(
-                PollBallot.poll_id == poll.id, PollBallot.participant_id == participant_id
+def check_ballot_actor(context: BallotContext, actor: Actor) -> int:
+    """The voter's participant id, or the error a ballot from this actor gets at once."""
+    if actor.body_id != context.body_id:
+        raise NotFound("meeting_not_found")
+    if actor.meeting_id is not None and actor.meeting_id != context.meeting_id:
+        raise NotFound("meeting_not_found")
+    if not context.opened and not can_run_meeting(actor):
+        raise NotFound("poll_not_found")
+    if actor.participant_id is None:
+        raise PermissionDenied("poll_not_eligible", reason="not_voting_member")
+    return actor.participant_id
+
+
+class PollNotOpen(Exception):
+    """A batch found the poll closed under its lock: the transaction is rolled back, and
+    ``outcomes`` answers each ballot (the repeats of a stored ballot are acknowledged)."""
+
+    def __init__(self, outcomes: dict[int, dict[str, Any] | PhonghopError]) -> None:
+        super().__init__("poll_not_open")
+        self.outcomes = outcomes
+
+
+async def write_ballots(
+    uow: UnitOfWork, context: BallotContext, ballots: Sequence[CastBallot], *, shuffle: bool = False
+) -> dict[int, dict[str, Any] | PhonghopError]:
+    """Write a batch of ballots (at most one per voter) in this unit of work: each voter's
+    answer, by participant id (the acknowledgement, or the error of that ballot alone).
+
+    Idempotent on ``ballot_key``: the key of the voter's stored ballot is acknowledged again
+    (even after the poll closed) and never counted twice. Statements per batch, whatever
+    its size: one read of the roll, one insert into it, one update of the poll row (its
+    lock orders the batch against the close; the state is checked under it), and for a
+    secret poll one update of the counters with the batch's summed counts, for a named poll
+    one insert of the ballots. ``shuffle`` inserts the voters in a random order (secret
+    ballots, see ``services.ballots``). Raises :class:`PollNotOpen` when the poll is no
+    longer open and the batch had something to write.
+    """
+    spec = context.spec
+    poll_id = context.poll_id
+    secret = spec.kind is PollKind.SECRET
+    named = not secret
+    ids = [b.participant_id for b in ballots]
+    stored: dict[int, tuple[str, list[str] | None]] = {}
+    query = select(PollVoter.participant_id, PollVoter.ballot_key, PollBallot.choices).outerjoin(
+        PollBallot,
+        (PollBallot.poll_id == PollVoter.poll_id) & (PollBallot.participant_id == PollVoter.participant_id),
+    )
+    for pid, key, choices in await uow.session.execute(
+        query.where(PollVoter.poll_id == poll_id, PollVoter.participant_id.in_(ids))
+    ):
+        stored[int(pid)] = (key, list(choices) if choices is not None else None)
+
+    def ack(ballot: CastBallot, choices: list[str] | None) -> dict[str, Any]:
+        return {
+            "poll_id": poll_id,
+            "ballot_key": ballot.ballot_key,
+            "choices": (choices if choices is not None else []) if named else None,
+        }
+
+    outcomes: dict[int, dict[str, Any] | PhonghopError] = {}
+    first: dict[int, tuple[CastBallot, tuple[str, ...]]] = {}
+    changed: dict[int, tuple[CastBallot, tuple[str, ...]]] = {}
+    live = meeting_rules.is_live(MeetingState(context.meeting_state))
+    for ballot in ballots:
+        pid = ballot.participant_id
+        existing = stored.get(pid)
+        if existing is not None and existing[0] == ballot.ballot_key:
+            outcomes[pid] = ack(ballot, existing[1])
+            continue
+        try:
+            voter = context.voters.get(pid, Voter(is_voting_member=False, is_present=False))
+            check_can_cast(spec, context.state, voter, already_cast=existing is not None)
+            if not live:
+                raise Conflict("meeting_not_running", state=context.meeting_state)
+            chosen = validate_choice(spec, ballot.choices)
+        except PhonghopError as exc:
+            outcomes[pid] = exc
+            continue
+        (changed if existing is not None else first)[pid] = (ballot, chosen)
+
+    if first:
+        rows = [
+            {"poll_id": poll_id, "participant_id": pid, "ballot_key": b.ballot_key, "announced": False}
+            for pid, (b, _c) in first.items()
+        ]
+        if shuffle:
+            random.SystemRandom().shuffle(rows)
+        insert = sqlite_insert if uow.db.is_sqlite else pg_insert
+        # Core executemany on the session's connection: compiled once, sent as multi-row
+        # INSERTs (insertmanyvalues), without the ORM's per-row bookkeeping.
+        connection = await uow.session.connection()
+        inserted = set(
+            (
+                await connection.execute(
+                    insert(PollVoter)
+                    .on_conflict_do_nothing(index_elements=["poll_id", "participant_id"])
+                    .returning(PollVoter.participant_id),
+                    rows,
+                )
+            ).scalars()
+        )
+        for pid in [pid for pid in first if pid not in inserted]:
+            # Another cast of this voter committed between our read and our insert.
+            ballot, chosen = first.pop(pid)
+            key = await uow.session.scalar(
+                select(PollVoter.ballot_key).where(
+                    PollVoter.poll_id == poll_id, PollVoter.participant_id == pid
+                )
             )
-        )
-        choices = list(stored) if stored is not None else []
-    return {"poll_id": poll.id, "ballot_key": key, "choices": choices}
+            if key == ballot.ballot_key:
+                stored_choices = await uow.session.scalar(
+                    select(PollBallot.choices).where(
+                        PollBallot.poll_id == poll_id, PollBallot.participant_id == pid
+                    )
+                )
+                outcomes[pid] = ack(ballot, list(stored_choices) if stored_choices is not None else None)
+            elif spec.allow_change and named:
+                changed[pid] = (ballot, chosen)
+            else:
+                outcomes[pid] = Conflict("ballot_already_cast")
+    if not first and not changed:
+        return outcomes
 
-
-async def _add_to_roll(uow: UnitOfWork, poll_id: int, participant_id: int, ballot_key: str) -> bool:
-    """Insert the voter; False when they are on the roll already (a racing cast won)."""
-    insert = sqlite_insert if uow.db.is_sqlite else pg_insert
-    row = await uow.session.execute(
-        insert(PollVoter)
-        .values(poll_id=poll_id, participant_id=participant_id, ballot_key=ballot_key, announced=False)
-        .on_conflict_do_nothing(index_elements=["poll_id", "participant_id"])
-        .returning(PollVoter.participant_id)
+    # The poll row's lock orders the batch against the close; the state is checked under it.
+    blanks = sum(1 for _b, chosen in first.values() if not chosen) if secret else 0
+    locked = await uow.session.execute(
+        update(Poll)
+        .where(Poll.id == poll_id, Poll.state == PollState.OPEN.value)
+        .values(ballots_cast=Poll.ballots_cast + len(first), blank_ballots=Poll.blank_ballots + blanks)
+        .returning(Poll.id)
+        .execution_options(synchronize_session=False)
     )
-    return row.first() is not None
+    if locked.first() is None:
+        state = await uow.session.scalar(select(Poll.state).where(Poll.id == poll_id))
+        refused = InvalidTransition("poll_not_open", state=state or PollState.CANCELLED.value)
+        raise PollNotOpen({**outcomes, **{pid: refused for pid in [*first, *changed]}})
+
+    if secret:
+        counts: dict[str, int] = {}
+        for _b, chosen in first.values():
+            for option_id in chosen:
+                counts[option_id] = counts.get(option_id, 0) + 1
+        if counts:
+            await uow.session.execute(
+                update(PollTally)
+                .where(PollTally.poll_id == poll_id)
+                .values(
+                    votes=PollTally.votes
+                    + case(*((PollTally.option_id == o, n) for o, n in sorted(counts.items())), else_=0)
+                )
+                .execution_options(synchronize_session=False)
+            )
+    else:
+        now = utcnow()
+        if first:
+            await uow.session.execute(
+                sa_insert(PollBallot),
+                [
+                    {
+                        "poll_id": poll_id,
+                        "participant_id": pid,
+                        "choices": list(chosen),
+                        "ballot_key": b.ballot_key,
+                        "cast_at": now,
+                        "announced": False,
+                    }
+                    for pid, (b, chosen) in first.items()
+                ],
+            )
+        for pid, (b, chosen) in changed.items():
+            await uow.session.execute(
+                update(PollBallot)
+                .where(PollBallot.poll_id == poll_id, PollBallot.participant_id == pid)
+                .values(choices=list(chosen), ballot_key=b.ballot_key, cast_at=now, announced=False)
+                .execution_options(synchronize_session=False)
+            )
+            await uow.session.execute(
+                update(PollVoter)
+                .where(PollVoter.poll_id == poll_id, PollVoter.participant_id == pid)
+                .values(ballot_key=b.ballot_key)
+                .execution_options(synchronize_session=False)
+            )
+    for pid, (b, chosen) in [*first.items(), *changed.items()]:
+        outcomes[pid] = {
+            "poll_id": poll_id,
+            "ballot_key": b.ballot_key,
+            "choices": None if secret else list(chosen),
+        }
+    uow.after_commit.append(partial(_announce_soon, uow.db, context.meeting_id, poll_id))
+    return outcomes
 
 
 async def cast_ballot(
     uow: UnitOfWork, actor: Actor, meeting_id: int, poll_id: int, ballot_key: str, choices: Sequence[str]
 ) -> dict[str, Any]:
-    """A delegate votes. Idempotent on ``ballot_key``: the key of the voter's ballot sent
-    again is acknowledged again (even after the poll closed) and never counted twice.
+    """A delegate votes: a batch of one (the websocket batches through ``services.ballots``).
+    Idempotent on ``ballot_key``: the key of the voter's ballot sent again is acknowledged
+    again (even after the poll closed) and never counted twice.
 
     A second, different ballot is refused with ``ballot_already_cast`` unless the poll is
     named and allows change, in which case it replaces the first.
     """
-    # Two reads (the poll with its meeting; the voter with their roll entry): with 1,600
-    # tablets voting at once, each round trip counts.
-    found = (
-        await uow.session.execute(
-            select(Poll, Meeting)
-            .join(Meeting, Meeting.id == Poll.meeting_id)
-            .where(Poll.id == poll_id)
-            .execution_options(populate_existing=True)
-        )
-    ).first()
-    if found is None or found.Meeting.id != meeting_id or found.Meeting.body_id != actor.body_id:
-        await _scoped(uow, actor, meeting_id)  # meeting_not_found, if that is the reason
-        raise NotFound("poll_not_found")
-    poll, meeting = found.Poll, found.Meeting
-    scoped = await meetings.actor_in_meeting(uow, actor, meeting)
-    if not _visible(poll, scoped):
-        raise NotFound("poll_not_found")
-    spec = spec_from_json(poll.spec)
-    participant_id = scoped.participant_id
-    if participant_id is None:
-        raise PermissionDenied("poll_not_eligible", reason="not_voting_member")
-    me = (
-        await uow.session.execute(
-            select(Participant.voting_member, Participant.attendance, PollVoter.ballot_key)
-            .outerjoin(
-                PollVoter, (PollVoter.poll_id == poll.id) & (PollVoter.participant_id == Participant.id)
-            )
-            .where(Participant.id == participant_id)
-        )
-    ).one()
-    existing: str | None = me.ballot_key
-    if existing == ballot_key:
-        return await _ack(uow, poll, spec, participant_id, ballot_key)
-
-    voter = Voter(is_voting_member=me.voting_member, is_present=Attendance(me.attendance).is_present)
-    check_can_cast(spec, PollState(poll.state), voter, already_cast=existing is not None)
-    if not meeting_rules.is_live(MeetingState(meeting.state)):
-        raise Conflict("meeting_not_running", state=meeting.state)
-    chosen = validate_choice(spec, tuple(choices))
-
-    first = existing is None and await _add_to_roll(uow, poll.id, participant_id, ballot_key)
-    if not first and existing is None:
-        # Another cast of this voter committed between our read and our insert.
-        existing = await _roll_key(uow, poll.id, participant_id)
-        if existing == ballot_key:
-            return await _ack(uow, poll, spec, participant_id, ballot_key)
-        check_can_cast(spec, PollState.OPEN, voter, already_cast=True)
-
-    # The poll row's lock orders ballots against the close; the state is checked under it.
-    secret = spec.kind is PollKind.SECRET
-    locked = await uow.session.execute(
-        update(Poll)
-        .where(Poll.id == poll.id, Poll.state == PollState.OPEN.value)
-        .values(
-            ballots_cast=Poll.ballots_cast + (1 if first else 0),
-            blank_ballots=Poll.blank_ballots + (1 if secret and not chosen else 0),
-        )
-        .returning(Poll.id)
-        .execution_options(synchronize_session=False)
-    )
-    if locked.first() is None:
-        state = await uow.session.scalar(select(Poll.state).where(Poll.id == poll.id))
-        raise InvalidTransition("poll_not_open", state=state or PollState.CANCELLED.value)
-
-    if secret:
-        await uow.session.execute(
-            update(PollTally)
-            .where(PollTally.poll_id == poll.id)
-            .values(votes=PollTally.votes + case((PollTally.option_id.in_(chosen), 1), else_=0))
-            .execution_options(synchronize_session=False)
-        )
-    elif first:
-        uow.session.add(
-            PollBallot(
-                poll_id=poll.id,
-                participant_id=participant_id,
-                choices=list(chosen),
-                ballot_key=ballot_key,
-                cast_at=utcnow(),
-                announced=False,
-            )
-        )
-    else:
-        await uow.session.execute(
-            update(PollBallot)
-            .where(PollBallot.poll_id == poll.id, PollBallot.participant_id == participant_id)
-            .values(choices=list(chosen), ballot_key=ballot_key, cast_at=utcnow(), announced=False)
-            .execution_options(synchronize_session=False)
-        )
-        await uow.session.execute(
-            update(PollVoter)
-            .where(PollVoter.poll_id == poll.id, PollVoter.participant_id == participant_id)
-            .values(ballot_key=ballot_key)
-            .execution_options(synchronize_session=False)
-        )
-    await uow.session.flush()
-    uow.after_commit.append(partial(_announce_soon, uow.db, meeting.id, poll.id))
-    return {"poll_id": poll.id, "ballot_key": ballot_key, "choices": None if secret else list(chosen)}
+    try:
+        context = await ballot_context(uow, meeting_id, poll_id)
+    except NotFound:
+        await meetings.scoped(uow, actor, meeting_id)  # meeting_not_found, if that is the reason
+        raise
+    scoped = actor
+    if actor.meeting_id is None:
+        _meeting, scoped = await meetings.scoped(uow, actor, meeting_id)
+    participant_id = check_ballot_actor(context, scoped)
+    try:
+        outcome = (
+            await write_ballots(uow, context, [CastBallot(participant_id, ballot_key, tuple(choices))])
+        )[participant_id]
+    except PollNotOpen as exc:
+        outcome = exc.outcomes[participant_id]
+    if isinstance(outcome, PhonghopError):
+        raise outcome
+    return outcome
 
 
 # -- publishing counts ---------------------------------------------------------------------------

@@ -17,9 +17,9 @@ from starlette.routing import BaseRoute, Route
 from phonghop.domain.permissions import Actor
 from phonghop.domain.poll import Eligibility, MajorityRule, OptionRole, PollKind, PollType, QuorumRule
 from phonghop.realtime import protocol as p
-from phonghop.services import polls
+from phonghop.services import ballots, polls
 from phonghop.services.polls import PollFields
-from phonghop.storage.db import UnitOfWork
+from phonghop.storage.db import Database, UnitOfWork
 from phonghop.web.context import app_state, authenticate, path_int, read_json
 from phonghop.web.schemas import Body
 
@@ -148,7 +148,7 @@ async def _open(uow: UnitOfWork, actor: Actor, meeting_id: int, cmd: p.PollOpen)
 
 
 async def _close(uow: UnitOfWork, actor: Actor, meeting_id: int, cmd: p.PollClose) -> dict[str, Any]:
-    return await polls.close_poll(uow, actor, meeting_id, cmd.poll_id)
+    return await ballots.close_poll(uow, actor, meeting_id, cmd.poll_id)
 
 
 async def _cancel(uow: UnitOfWork, actor: Actor, meeting_id: int, cmd: p.PollCancel) -> dict[str, Any]:
@@ -157,6 +157,13 @@ async def _cancel(uow: UnitOfWork, actor: Actor, meeting_id: int, cmd: p.PollCan
 
 async def _cast(uow: UnitOfWork, actor: Actor, meeting_id: int, cmd: p.PollCastBallot) -> dict[str, Any]:
     return await polls.cast_ballot(uow, actor, meeting_id, cmd.poll_id, cmd.ballot_key, cmd.choices)
+
+
+async def cast_batched(db: Database, actor: Actor, meeting_id: int, cmd: p.PollCastBallot) -> dict[str, Any]:
+    """The websocket's way: the ballot joins this instance's next batch (a secret one waits
+    in the box); the acknowledgement comes once its batch has committed."""
+    queue = ballots.ballot_queue(db)
+    return await queue.cast(actor, meeting_id, cmd.poll_id, cmd.ballot_key, cmd.choices)
 
 
 #: Websocket commands this area answers: command type -> handler(uow, actor, meeting_id, command).

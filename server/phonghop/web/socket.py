@@ -254,6 +254,14 @@ async def _serve(
                 hub.schedule_viewer_summary(room)
             conn.push(_result(command_id, {}))
             continue
+        if isinstance(command, p.PollCastBallot):
+            # Waits for its batch (a secret ballot for the box) without holding up the rest.
+            task = asyncio.get_running_loop().create_task(
+                _cast_ballot(conn, state, actor, meeting_id, command_id, command, lang)
+            )
+            _ballots_waiting.add(task)
+            task.add_done_callback(_ballots_waiting.discard)
+            continue
         handler = HANDLERS[command.type]
         try:
             async with state.db.unit() as uow:
@@ -265,9 +273,32 @@ async def _serve(
             log.exception("command %s failed", command.type)
             conn.push(_error(command_id, "internal_error", lang))
             continue
-        if command.type == "poll.cast_ballot":
-            metrics.ballots["accepted"] += 1
         conn.push(_result(command_id, result))
+
+
+_ballots_waiting: set[asyncio.Task[None]] = set()
+
+
+async def _cast_ballot(
+    conn: Connection,
+    state: Any,
+    actor: Actor,
+    meeting_id: int,
+    command_id: Any,
+    cmd: p.PollCastBallot,
+    lang: str,
+) -> None:
+    try:
+        result = await polls.cast_batched(state.db, actor, meeting_id, cmd)
+    except PhonghopError as exc:
+        conn.push(_error(command_id, exc.code, lang, exc.params))
+        return
+    except Exception:
+        log.exception("command poll.cast_ballot failed")
+        conn.push(_error(command_id, "internal_error", lang))
+        return
+    metrics.ballots["accepted"] += 1
+    conn.push(_result(command_id, result))
 
 
 async def _send_all(conn: Connection, frames: list[str]) -> None:
