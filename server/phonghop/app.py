@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -38,11 +39,13 @@ from phonghop.web import preparation as preparation_api
 from phonghop.web import statistics as statistics_api
 from phonghop.web.context import AppState, app_state
 from phonghop.web.errors import (
+    database_error_handler,
     error_body,
     http_error_handler,
     phonghop_error_handler,
     unexpected_error_handler,
 )
+from phonghop.web.hygiene import QueryGuard
 from phonghop.web.security import SecurityHeaders
 
 CLIENT_DIR = Path(__file__).resolve().parent.parent.parent / "client_web"
@@ -164,7 +167,9 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
         exception_handlers={
             PhonghopError: phonghop_error_handler,
             HTTPException: http_error_handler,
+            DBAPIError: database_error_handler,
+            OverflowError: database_error_handler,
             Exception: unexpected_error_handler,
         },
     )
-    return CaptureTransport(SecurityHeaders(app))
+    return CaptureTransport(SecurityHeaders(QueryGuard(app)))
