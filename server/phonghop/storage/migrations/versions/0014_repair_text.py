@@ -5,7 +5,10 @@ hold lone surrogates (inside JSON, e.g. an annotation's ``data``), C0 control ch
 or decomposed (NFD) text. Such a row made events, listings and exports fail. Every text
 and JSON column of every table is read once and rewritten where :func:`repair` changes it:
 surrogates become U+FFFD, controls other than tab and newline are removed, ``\\r`` line
-breaks become ``\\n``, text is NFC. No schema change; the downgrade keeps the repair.
+breaks become ``\\n``, text is NFC; the downgrade keeps the repair.
+
+Document versions also remember whether the uploaded file was encrypted with an owner
+password only (``restricted``): such files are now accepted.
 
 Revision ID: 0014
 Revises: 0011
@@ -56,6 +59,8 @@ def _repair_table(conn: sa.Connection, table: sa.Table) -> None:
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("document_versions") as batch:
+        batch.add_column(sa.Column("restricted", sa.Boolean(), nullable=False, server_default=sa.false()))
     conn = op.get_bind()
     meta = sa.MetaData()
     meta.reflect(conn)
@@ -66,3 +71,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """The repaired text stays repaired: the broken form cannot be told back."""
+    with op.batch_alter_table("document_versions") as batch:
+        batch.drop_column("restricted")
