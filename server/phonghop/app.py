@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -39,6 +39,7 @@ from phonghop.web import preparation as preparation_api
 from phonghop.web import statistics as statistics_api
 from phonghop.web.context import AppState, app_state
 from phonghop.web.errors import (
+    client_gone_handler,
     database_error_handler,
     error_body,
     http_error_handler,
@@ -167,6 +168,7 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
         exception_handlers={
             PhonghopError: phonghop_error_handler,
             HTTPException: http_error_handler,
+            ClientDisconnect: client_gone_handler,
             DBAPIError: database_error_handler,
             OverflowError: database_error_handler,
             Exception: unexpected_error_handler,

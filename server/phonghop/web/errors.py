@@ -82,6 +82,15 @@ def out_of_range(exc: BaseException) -> bool:
     return False
 
 
+async def client_gone_handler(request: Request, exc: Exception) -> JSONResponse:
+    """The client hung up while sending its body (an upload cut off by the Wi-Fi, a tab
+    closed): nothing is wrong with the server and nobody reads the answer. Logged as
+    such, counted as ``client_disconnected``, never as ``internal_error``."""
+    log.info("client hung up while sending %s %s", request.method, request.url.path)
+    metrics.errors[("client_disconnected", "http")] += 1
+    return JSONResponse(error_body("client_disconnected", request_language(request)), status_code=400)
+
+
 async def database_error_handler(request: Request, exc: Exception) -> JSONResponse:
     """A driver error: ``value_out_of_range`` when the client's value caused it, else as
     any unexpected error."""
