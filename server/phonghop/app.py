@@ -32,7 +32,18 @@ from phonghop.services.audit import PageViews
 from phonghop.services.documents import PageGrants
 from phonghop.storage.db import Database
 from phonghop.web import annotations as annotation_api
-from phonghop.web import api, documents, followup, notices, notifications, opinions, polls, security, socket
+from phonghop.web import (
+    api,
+    documents,
+    followup,
+    notices,
+    notifications,
+    openapi,
+    opinions,
+    polls,
+    security,
+    socket,
+)
 from phonghop.web import comments as comment_api
 from phonghop.web import invitations as invitation_api
 from phonghop.web import preparation as preparation_api
@@ -159,6 +170,7 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
         *notifications.routes,
         *security.routes,
         *socket.routes,
+        *openapi.routes,
     ]
     if client.is_dir():
         routes.append(Mount("/", app=StaticFiles(directory=client, html=True), name="client"))
