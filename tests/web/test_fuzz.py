@@ -2,7 +2,8 @@
 and on PostgreSQL, in the running app.
 
 * HTTP: every route the app serves (taken from its routing table), with path ids from 0
-  to 10^25, queries and JSON bodies full of hostile values (lone surrogates, controls,
+  to 10^25, queries, and JSON bodies shaped by the request schemas of /api/openapi.json
+  (or free-form), full of hostile values (lone surrogates, controls,
   NFD, huge and fractional numbers, deep nesting). 0 answers 5xx (an exception in the
   app fails the test), every error in the one shape.
 * Websocket: frames built from the protocol's commands (every command type, its field
@@ -16,6 +17,7 @@ examples of 10 frames (400 frames).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -164,11 +166,48 @@ def check_answer(response: Any, where: str) -> None:
         assert set(body["error"]) == {"code", "message", "params"}, (where, body)
 
 
+def from_schema(schema: dict[str, Any], components: dict[str, Any], depth: int = 0) -> st.SearchStrategy[Any]:
+    """Values shaped by a JSON schema of the description (types, enums, properties), with
+    hostile leaves: what a client that read /api/openapi.json might send."""
+    if "$ref" in schema:
+        return from_schema(components[schema["$ref"].rsplit("/", 1)[1]], components, depth)
+    options = schema.get("anyOf") or schema.get("oneOf")
+    if options:
+        return st.one_of([from_schema(o, components, depth) for o in options])
+    if "enum" in schema:
+        return st.one_of(st.sampled_from(schema["enum"]), text)
+    kind = schema.get("type")
+    if depth > 4:
+        return leaf
+    if kind == "object":
+        props = schema.get("properties", {})
+        if not props:
+            return st.dictionaries(text, leaf, max_size=3)
+        return st.fixed_dictionaries(
+            {}, optional={name: from_schema(sub, components, depth + 1) for name, sub in props.items()}
+        )
+    if kind == "array":
+        return st.lists(from_schema(schema.get("items", {}), components, depth + 1), max_size=3)
+    if kind == "string":
+        return st.one_of(text, st.sampled_from(["2026-12-01T08:00:00+07:00", "2026-12-01", "#d32f2f"]))
+    if kind in ("integer", "number"):
+        return number
+    if kind == "boolean":
+        return st.booleans()
+    return value
+
+
 @st.composite
-def http_requests(draw: st.DrawFn, routes: list[tuple[str, str]]) -> list[tuple[str, str, bytes | None]]:
+def http_requests(
+    draw: st.DrawFn, routes: list[tuple[str, str]], description: dict[str, Any]
+) -> list[tuple[str, str, bytes | None]]:
     batch = []
     for _ in range(3):
         method, template = draw(st.sampled_from(routes))
+        operation = description["paths"][re.sub(r"{(\w+):\w+}", r"{\1}", template)][method.lower()]
+        body_schema = (
+            operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+        )
         ids = draw(st.lists(st.sampled_from(PATH_IDS), min_size=1, max_size=3))
         path = fill_path(template, ids)
         query = draw(st.dictionaries(st.sampled_from(QUERY_NAMES), text, max_size=3))
@@ -178,8 +217,11 @@ def http_requests(draw: st.DrawFn, routes: list[tuple[str, str]]) -> list[tuple[
             )
         body: bytes | None = None
         if method in ("POST", "PUT", "PATCH"):
-            kind = draw(st.sampled_from(["object", "object", "deep", "garbage", "array"]))
-            if kind == "object":
+            kind = draw(st.sampled_from(["schema", "schema", "schema", "object", "deep", "garbage", "array"]))
+            if kind == "schema" and body_schema is not None:
+                components = description["components"]["schemas"]
+                body = json.dumps(draw(from_schema(body_schema, components))).encode()
+            elif kind in ("object", "schema"):
                 body = json.dumps(draw(st.dictionaries(text, value, max_size=5))).encode()
             elif kind == "deep":
                 body = ('{"title": "x", "a": ' + deep(draw(st.sampled_from([33, 200, 3000]))) + "}").encode()
@@ -195,6 +237,7 @@ def test_http_fuzz_no_server_error_and_one_error_shape(room: Room) -> None:
     client = room.office
     routes = api_routes(client)
     assert len(routes) > 50
+    description = client.get("/api/openapi.json").json()
 
     @settings(
         max_examples=HTTP_EXAMPLES,
@@ -202,7 +245,7 @@ def test_http_fuzz_no_server_error_and_one_error_shape(room: Room) -> None:
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
         derandomize=True,
     )
-    @given(http_requests(routes))
+    @given(http_requests(routes, description))
     def run(batch: list[tuple[str, str, bytes | None]]) -> None:
         for method, path, body in batch:
             headers = {"Content-Type": "application/json"} if body is not None else {}
