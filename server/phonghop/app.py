@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -32,18 +33,32 @@ from phonghop.services.ballots import ballot_queue
 from phonghop.services.documents import PageGrants
 from phonghop.storage.db import Database
 from phonghop.web import annotations as annotation_api
-from phonghop.web import api, documents, followup, notices, notifications, opinions, polls, security, socket
+from phonghop.web import (
+    api,
+    documents,
+    followup,
+    notices,
+    notifications,
+    openapi,
+    opinions,
+    polls,
+    security,
+    socket,
+)
 from phonghop.web import comments as comment_api
 from phonghop.web import invitations as invitation_api
 from phonghop.web import preparation as preparation_api
 from phonghop.web import statistics as statistics_api
 from phonghop.web.context import AppState, app_state
 from phonghop.web.errors import (
+    client_gone_handler,
+    database_error_handler,
     error_body,
     http_error_handler,
     phonghop_error_handler,
     unexpected_error_handler,
 )
+from phonghop.web.hygiene import QueryGuard
 from phonghop.web.security import SecurityHeaders
 
 CLIENT_DIR = Path(__file__).resolve().parent.parent.parent / "client_web"
@@ -165,6 +180,7 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
         *notifications.routes,
         *security.routes,
         *socket.routes,
+        *openapi.routes,
     ]
     if client.is_dir():
         routes.append(Mount("/", app=StaticFiles(directory=client, html=True), name="client"))
@@ -174,7 +190,10 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
         exception_handlers={
             PhonghopError: phonghop_error_handler,
             HTTPException: http_error_handler,
+            ClientDisconnect: client_gone_handler,
+            DBAPIError: database_error_handler,
+            OverflowError: database_error_handler,
             Exception: unexpected_error_handler,
         },
     )
-    return CaptureTransport(SecurityHeaders(app))
+    return CaptureTransport(SecurityHeaders(QueryGuard(app)))

@@ -86,15 +86,29 @@ def run_server(settings: Settings) -> None:
         )
     )
 
+    async def redirect_serve() -> None:
+        # uvicorn ends a server that cannot bind with sys.exit(): raised in this task, it
+        # left the event loop at once, cancelling the main server in the middle of its
+        # lifespan (connections, workers and pool not closed: the exit could hang). The
+        # main server is asked to stop in order instead, and the failure is kept.
+        try:
+            await redirect.serve()
+        except SystemExit as exc:
+            failed.append(exc)
+            server.should_exit = True
+
     async def both() -> None:
-        task = asyncio.create_task(redirect.serve())
+        task = asyncio.create_task(redirect_serve())
         try:
             await server.serve()
         finally:
             redirect.should_exit = True
             await task
 
+    failed: list[SystemExit] = []
     asyncio.run(both())
+    if failed:
+        raise failed[0]
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:

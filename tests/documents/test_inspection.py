@@ -80,15 +80,28 @@ def test_async_wrapper(write_pdf: WritePdf) -> None:
     assert info.page_count == 3
 
 
-@pytest.mark.parametrize(
-    ("user_password", "algorithm"),
-    [("", "AES-256"), ("", "RC4-128"), ("mật khẩu", "AES-128"), ("secret", "RC4-40")],
-)
-def test_any_encryption_is_refused(write_pdf: WritePdf, user_password: str, algorithm: str) -> None:
+@pytest.mark.parametrize(("user_password", "algorithm"), [("mật khẩu", "AES-128"), ("secret", "RC4-40")])
+def test_a_pdf_that_needs_a_password_to_open_is_refused(
+    write_pdf: WritePdf, user_password: str, algorithm: str
+) -> None:
     data = encrypt(make_pdf(), user_password=user_password, algorithm=algorithm)
     refusal = _refusal(write_pdf("enc.pdf", data))
     assert refusal.code == "pdf_encrypted"
     assert refusal.status == 422
+
+
+@pytest.mark.parametrize("algorithm", ["RC4-40", "RC4-128", "AES-128", "AES-256"])
+def test_a_pdf_with_only_an_owner_password_is_read_and_marked_restricted(
+    write_pdf: WritePdf, algorithm: str
+) -> None:
+    """Every reader opens it (the user password is empty); offices get such files."""
+    plain = inspect_pdf(write_pdf("plain.pdf", make_pdf()))
+    info = inspect_pdf(write_pdf("owner.pdf", encrypt(make_pdf(), user_password="", algorithm=algorithm)))
+    assert info.restricted and not plain.restricted
+    assert (info.page_count, [p.text for p in info.pages]) == (
+        plain.page_count,
+        [p.text for p in plain.pages],
+    )
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ Processes are started through a ``forkserver``: a program that uses this package
 guard its entry point with ``if __name__ == "__main__":`` (uvicorn and pytest do).
 """
 
+from phonghop.documents import _pdflog
 from phonghop.documents._sandbox import ProcessLimits
 from phonghop.documents.inspection import (
     InspectionLimits,
@@ -69,3 +70,5 @@ __all__ = [
     "watermark_pdf",
     "watermark_pdf_async",
 ]
+
+_pdflog.install()

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from pypdf import PdfReader, apply_configuration
+from pypdf import PasswordType, PdfReader, apply_configuration
 from pypdf.errors import LimitReachedError
 from pypdf.generic import DictionaryObject, IndirectObject
 
@@ -91,6 +91,8 @@ class PdfInfo:
     page_count: int
     title: str | None
     pages: tuple[PageInfo, ...]
+    #: The original was encrypted with an owner password only (permissions restricted).
+    restricted: bool = False
 
 
 def inspect_pdf(path: Path, limits: InspectionLimits | None = None) -> PdfInfo:
@@ -126,13 +128,13 @@ async def inspect_pdf_async(path: Path, limits: InspectionLimits | None = None) 
 
 def _inspect_in_child(path: str, limits: InspectionLimits) -> PdfInfo:
     try:
-        page_count, title = _check_structure(path, limits)
+        page_count, title, restricted = _check_structure(path, limits)
     except PhonghopError:
         raise
     except Exception as exc:
         raise _classify(exc) from None
-    pages = _read_pages(path, page_count, limits)
-    return PdfInfo(page_count=page_count, title=title, pages=pages)
+    pages = _read_pages(path, page_count, limits, restricted=restricted)
+    return PdfInfo(page_count=page_count, title=title, pages=pages, restricted=restricted)
 
 
 def _classify(exc: BaseException) -> InvalidInput:
@@ -149,7 +151,7 @@ def _classify(exc: BaseException) -> InvalidInput:
     return InvalidInput("pdf_malformed")
 
 
-def _check_structure(path: str, limits: InspectionLimits) -> tuple[int, str | None]:
+def _check_structure(path: str, limits: InspectionLimits) -> tuple[int, str | None, bool]:
     """pypdf's pass: encryption, declared sizes, every object, the page tree."""
     page_entries = max(limits.max_pages * 4, 10_000)
     with apply_configuration(
@@ -158,10 +160,15 @@ def _check_structure(path: str, limits: InspectionLimits) -> tuple[int, str | No
         page_tree_maximum_page_entries=page_entries * 20,
     ):
         reader = PdfReader(path, strict=limits.strict)
+        restricted = False
         if reader.is_encrypted:
-            # Even with an empty user password: the server could read it, but the
-            # permissions and the owner password say the author meant to restrict it.
-            raise InvalidInput("pdf_encrypted")
+            # Encrypted with an owner password only (the user password empty): every
+            # reader opens it, and offices receive such files from other agencies. It is
+            # accepted, opened with the empty password, and remembered as restricted.
+            # A file that needs a password to open is refused.
+            if reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+                raise InvalidInput("pdf_encrypted")
+            restricted = True
 
         size = reader.trailer.get("/Size")
         if isinstance(size, int) and size > limits.max_objects:
@@ -196,7 +203,7 @@ def _check_structure(path: str, limits: InspectionLimits) -> tuple[int, str | No
             raise InvalidInput("pdf_too_many_pages", limit=limits.max_pages)
         if page_count == 0:
             raise InvalidInput("pdf_malformed")
-        return page_count, _title(reader)
+        return page_count, _title(reader), restricted
 
 
 def _title(reader: PdfReader) -> str | None:
@@ -212,8 +219,11 @@ def _title(reader: PdfReader) -> str | None:
     return title or None
 
 
-def _read_pages(path: str, expected: int, limits: InspectionLimits) -> tuple[PageInfo, ...]:
-    """pdfium's pass: same page count, every page loads, renders, and yields its text."""
+def _read_pages(
+    path: str, expected: int, limits: InspectionLimits, *, restricted: bool = False
+) -> tuple[PageInfo, ...]:
+    """pdfium's pass: same page count, every page loads, renders, and yields its text.
+    pdfium opens a ``restricted`` file (owner password only) with the empty password."""
     try:
         pdf = pdfium.PdfDocument(path)
     except pdfium.PdfiumError as exc:
@@ -221,7 +231,7 @@ def _read_pages(path: str, expected: int, limits: InspectionLimits) -> tuple[Pag
             raise InvalidInput("pdf_encrypted") from None
         raise InvalidInput("pdf_malformed") from None
     try:
-        if pdfium_c.FPDF_GetSecurityHandlerRevision(pdf.raw) != -1:
+        if pdfium_c.FPDF_GetSecurityHandlerRevision(pdf.raw) != -1 and not restricted:
             raise InvalidInput("pdf_encrypted")
         if len(pdf) != expected:
             # The two parsers see different page trees: page N on a tablet would not be

@@ -25,6 +25,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from phonghop.domain.hygiene import repaired
+
 FONT = "Times New Roman"
 #: Columns (besides STT) from which a Word table is laid out on landscape pages.
 LANDSCAPE_FROM = 4
@@ -117,6 +119,7 @@ def write_docx_tables(tables: Sequence[Table]) -> bytes:
     and notes; landscape A4 when any table has four columns besides STT or more."""
     if not tables:
         raise ValueError("no table to write")
+    tables = [repaired(t) for t in tables]  # text stored before the input rules
     document = Document()
     section = document.sections[0]
     if max(len(t.columns) for t in tables) >= LANDSCAPE_FROM:
@@ -186,6 +189,7 @@ def write_xlsx_sheets(tables: Sequence[Table]) -> bytes:
     which must differ), each laid out as :func:`write_xlsx` lays out its one."""
     if not tables:
         raise ValueError("no table to write")
+    tables = [repaired(t) for t in tables]  # text stored before the input rules
     book = Workbook()
     first = book.active
     assert first is not None

@@ -25,6 +25,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from phonghop.domain.hygiene import repaired
 from phonghop.notices.model import Align, Cell, Columns, NoticeDocument, Space, Text
 from phonghop.notices.pdf import balanced_width, centred_lines, line_widths
 
@@ -274,6 +275,7 @@ def _page_numbers(section: Any, doc: NoticeDocument) -> None:
 
 def write_docx(doc: NoticeDocument) -> bytes:
     """The notice as DOCX bytes with the PDF's layout, editable in a word processor."""
+    doc = repaired(doc)  # text stored before the input rules must not break the file
     document = Document()
     body_size = next(
         (b.size for b in doc.blocks if isinstance(b, Text) and b.align is Align.JUSTIFY),

@@ -19,6 +19,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from phonghop.domain.hygiene import json_text
+
 log = logging.getLogger("phonghop.bus")
 
 
@@ -101,9 +103,7 @@ class RedisBus:
         assert self._deliver is not None
         for event in events:
             self._deliver(event)
-        message = json.dumps(
-            {"origin": self.origin, "events": events}, ensure_ascii=False, separators=(",", ":")
-        )
+        message = json_text({"origin": self.origin, "events": events})
         try:
             self._outbox.put_nowait(message)
         except asyncio.QueueFull:

@@ -15,13 +15,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketState
 
+from phonghop.domain.hygiene import json_text
 from phonghop.realtime._transport import RawWriter, text_frame
 from phonghop.realtime.protocol import PROTOCOL_VERSION, audience_members, may_see
 
@@ -36,7 +36,8 @@ LoadLastSeqs = Callable[[list[int]], Awaitable[dict[int, int]]]
 
 
 def dumps(message: dict[str, Any]) -> str:
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+    """One frame's text, always encodable (see ``hygiene.json_text``)."""
+    return json_text(message)
 
 
 def event_message(event: dict[str, Any]) -> dict[str, Any]:
@@ -191,7 +192,7 @@ class Hub:
         self._load_events = load_events
         self._load_last_seqs = load_last_seqs
         self.rooms: dict[int, Room] = {}
-        self.stats = {"delivered": 0, "broadcasts": 0, "resync_kicks": 0, "gap_fills": 0}
+        self.stats = {"delivered": 0, "broadcasts": 0, "resync_kicks": 0, "gap_fills": 0, "sync_repairs": 0}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._freeze_handle: asyncio.TimerHandle | None = None
 
@@ -204,25 +205,73 @@ class Hub:
         room.conns.add(conn)
         return room
 
-    def finish_sync(self, conn: Connection, synced_seq: int) -> None:
-        """The connection's replay or snapshot covered events up to ``synced_seq``."""
+    def finish_sync(self, conn: Connection, synced_seq: int, *, repaired: bool = False) -> None:
+        """The connection's replay or snapshot covered events up to ``synced_seq``.
+
+        What it buffered meanwhile follows in ``seq`` order, without a hole: if one event
+        between its snapshot and the live stream is not in its backlog (the room dropped
+        it before this connection finished, see below), the missing events are read from
+        the log first, and the connection goes live only after them.
+        """
         room = self.rooms[conn.meeting_id]
         conn.sent_seq = max(conn.sent_seq, synced_seq)
-        for seq, text, frame in conn.backlog:
-            if seq > conn.sent_seq:
-                if not conn.push(text, frame):
-                    self._kick(room, conn)
-                    return
-                conn.sent_seq = seq
+        if room.last_seq is None:
+            # The first connection of a new room to finish decides where the room starts;
+            # events parked before that are owed to the others still syncing, whose
+            # snapshots may be older: hand them over before the room drops them.
+            for other in room.conns:
+                if other is not conn and other.syncing:
+                    for event in room.pending.values():
+                        text = dumps(message_for(event, other.participant_id, other.controller))
+                        other.backlog.append((int(event["seq"]), text, text_frame(text.encode())))
+        conn.backlog.sort(key=lambda queued: queued[0])
+        for index, (seq, text, frame) in enumerate(conn.backlog):
+            if seq <= conn.sent_seq:
+                continue
+            if seq != conn.sent_seq + 1:
+                del conn.backlog[:index]
+                self._repair(room, conn, repaired)
+                return
+            if not conn.push(text, frame):
+                self._kick(room, conn)
+                return
+            conn.sent_seq = seq
         conn.backlog.clear()
+        if room.last_seq is not None and conn.sent_seq < room.last_seq:
+            self._repair(room, conn, repaired)
+            return
         conn.syncing = False
         if room.last_seq is None:
-            room.last_seq = synced_seq
+            room.last_seq = conn.sent_seq
             self._drain_pending(room)
-        elif room.last_seq < synced_seq:
+        elif room.last_seq < conn.sent_seq:
             self._fill_gap_soon(room, delay=0)
         self.signal_presence(room)
         self._freeze_soon()
+
+    def _repair(self, room: Room, conn: Connection, repaired: bool) -> None:
+        """Read what ``conn`` misses from the log, then finish its sync; a connection that
+        still has a hole after one repair resyncs (4001) rather than skip an event."""
+        if repaired:
+            self._kick(room, conn)
+            return
+        self.stats["sync_repairs"] += 1
+
+        async def repair() -> None:
+            try:
+                _last, events = await self._load_events(conn.meeting_id, conn.sent_seq)
+            except Exception:
+                log.exception("sync repair for meeting %s failed", conn.meeting_id)
+                self._kick(room, conn)
+                return
+            if conn.closed or conn not in room.conns or self.rooms.get(conn.meeting_id) is not room:
+                return
+            for event in events:
+                text = dumps(message_for(event, conn.participant_id, conn.controller))
+                conn.backlog.append((int(event["seq"]), text, text_frame(text.encode())))
+            self.finish_sync(conn, conn.sent_seq, repaired=True)
+
+        self._spawn(repair())
 
     def _freeze_soon(self) -> None:
         """Move what is alive now (connections, rooms) out of the collector's way.

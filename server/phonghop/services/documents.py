@@ -108,6 +108,7 @@ def version_view(v: DocumentVersion) -> dict[str, Any]:
         "sha256": v.sha256,
         "size": v.size,
         "filename": v.filename,
+        "restricted": v.restricted,
         "pages": [{"width": w, "height": h} for w, h in v.pages],
         "created_at": meetings.iso(v.created_at),
     }
@@ -464,6 +465,7 @@ def _new_version(
         page_count=info.page_count,
         pages=[[round(p.width, 2), round(p.height, 2)] for p in info.pages],
         filename=filename[:300],
+        restricted=info.restricted,
         created_by=actor.user_id,
         created_at=utcnow(),
     )

@@ -7,13 +7,13 @@ one transaction, so the snapshot a late tablet reads always matches the log.
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from phonghop.domain import meeting as rules
+from phonghop.domain.hygiene import json_text
 from phonghop.domain.meeting import Attendance, MeetingState
 from phonghop.domain.permissions import Actor, MeetingRole, can_run_meeting, require_meeting_controller
 from phonghop.domain.text import normalize
@@ -268,7 +268,7 @@ async def meeting_view_cached(
         return hit
     await uow.session.refresh(meeting, ["participants", "agenda_items"])
     view = meetings.meeting_detail_view(meeting, with_code=with_code)
-    entry = (view, json.dumps(view, ensure_ascii=False, separators=(",", ":")))
+    entry = (view, json_text(view))
     _VIEWS[key] = entry
     while len(_VIEWS) > _VIEWS_KEPT:
         _VIEWS.popitem(last=False)

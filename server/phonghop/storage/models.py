@@ -302,6 +302,9 @@ class DocumentVersion(Base):
     #: [[width, height], ...] in PDF points, rotation applied, one per page.
     pages: Mapped[list[Any]] = mapped_column(JSON)
     filename: Mapped[str] = mapped_column(String(300), default="")
+    #: The uploaded file was encrypted with an owner password only (opened with the empty
+    #: password): its author restricted printing or copying. Downloads give it as it was.
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

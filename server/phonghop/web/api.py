@@ -183,7 +183,7 @@ async def list_meetings(request: Request) -> Response:
     try:
         state = MeetingState(state_param) if state_param else None
         limit = min(max(int(request.query_params.get("limit", "100")), 1), 500)
-        offset = max(int(request.query_params.get("offset", "0")), 0)
+        offset = min(max(int(request.query_params.get("offset", "0")), 0), 10**9)
     except ValueError:
         raise InvalidInput("invalid_query") from None
     async with app_state(request).db.unit(write=False) as uow:

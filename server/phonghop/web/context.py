@@ -13,13 +13,27 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import HTTPConnection, Request
 
 from phonghop.config import Settings
-from phonghop.errors import InvalidInput, PayloadTooLarge, PermissionDenied, Unauthenticated, UnsupportedMedia
+from phonghop.domain.hygiene import MAX_DEPTH, TextRefused, clean
+from phonghop.errors import (
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    PermissionDenied,
+    PhonghopError,
+    Unauthenticated,
+    UnsupportedMedia,
+)
 from phonghop.services.accounts import Passwords, SessionInfo, resolve_session
 from phonghop.storage.db import Database, UnitOfWork
 from phonghop.web.cookies import SESSION_COOKIE, check_csrf, origin_allowed, unsign
 from phonghop.web.errors import validation_to_error
 
 MAX_JSON_BYTES = 256 * 1024
+#: The largest id each database can hold in our ``Integer`` primary keys: a path id above it
+#: names nothing (404), instead of failing in the driver.
+MAX_ID = {"postgresql": 2**31 - 1, "sqlite": 2**63 - 1}
+#: Integers in JSON bodies and frames beyond what any column holds (64-bit signed).
+MAX_INT = 2**63 - 1
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -50,7 +64,7 @@ async def read_json(request: Request, model: type[M]) -> M:
         if len(raw) > MAX_JSON_BYTES:
             raise PayloadTooLarge("body_too_large", limit_kb=MAX_JSON_BYTES // 1024)
     try:
-        data = json.loads(raw)
+        data = parse_json(raw)
     except (ValueError, UnicodeDecodeError):
         raise InvalidInput("invalid_json") from None
     if not isinstance(data, dict):
@@ -59,6 +73,47 @@ async def read_json(request: Request, model: type[M]) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise validation_to_error(exc) from None
+
+
+def parse_json(raw: str | bytes | bytearray) -> Any:
+    """JSON from a client, through the text rules of ``domain/hygiene.py``: ValueError when
+    it is not JSON; ``json_too_deep`` (400), ``text_invalid`` or ``number_out_of_range``
+    (422) when it breaks a rule."""
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        raise PhonghopError("json_too_deep", limit=MAX_DEPTH) from None
+    return checked(data)
+
+
+def checked(data: Any) -> Any:
+    """Parsed JSON through the text and number rules (see :func:`parse_json`)."""
+    try:
+        data = clean(data)
+    except TextRefused as exc:
+        if exc.problem == "too_deep":
+            raise PhonghopError("json_too_deep", limit=MAX_DEPTH) from None
+        raise InvalidInput("text_invalid", field=exc.field or "body", problem=exc.problem) from None
+    field = _huge_int(data, "")
+    if field is not None:
+        raise InvalidInput("number_out_of_range", field=field or "body")
+    return data
+
+
+def _huge_int(value: Any, field: str) -> str | None:
+    """The path of the first integer no column can hold, if any (depth already capped)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return field if not -MAX_INT <= value <= MAX_INT else None
+    items: Any = ()
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    for key, item in items:
+        found = _huge_int(item, f"{field}.{key}" if field else str(key))
+        if found is not None:
+            return found
+    return None
 
 
 def office_zone(conn: HTTPConnection) -> tzinfo:
@@ -92,6 +147,8 @@ def path_int(conn: HTTPConnection, name: str) -> int:
     """An ``{name:int}`` path parameter (the route's converter has made it an int)."""
     value = conn.path_params[name]
     assert isinstance(value, int)
+    if value > MAX_ID.get(app_state(conn).db.engine.dialect.name, 2**31 - 1):
+        raise NotFound("not_found")
     return value
 
 
@@ -103,7 +160,8 @@ def query_int(
     high: int | None = None,
 ) -> int | None:
     """An integer query parameter, ``default`` when absent; ``invalid_query`` when it is not
-    an integer or lies outside ``low``..``high``."""
+    an integer or lies outside ``low``..``high`` (by default, what an ``Integer`` column
+    holds on every database)."""
     raw = conn.query_params.get(name)
     if raw in (None, ""):
         return default
@@ -111,7 +169,9 @@ def query_int(
         value = int(raw)
     except ValueError:
         raise InvalidInput("invalid_query", field=name) from None
-    if (low is not None and value < low) or (high is not None and value > high):
+    low = -MAX_ID["postgresql"] if low is None else low
+    high = MAX_ID["postgresql"] if high is None else high
+    if value < low or value > high:
         raise InvalidInput("invalid_query", field=name)
     return value
 

@@ -69,6 +69,36 @@ async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def out_of_range(exc: BaseException) -> bool:
+    """Whether the database driver refused a value sent by the client (an integer beyond
+    the column's type, say ``2**40`` for an ``integer`` id on PostgreSQL)."""
+    seen: BaseException | None = exc
+    for _ in range(6):
+        if seen is None:
+            return False
+        if isinstance(seen, OverflowError) or type(seen).__name__ == "DataError":
+            return True
+        seen = seen.__cause__ or seen.__context__ or getattr(seen, "orig", None)
+    return False
+
+
+async def client_gone_handler(request: Request, exc: Exception) -> JSONResponse:
+    """The client hung up while sending its body (an upload cut off by the Wi-Fi, a tab
+    closed): nothing is wrong with the server and nobody reads the answer. Logged as
+    such, counted as ``client_disconnected``, never as ``internal_error``."""
+    log.info("client hung up while sending %s %s", request.method, request.url.path)
+    metrics.errors[("client_disconnected", "http")] += 1
+    return JSONResponse(error_body("client_disconnected", request_language(request)), status_code=400)
+
+
+async def database_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """A driver error: ``value_out_of_range`` when the client's value caused it, else as
+    any unexpected error."""
+    if out_of_range(exc):
+        return error_response(request, InvalidInput("value_out_of_range"))
+    return await unexpected_error_handler(request, exc)
+
+
 async def unexpected_error_handler(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     metrics.errors[("internal_error", "http")] += 1

@@ -14,6 +14,7 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from phonghop import metrics
+from phonghop.domain.hygiene import MAX_DEPTH, repair
 from phonghop.domain.meeting import MeetingAction
 from phonghop.domain.permissions import Actor, can_run_meeting
 from phonghop.errors import NotFound, PermissionDenied, PhonghopError, Unauthenticated
@@ -30,8 +31,9 @@ from phonghop.storage.models import utcnow
 from phonghop.translations import error_message, pick_language
 from phonghop.web import annotations as annotation_api
 from phonghop.web import documents, notices, polls
-from phonghop.web.context import app_state, session_token
+from phonghop.web.context import app_state, checked, path_int, session_token
 from phonghop.web.cookies import origin_allowed
+from phonghop.web.errors import out_of_range
 
 log = logging.getLogger("phonghop.socket")
 
@@ -105,6 +107,8 @@ def _parse(raw: str) -> tuple[Any, Any | None, str | None, dict[str, Any] | None
     """(command id, command, error code, error params) for one text frame."""
     try:
         data = json.loads(raw)
+    except RecursionError:
+        return None, None, "json_too_deep", {"limit": MAX_DEPTH}
     except ValueError:
         return None, None, "frame_invalid_json", None
     if not isinstance(data, dict):
@@ -112,6 +116,13 @@ def _parse(raw: str) -> tuple[Any, Any | None, str | None, dict[str, Any] | None
     command_id = data.get("id")
     if not isinstance(command_id, int | str) or isinstance(command_id, bool):
         return None, None, "command_id_missing", None
+    try:
+        data = checked(data)
+    except PhonghopError as exc:
+        # The id is echoed as sent when it is itself valid text, else repaired.
+        echo = repair(command_id) if isinstance(command_id, str) else command_id
+        return echo, None, exc.code, exc.params
+    command_id = data["id"]
     kind = data.get("type")
     if not isinstance(kind, str):
         return command_id, None, "command_invalid", {"field": "type"}
@@ -147,7 +158,7 @@ async def meeting_socket(websocket: WebSocket) -> None:
             async with _gate(state), state.db.unit(write=False) as uow:
                 info = await accounts.resolve_session(uow, token)
                 tablet_session = info.participant is not None
-                meeting = await meetings.load_meeting(uow, info.actor, meeting_id)
+                meeting = await meetings.load_meeting(uow, info.actor, path_int(websocket, "meeting_id"))
                 actor = await meetings.actor_in_meeting(uow, info.actor, meeting)
         except Unauthenticated:
             refusal = 4401
@@ -269,7 +280,10 @@ async def _serve(
         except PhonghopError as exc:
             conn.push(_error(command_id, exc.code, lang, exc.params))
             continue
-        except Exception:
+        except Exception as exc:
+            if out_of_range(exc):
+                conn.push(_error(command_id, "value_out_of_range", lang))
+                continue
             log.exception("command %s failed", command.type)
             conn.push(_error(command_id, "internal_error", lang))
             continue
