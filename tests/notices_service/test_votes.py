@@ -4,6 +4,7 @@ majority rule, the rule in words, the outcome; polls that cannot be reported are
 from __future__ import annotations
 
 from phonghop.domain.notice import vote_sentence
+from phonghop.domain.notice_votes import recorded_vote, recorded_votes
 from phonghop.domain.poll import (
     Eligibility,
     MajorityRule,
@@ -14,7 +15,6 @@ from phonghop.domain.poll import (
     QuorumRule,
     tally,
 )
-from phonghop.services.notices import recorded_vote, recorded_votes
 from phonghop.services.polls import ClosedPollResult
 
 APPROVAL = PollSpec(PollKind.OPEN, PollType.APPROVAL)
