@@ -40,13 +40,28 @@ _RULE_WORDS = {
 
 def rule_words(result: PollResult) -> str:
     """The poll's rule in words for "Đối chiếu quy định (…)": "quá nửa tổng số thành viên
-    tán thành"; a poll without quorum says so."""
+    tán thành", "trúng cử khi được quá nửa tổng số thành viên bầu"; a poll without quorum
+    says so."""
     words = _RULE_WORDS[result.spec.majority]
     approve = result.spec.option_of_role(OptionRole.APPROVE)
-    rule = f"{words} {approve.label.lower()}" if approve is not None else f"phương án được {words} lựa chọn"
+    if result.spec.type is PollType.ELECTION:
+        rule = f"trúng cử khi được {words} bầu"
+    elif approve is not None:
+        rule = f"{words} {approve.label.lower()}"
+    else:
+        rule = f"phương án được {words} lựa chọn"
     if result.outcome is PollOutcome.NOT_VALID:
         rule += "; không đủ số thành viên có mặt theo quy định"
     return rule
+
+
+def _election_subject(title: str) -> str:
+    """ "Bầu Phó Bí thư Tỉnh ủy" → "Phó Bí thư Tỉnh ủy" (the sentence says "Kết quả bầu …")."""
+    subject = normalize(title)
+    for lead in ("bầu cử ", "bầu "):
+        if subject.casefold().startswith(lead):
+            return subject[len(lead) :].strip()
+    return subject
 
 
 def recorded_vote(title: str, result: PollResult) -> tuple[nd.RecordedVote | None, str]:
@@ -54,26 +69,41 @@ def recorded_vote(title: str, result: PollResult) -> tuple[nd.RecordedVote | Non
 
     Every option with its count, against the base of the poll's majority rule (members,
     members present or valid ballots) and its label ("tổng số", "số có mặt", "số phiếu
-    hợp lệ"); passed as the poll decided. Left out, with a reason: elections (personnel
-    votes are not reported in a conclusion notice, and candidates' names would read as
-    options), a base of zero, and a count above its base (which no percentage can state).
+    hợp lệ"); passed as the poll decided. An election reports each candidate's ballots and
+    who was elected (or tied for the last seat). Left out, with a reason: a base of zero,
+    and a count above its base (which no percentage can state).
     """
-    if result.spec.type is PollType.ELECTION:
-        return None, "election"
     base = result.base_total
     if base < 1:
         return None, "base_empty"
     if any(c.votes > base for c in result.counts):
         return None, "count_exceeds_base"
+    options = tuple(nd.VoteOption(c.option.label, c.votes) for c in result.counts)
+    base_label = result.spec.majority.base.label_vi
+    if result.spec.type is PollType.ELECTION:
+        label = {c.option.id: c.option.label for c in result.counts}
+        vote = nd.RecordedVote(
+            subject=_election_subject(title),
+            options=options,
+            base_count=base,
+            rule=rule_words(result),
+            passed=result.passed,
+            base_label=base_label,
+            unit="phiếu",
+            election=True,
+            elected=tuple(label[i] for i in result.elected),
+            tied=tuple(label[i] for i in result.tied),
+        )
+        return vote, ""
     subject = normalize(title)
     subject = "về" + subject[2:] if subject.casefold().startswith("về ") else f"về {subject}"
     vote = nd.RecordedVote(
         subject=subject,
-        options=tuple(nd.VoteOption(c.option.label, c.votes) for c in result.counts),
+        options=options,
         base_count=base,
         rule=rule_words(result),
         passed=result.passed,
-        base_label=result.spec.majority.base.label_vi,
+        base_label=base_label,
         unit="phiếu" if result.spec.majority.base is MajorityBase.VALID_BALLOTS else "đồng chí",
     )
     return vote, ""

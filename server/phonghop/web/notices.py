@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from phonghop.domain.notice import Authority
+from phonghop.domain.notice import Authority, Concluder
 from phonghop.domain.permissions import Actor
 from phonghop.errors import InvalidInput
 from phonghop.realtime import protocol as p
@@ -62,6 +62,7 @@ class DraftIn(Body):
     subject: Line = ""
     attendance_groups: Annotated[list[Line], Field(max_length=50)] | None = None
     secret: bool | None = None
+    concluded_by: Concluder | None = None
 
 
 class AuthorityIn(Body):
@@ -220,6 +221,7 @@ async def draft_notice(request: Request) -> Response:
         subject=body.subject,
         attendance_groups=None if body.attendance_groups is None else tuple(body.attendance_groups),
         secret=body.secret,
+        concluded_by=body.concluded_by,
     )
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow, method="POST")

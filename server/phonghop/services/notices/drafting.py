@@ -34,13 +34,15 @@ class DraftOptions:
     then, refused otherwise). ``subject``: what the meeting was about ("về …"), for the
     summary line. ``attendance_groups``: the other attendees as written, instead of the
     non-voting participants present. ``secret``: secret content (default: the meeting's
-    classification).
+    classification). ``concluded_by``: the body or the leader who presided (default: the
+    format's, see :class:`~phonghop.domain.notice.Concluder`).
     """
 
     presiding_participant_id: int | None = None
     subject: str = ""
     attendance_groups: tuple[str, ...] | None = None
     secret: bool | None = None
+    concluded_by: nd.Concluder | None = None
 
 
 def _warning(code: str, **params: Any) -> dict[str, Any]:
@@ -80,10 +82,12 @@ def _attendance(
     parts: list[Participant],
     member_label: str,
     groups: tuple[str, ...] | None,
+    presiding: nd.Person,
     warnings: list[dict[str, Any]],
 ) -> nd.Attendance | None:
     """Voting members present out of the body's members (``members_total``, else the
-    voting members listed), the absent ones with their reasons, and the other attendees."""
+    voting members listed), the absent ones with their reasons, the other attendees, and
+    the members present by name besides who presided (the State format lists them)."""
     if all(p.attendance == Attendance.UNKNOWN.value for p in parts):
         warnings.append(_warning("attendance_not_recorded"))
         return None
@@ -102,8 +106,13 @@ def _attendance(
             for p in parts
             if not p.voting_member and Attendance(p.attendance).is_present
         )
+    members = tuple(
+        nd.Person(p.full_name, p.title)
+        for p in voting
+        if Attendance(p.attendance).is_present and compare_key(p.full_name) != compare_key(presiding.name)
+    )
     return nd.Attendance(
-        present, total, member_label, tuple(normalize(g) for g in groups if normalize(g)), absentees
+        present, total, member_label, tuple(normalize(g) for g in groups if normalize(g)), absentees, members
     )
 
 
@@ -117,7 +126,9 @@ async def meeting_record(
     warnings: list[dict[str, Any]] = []
     parts = sorted(meeting.participants, key=lambda p: (p.position, p.id))
     chair, chair_absent, deputy = _presiding(parts, options.presiding_participant_id, warnings)
-    attendance = _attendance(meeting, parts, config.member_label, options.attendance_groups, warnings)
+    presiding = deputy if chair_absent and deputy is not None else chair
+    groups = options.attendance_groups
+    attendance = _attendance(meeting, parts, config.member_label, groups, presiding, warnings)
     items = conclusions.agenda_order(meeting.agenda_items)
     heard: list[str] = []
     for item in items:
@@ -148,6 +159,7 @@ async def meeting_record(
         heard=tuple(heard),
         agenda_items=tuple(agenda),
         votes=votes,
+        concluded_by=options.concluded_by,
     )
     return record, warnings
 
