@@ -206,7 +206,7 @@ def test_failed_vote_is_reported_as_not_passed(
     )
     (sentence,) = draft_notice(make_record(votes=(failed,)), party_body, WITH_VOTES, ISSUED).vote_sentences
     assert "7/15 đồng chí tán thành (46,67% tổng số)" in sentence
-    assert "không biểu quyết" not in sentence  # nobody abstained: no "0/15 …" 
+    assert "không biểu quyết" not in sentence  # nobody abstained: no "0/15 …"
     assert sentence.endswith("không được thông qua.")
 
 

@@ -89,12 +89,24 @@ def test_a_custom_poll_names_the_options() -> None:
     assert [(o.label, o.count) for o in vote.options] == [("Phương án 1", 3), ("Phương án 2", 1)]
 
 
-def test_votes_that_cannot_be_reported() -> None:
+def test_an_election_names_the_candidates_and_who_was_elected() -> None:
     election = PollSpec(
         PollKind.SECRET,
         PollType.ELECTION,
         options=(PollOption("c1", "Nguyễn Văn A"), PollOption("c2", "Trần Văn B")),
     )
+    result = tally(election, [("c1",)] * 3 + [("c2",)], members_total=4, present_total=4)
+    vote, reason = recorded_vote("Bầu Phó Bí thư", result)
+    assert vote is not None and reason == ""
+    assert (vote.election, vote.elected, vote.tied) == (True, ("Nguyễn Văn A",), ())
+    assert vote_sentence(vote) == (
+        "Kết quả bầu Phó Bí thư: đồng chí Nguyễn Văn A 3/4 phiếu (75% tổng số), đồng chí Trần Văn B "
+        "1/4 phiếu (25% tổng số). Đối chiếu quy định (trúng cử khi được quá nửa tổng số thành viên "
+        "bầu), đồng chí Nguyễn Văn A trúng cử."
+    )
+
+
+def test_votes_that_cannot_be_reported() -> None:
     valid_base = PollSpec(
         PollKind.OPEN, PollType.APPROVAL, majority=MajorityRule.MORE_THAN_HALF_OF_VALID_BALLOTS
     )

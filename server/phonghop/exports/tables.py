@@ -25,6 +25,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from phonghop.exports.ooxml import fixed_package
+
 FONT = "Times New Roman"
 #: Columns (besides STT) from which a Word table is laid out on landscape pages.
 LANDSCAPE_FROM = 4
@@ -144,7 +146,7 @@ def write_docx_tables(tables: Sequence[Table]) -> bytes:
         _docx_grid(document, section, table)
     out = io.BytesIO()
     document.save(out)
-    return out.getvalue()
+    return fixed_package(out.getvalue())
 
 
 def _docx_grid(document: Any, section: Any, table: Table) -> None:
