@@ -17,12 +17,14 @@ from starlette.routing import BaseRoute, Route
 
 from phonghop.domain.notice import Authority, Concluder
 from phonghop.domain.permissions import Actor
-from phonghop.errors import InvalidInput
+from phonghop.errors import InvalidInput, PayloadTooLarge
+from phonghop.notices.stamp import MAX_IMAGE_BYTES
 from phonghop.realtime import protocol as p
 from phonghop.services import conclusions, notices
 from phonghop.services.conclusions import PointFields
 from phonghop.services.meetings import iso
 from phonghop.services.notices import DraftChanges, DraftOptions, PointText
+from phonghop.services.notices import images as notice_images
 from phonghop.storage.db import UnitOfWork
 from phonghop.storage.models import Meeting, Notice
 from phonghop.translations import translate
@@ -175,6 +177,71 @@ async def put_settings(request: Request) -> Response:
         info = await authenticate(request, uow, method="PUT")
         view = await notices.put_settings(uow, info.actor, body.model_dump(mode="json"))
     return JSONResponse(view)
+
+
+# -- seal and signature images ----------------------------------------------------------------------
+
+
+def _image_key(request: Request) -> tuple[str, str]:
+    return request.path_params["kind"], request.query_params.get("signer", "")
+
+
+async def _read_png(request: Request) -> bytes:
+    """The request body, refused past the image limit before it is all read."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_IMAGE_BYTES:
+        raise PayloadTooLarge("notice_image_too_large", limit_kb=MAX_IMAGE_BYTES // 1024)
+    data = bytearray()
+    async for chunk in request.stream():
+        data.extend(chunk)
+        if len(data) > MAX_IMAGE_BYTES:
+            raise PayloadTooLarge("notice_image_too_large", limit_kb=MAX_IMAGE_BYTES // 1024)
+    return bytes(data)
+
+
+def _width_mm(request: Request) -> float | None:
+    raw = request.query_params.get("width_mm")
+    if raw is None:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidInput("notice_image_invalid", field="width_mm") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise InvalidInput("notice_image_invalid", field="width_mm")
+    return value
+
+
+async def list_images(request: Request) -> Response:
+    async with app_state(request).db.unit(write=False) as uow:
+        info = await authenticate(request, uow)
+        return JSONResponse({"images": await notice_images.list_images(uow, info.actor)})
+
+
+async def get_image(request: Request) -> Response:
+    kind, signer = _image_key(request)
+    async with app_state(request).db.unit(write=False) as uow:
+        info = await authenticate(request, uow)
+        content = await notice_images.image_content(uow, info.actor, kind, signer)
+    return Response(content, media_type="image/png", headers={"Cache-Control": "no-store"})
+
+
+async def put_image(request: Request) -> Response:
+    kind, signer = _image_key(request)
+    width = _width_mm(request)
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow, method="PUT")
+        data = await _read_png(request)
+        view = await notice_images.put_image(uow, info.actor, kind, data, signer_name=signer, width_mm=width)
+    return JSONResponse(view)
+
+
+async def delete_image(request: Request) -> Response:
+    kind, signer = _image_key(request)
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow, method="DELETE")
+        await notice_images.delete_image(uow, info.actor, kind, signer)
+    return JSONResponse({"ok": True})
 
 
 # -- conclusions -----------------------------------------------------------------------------------
@@ -334,6 +401,10 @@ N = "/api/notices/{notice_id:int}"
 routes: list[BaseRoute] = [
     Route("/api/notice-settings", get_settings, methods=["GET"]),
     Route("/api/notice-settings", put_settings, methods=["PUT"]),
+    Route("/api/notice-settings/images", list_images, methods=["GET"]),
+    Route("/api/notice-settings/images/{kind}", get_image, methods=["GET"]),
+    Route("/api/notice-settings/images/{kind}", put_image, methods=["PUT"]),
+    Route("/api/notice-settings/images/{kind}", delete_image, methods=["DELETE"]),
     Route(M + "/conclusions", list_conclusions, methods=["GET"]),
     Route(M + "/conclusions/{item_id:int}", get_conclusion, methods=["GET"]),
     Route(M + "/conclusions/{item_id:int}", put_conclusion, methods=["PUT"]),

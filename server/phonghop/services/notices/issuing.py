@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import threading
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -27,11 +27,13 @@ from phonghop.domain.notice_edits import ISSUED
 from phonghop.domain.permissions import Actor
 from phonghop.errors import Conflict
 from phonghop.notices import build_document, sign_pdf, write_docx, write_pdf
+from phonghop.notices.stamp import SignatureStamp
 from phonghop.realtime.protocol import AUDIENCE_CONTROLLERS
 from phonghop.services import followup
 from phonghop.services.audit import record_audit
 from phonghop.services.events import append_event
 from phonghop.services.notices.editing import lock_notice
+from phonghop.services.notices.images import stamp_for
 from phonghop.services.notices.settings import BodyConfig, load_body_config, signing_key
 from phonghop.storage.db import UnitOfWork
 from phonghop.storage.models import Notice, NoticeCounter, NoticeFile, utcnow
@@ -44,16 +46,21 @@ _DEFAULT_SIGNING_REASON = "Ban hành thông báo kết luận"
 RENDER_LOCK = threading.Lock()
 
 
-def _render(draft: nd.NoticeDraft, config: BodyConfig, kinds: tuple[str, ...]) -> dict[str, bytes]:
+def _render(
+    draft: nd.NoticeDraft, config: BodyConfig, kinds: tuple[str, ...], stamp: SignatureStamp | None
+) -> dict[str, bytes]:
     with RENDER_LOCK:
         doc = build_document(draft, config.body, config.settings)
-        writers = {"pdf": write_pdf, "docx": write_docx}
-        return {kind: writers[kind](doc) for kind in kinds}
+        writers = {"pdf": lambda: write_pdf(doc, stamp), "docx": lambda: write_docx(doc)}
+        return {kind: writers[kind]() for kind in kinds}
 
 
-async def render(draft: nd.NoticeDraft, config: BodyConfig, *kinds: str) -> dict[str, bytes]:
-    """The draft laid out as PDF and/or DOCX, in a worker thread."""
-    return await asyncio.to_thread(_render, draft, config, kinds)
+async def render(
+    draft: nd.NoticeDraft, config: BodyConfig, *kinds: str, stamp: SignatureStamp | None = None
+) -> dict[str, bytes]:
+    """The draft laid out as PDF and/or DOCX, in a worker thread; ``stamp``: the
+    signature and seal images of a signed notice, drawn on the PDF."""
+    return await asyncio.to_thread(_render, draft, config, kinds, stamp)
 
 
 async def next_number(uow: UnitOfWork, body_id: int, sequence_key: str) -> int:
@@ -91,12 +98,16 @@ def _file(notice_id: int, kind: str, content: bytes) -> NoticeFile:
     )
 
 
-async def issue(uow: UnitOfWork, actor: Actor, notice_id: int, *, today: date) -> Notice:
+async def issue(
+    uow: UnitOfWork, actor: Actor, notice_id: int, *, today: date, now: datetime | None = None
+) -> Notice:
     """Number, date, lay out, sign where configured, and freeze a draft.
 
     The date of issue is ``today``; the number is the next of the notice's sequence (see
     the module notes). The signing key is loaded before the number is taken; a body whose
     settings name a certificate that cannot be used gets an error, never an unsigned notice.
+    A signed notice shows the signer's signature image and the body's seal where they were
+    uploaded, with the signing time ``now`` (default: the clock) in Vietnam time.
     """
     notice = await lock_notice(uow, actor, notice_id)
     if notice.state == ISSUED:
@@ -109,7 +120,12 @@ async def issue(uow: UnitOfWork, actor: Actor, notice_id: int, *, today: date) -
     key_pair = signing_key(config.signing) if config.signing is not None else None
     number = await next_number(uow, notice.body_id, key)
     issued = nd.issue_notice(draft, number, today)
-    files = await render(issued, config, "pdf", "docx")
+    stamp = None
+    if key_pair is not None:
+        signed_at = now or utcnow()
+        signer = issued.signature.signer_name
+        stamp = await stamp_for(uow, notice.body_id, config.body, signer, signed_at)
+    files = await render(issued, config, "pdf", "docx", stamp=stamp)
     if key_pair is not None and config.signing is not None:
         reason = config.signing.reason or _DEFAULT_SIGNING_REASON
         files["pdf"] = await asyncio.to_thread(
