@@ -96,11 +96,20 @@ class DraftPatch(Body):
     secret: bool | None = None
 
 
+class TokenIn(Body):
+    signer_name: Annotated[str, Field(min_length=1, max_length=200)]
+    module_path: Annotated[str, Field(min_length=1, max_length=1000)]
+    token_label: Annotated[str, Field(min_length=1, max_length=32)]
+    key_label: Annotated[str, Field(min_length=1, max_length=200)]
+    cert_label: Annotated[str, Field(max_length=200)] = ""
+
+
 class SigningIn(Body):
-    pkcs12_path: Annotated[str, Field(min_length=1, max_length=1000)]
+    pkcs12_path: Annotated[str, Field(max_length=1000)] = ""
     passphrase_env: Annotated[str, Field(max_length=200)] = ""
     passphrase_file: Annotated[str, Field(max_length=1000)] = ""
     reason: Annotated[str, Field(max_length=300)] = ""
+    tokens: Annotated[list[TokenIn], Field(max_length=50)] = Field(default_factory=list)
 
 
 class SettingsIn(Body):
@@ -362,11 +371,19 @@ async def delete_notice(request: Request) -> Response:
     return JSONResponse({"ok": True})
 
 
+class IssueIn(Body):
+    #: The signer's token PIN, when the signer signs with a USB token: used once, never kept.
+    pin: Annotated[str, Field(max_length=64)] | None = None
+
+
 async def issue_notice(request: Request) -> Response:
     notice_id = path_int(request, "notice_id")
+    pin = None
+    if "json" in request.headers.get("content-type", ""):
+        pin = (await read_json(request, IssueIn)).pin
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow, method="POST")
-        await notices.issue(uow, info.actor, notice_id, today=office_today(request))
+        await notices.issue(uow, info.actor, notice_id, today=office_today(request), pin=pin)
     return JSONResponse(await _read_detail(request, notice_id))
 
 

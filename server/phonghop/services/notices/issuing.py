@@ -25,8 +25,10 @@ from sqlalchemy.exc import IntegrityError
 from phonghop.domain import notice as nd
 from phonghop.domain.notice_edits import ISSUED
 from phonghop.domain.permissions import Actor
-from phonghop.errors import Conflict
-from phonghop.notices import build_document, sign_pdf, write_docx, write_pdf
+from phonghop.errors import Conflict, InvalidInput, Unavailable
+from phonghop.notices import build_document, write_docx, write_pdf
+from phonghop.notices._pyhanko import signers
+from phonghop.notices.signing import load_pkcs12_signer, open_token, sign_pdf_with
 from phonghop.notices.stamp import SignatureStamp
 from phonghop.realtime.protocol import AUDIENCE_CONTROLLERS
 from phonghop.services import followup
@@ -98,16 +100,44 @@ def _file(notice_id: int, kind: str, content: bytes) -> NoticeFile:
     )
 
 
+def _signer(config: BodyConfig, signer_name: str, pin: str | None) -> signers.Signer | None:
+    """The signer of a notice whose signature block names ``signer_name``: their token
+    when the settings give them one (``pin`` required: ``notice_token_pin_required``),
+    else the body's PKCS#12 key; ``None`` for a body that does not sign. Loaded before
+    the number is taken, so that a wrong PIN or a missing token uses up no number."""
+    signing = config.signing
+    if signing is None:
+        return None
+    token = signing.token_of(signer_name)
+    if token is None:
+        if not signing.pkcs12_path:
+            raise Unavailable("notice_signing_unavailable", reason="no_token_for_signer")
+        pkcs12, passphrase = signing_key(signing)
+        return load_pkcs12_signer(pkcs12, passphrase)
+    if not pin:
+        raise InvalidInput("notice_token_pin_required", signer=token.signer_name)
+    return None
+
+
 async def issue(
-    uow: UnitOfWork, actor: Actor, notice_id: int, *, today: date, now: datetime | None = None
+    uow: UnitOfWork,
+    actor: Actor,
+    notice_id: int,
+    *,
+    today: date,
+    now: datetime | None = None,
+    pin: str | None = None,
 ) -> Notice:
     """Number, date, lay out, sign where configured, and freeze a draft.
 
     The date of issue is ``today``; the number is the next of the notice's sequence (see
     the module notes). The signing key is loaded before the number is taken; a body whose
     settings name a certificate that cannot be used gets an error, never an unsigned notice.
-    A signed notice shows the signer's signature image and the body's seal where they were
-    uploaded, with the signing time ``now`` (default: the clock) in Vietnam time.
+    A signer with a USB token (PKCS#11) signs with it: ``pin`` is their PIN, used for this
+    signature only and never stored; a wrong PIN or a missing token is refused before the
+    number is taken. A signed notice shows the signer's signature image and the body's
+    seal where they were uploaded, with the signing time ``now`` (default: the clock) in
+    Vietnam time.
     """
     notice = await lock_notice(uow, actor, notice_id)
     if notice.state == ISSUED:
@@ -117,20 +147,30 @@ async def issue(
     if draft.format is not config.settings.format:
         raise Conflict("notice_format_changed", draft=draft.format.value, body=config.settings.format.value)
     key = nd.numbering_sequence(draft.format, config.body, today, secret=notice.secret)
-    key_pair = signing_key(config.signing) if config.signing is not None else None
-    number = await next_number(uow, notice.body_id, key)
-    issued = nd.issue_notice(draft, number, today)
-    stamp = None
-    if key_pair is not None:
-        signed_at = now or utcnow()
-        signer = issued.signature.signer_name
-        stamp = await stamp_for(uow, notice.body_id, config.body, signer, signed_at)
-    files = await render(issued, config, "pdf", "docx", stamp=stamp)
-    if key_pair is not None and config.signing is not None:
-        reason = config.signing.reason or _DEFAULT_SIGNING_REASON
-        files["pdf"] = await asyncio.to_thread(
-            sign_pdf, files["pdf"], key_pair[0], key_pair[1], reason=reason, location=config.body.place
+    signer_name = draft.signature.signer_name
+    signer = _signer(config, signer_name, pin)
+    token = config.signing.token_of(signer_name) if config.signing is not None else None
+    session = None
+    if token is not None and pin:
+        session = await asyncio.to_thread(
+            open_token, token.module_path, token.token_label, token.key_label, token.cert_label, pin
         )
+        signer = session.signer
+    try:
+        number = await next_number(uow, notice.body_id, key)
+        issued = nd.issue_notice(draft, number, today)
+        stamp = None
+        if signer is not None:
+            stamp = await stamp_for(uow, notice.body_id, config.body, signer_name, now or utcnow())
+        files = await render(issued, config, "pdf", "docx", stamp=stamp)
+        if signer is not None and config.signing is not None:
+            reason = config.signing.reason or _DEFAULT_SIGNING_REASON
+            files["pdf"] = await asyncio.to_thread(
+                sign_pdf_with, files["pdf"], signer, reason=reason, location=config.body.place
+            )
+    finally:
+        if session is not None:
+            await asyncio.to_thread(session.close)
     notice.state = ISSUED
     notice.draft = issued.to_dict()
     notice.summary = issued.summary
@@ -140,7 +180,7 @@ async def issue(
     notice.issue_date = today
     notice.issued_at = utcnow()
     notice.issued_by = actor.user_id
-    notice.signed = key_pair is not None
+    notice.signed = signer is not None
     uow.session.add_all([_file(notice.id, kind, content) for kind, content in files.items()])
     try:
         await uow.session.flush()

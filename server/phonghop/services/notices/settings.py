@@ -21,7 +21,7 @@ from typing import Any
 from phonghop.domain import notice as nd
 from phonghop.domain.notice_edits import parse_signature, signature_json
 from phonghop.domain.permissions import Actor, require_admin, require_office
-from phonghop.domain.text import normalize
+from phonghop.domain.text import compare_key, normalize
 from phonghop.errors import InvalidInput, NotFound, PhonghopError, Unavailable
 from phonghop.notices._pyhanko import signers
 from phonghop.services.audit import record_audit
@@ -37,14 +37,33 @@ _DEFAULT_MEMBER_LABEL = {nd.NoticeFormat.PARTY: "Ủy viên {body}", nd.NoticeFo
 
 
 @dataclass(frozen=True)
-class SigningConfig:
-    """Where the body's signing certificate is: a PKCS#12 file on the server, and its
-    passphrase in an environment variable or a file (neither: an unencrypted file)."""
+class TokenConfig:
+    """A signer's USB token (PKCS#11): the driver library, the token's label, and the
+    labels of the key and certificate on it. The PIN is asked at issue time, never kept."""
 
-    pkcs12_path: str
+    signer_name: str
+    module_path: str
+    token_label: str
+    key_label: str
+    cert_label: str = ""
+
+
+@dataclass(frozen=True)
+class SigningConfig:
+    """How the body's notices are signed: a PKCS#12 file on the server with its
+    passphrase in an environment variable or a file (neither: an unencrypted file),
+    and/or a USB token per signer (``tokens``), used when the notice's signer has one."""
+
+    pkcs12_path: str = ""
     passphrase_env: str = ""
     passphrase_file: str = ""
     reason: str = ""
+    tokens: tuple[TokenConfig, ...] = ()
+
+    def token_of(self, signer_name: str) -> TokenConfig | None:
+        """The token configured for the signer named in a signature block."""
+        key = compare_key(signer_name)
+        return next((t for t in self.tokens if compare_key(t.signer_name) == key), None)
 
 
 @dataclass(frozen=True)
@@ -74,18 +93,46 @@ def _text(data: Mapping[str, Any], key: str) -> str:
     return normalize(value)
 
 
+_TOKEN_KEYS = {"signer_name", "module_path", "token_label", "key_label", "cert_label"}
+
+
+def _tokens(data: Any) -> tuple[TokenConfig, ...]:
+    if not isinstance(data, list) or len(data) > 50:
+        raise InvalidInput("notice_setting_invalid", field="signing.tokens")
+    tokens = []
+    for i, item in enumerate(data):
+        field = f"signing.tokens[{i}]"
+        if (
+            not isinstance(item, Mapping)
+            or set(item) - _TOKEN_KEYS
+            or not all(isinstance(v, str) for v in item.values())
+        ):
+            raise InvalidInput("notice_setting_invalid", field=field)
+        values = {k: normalize(v) for k, v in item.items()}
+        for required in ("signer_name", "module_path", "token_label", "key_label"):
+            if not values.get(required):
+                raise InvalidInput("notice_setting_invalid", field=f"{field}.{required}")
+        if not Path(values["module_path"]).is_absolute():
+            raise InvalidInput("notice_setting_invalid", field=f"{field}.module_path")
+        tokens.append(TokenConfig(**values))
+    return tuple(tokens)
+
+
 def _signing(data: Any) -> SigningConfig | None:
     if data is None:
         return None
-    keys = {"pkcs12_path", "passphrase_env", "passphrase_file", "reason"}
+    keys = {"pkcs12_path", "passphrase_env", "passphrase_file", "reason", "tokens"}
     if (
         not isinstance(data, Mapping)
         or set(data) - keys
-        or not all(isinstance(v, str) for v in data.values())
+        or not all(isinstance(v, str) for k, v in data.items() if k != "tokens")
     ):
         raise InvalidInput("notice_setting_invalid", field="signing")
-    config = SigningConfig(**{k: v.strip() for k, v in data.items()})
-    if not Path(config.pkcs12_path).is_absolute():
+    tokens = _tokens(data.get("tokens", []))
+    config = SigningConfig(**{k: v.strip() for k, v in data.items() if k != "tokens"}, tokens=tokens)
+    if not config.pkcs12_path and not tokens:
+        raise InvalidInput("notice_setting_invalid", field="signing.pkcs12_path")
+    if config.pkcs12_path and not Path(config.pkcs12_path).is_absolute():
         raise InvalidInput("notice_setting_invalid", field="signing.pkcs12_path")
     if config.passphrase_file and not Path(config.passphrase_file).is_absolute():
         raise InvalidInput("notice_setting_invalid", field="signing.passphrase_file")
@@ -192,7 +239,10 @@ def signing_key(config: SigningConfig) -> tuple[bytes, str | None]:
 
 def check_signing(config: SigningConfig) -> None:
     """Load the key once, as issuing would: a wrong passphrase or a file that is not
-    PKCS#12 raises ``InvalidInput("notice_signing_key_invalid")``."""
+    PKCS#12 raises ``InvalidInput("notice_signing_key_invalid")``. Tokens cannot be
+    checked without their PIN: they are tried at issue time."""
+    if not config.pkcs12_path:
+        return
     pkcs12, passphrase = signing_key(config)
     secret = passphrase.encode("utf-8") if passphrase is not None else None
     try:
