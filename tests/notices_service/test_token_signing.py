@@ -7,14 +7,9 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.serialization import pkcs12
 from pypdf import PdfReader
 from sqlalchemy import select
 from starlette.testclient import TestClient
@@ -22,85 +17,23 @@ from starlette.testclient import TestClient
 from phonghop.notices import verify_pdf_signature
 from phonghop.storage.db import Database
 from phonghop.storage.models import AuditEntry, IssuingBody, Notice, NoticeCounter
-from tests.conftest import SERVICES_REQUIRED
 from tests.factories import World
 from tests.notices_service.conftest import PARTY_SETTINGS, PASSPHRASE, error_of, hold_meeting, run_in_app
 from tests.pki import Signer
+from tests.softhsm import PIN, softhsm_token, token_settings
 
 pytestmark = pytest.mark.usefixtures("configured")
-
-MODULE = "/usr/lib/softhsm/libsofthsm2.so"
-TOKEN = "phonghop-thu-nghiem"
-KEY = "ky-so-van-phong"
-PIN = "246810"
 
 
 @pytest.fixture(scope="module")
 def token(tmp_path_factory: pytest.TempPathFactory, certificate: Signer) -> Iterator[str]:
-    """A SoftHSM2 token holding the office's key and certificate (the ones of the test
-    PKCS#12), in a token directory of this test run only."""
-    if not Path(MODULE).exists():
-        if SERVICES_REQUIRED:
-            pytest.fail("SoftHSM2 is missing: scripts/test installs the softhsm2 package")
-        pytest.skip("SoftHSM2 is not installed (apt install softhsm2)")
-    home = tmp_path_factory.mktemp("softhsm")
-    (home / "tokens").mkdir()
-    conf = home / "softhsm2.conf"
-    conf.write_text(
-        f"directories.tokendir = {home / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n"
-    )
-    patch = pytest.MonkeyPatch()
-    patch.setenv("SOFTHSM2_CONF", str(conf))
-    key, cert, _ = pkcs12.load_key_and_certificates(certificate.pkcs12, PASSPHRASE.encode())
-    assert key is not None and cert is not None
-    key_pem = home / "key.pem"
-    key_pem.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    util = ["softhsm2-util"]
-    subprocess.run(
-        [*util, "--init-token", "--free", "--label", TOKEN, "--pin", PIN, "--so-pin", "13579246"],
-        check=True,
-        capture_output=True,
-        env=os.environ,
-    )
-    subprocess.run(
-        [*util, "--import", str(key_pem), "--token", TOKEN, "--label", KEY, "--id", "01", "--pin", PIN],
-        check=True,
-        capture_output=True,
-        env=os.environ,
-    )
-    import pkcs11
-    from pkcs11 import Attribute, CertificateType, ObjectClass
-
-    with pkcs11.lib(MODULE).get_token(token_label=TOKEN).open(rw=True, user_pin=PIN) as session:
-        session.create_object(
-            {
-                Attribute.CLASS: ObjectClass.CERTIFICATE,
-                Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
-                Attribute.TOKEN: True,
-                Attribute.LABEL: KEY,
-                Attribute.ID: b"\x01",
-                Attribute.SUBJECT: cert.subject.public_bytes(),
-                Attribute.VALUE: cert.public_bytes(serialization.Encoding.DER),
-            }
-        )
-    yield TOKEN
-    patch.undo()
+    """A SoftHSM2 token holding the office's key and certificate (those of the test PKCS#12)."""
+    with softhsm_token(tmp_path_factory.mktemp("softhsm"), certificate.pkcs12, PASSPHRASE) as label:
+        yield label
 
 
 def _settings(token_label: str) -> dict[str, object]:
-    tokens = [
-        {
-            "signer_name": "Nguyễn Văn Bình",
-            "module_path": MODULE,
-            "token_label": token_label,
-            "key_label": KEY,
-        }
-    ]
-    return {**PARTY_SETTINGS, "signing": {"tokens": tokens}}
+    return {**PARTY_SETTINGS, "signing": token_settings("Nguyễn Văn Bình", token_label)}
 
 
 def _counters(base: TestClient) -> list[int]:
