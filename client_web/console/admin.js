@@ -2,10 +2,10 @@
 // certificate tablets need for HTTPS (offline use). Also the "plain HTTP on the LAN"
 // warning the console shows on every screen.
 
-import { apiUrl, del, get, patch, post, put } from "../shared/api.js";
+import { ApiError, apiUrl, csrfToken, del, get, patch, post, put } from "../shared/api.js";
 import { showError, showNotice } from "../shared/banner.js";
 import { busy, field, h } from "../shared/dom.js";
-import { t } from "../shared/i18n.js";
+import { language, t } from "../shared/i18n.js";
 
 const USER_ROLES = ["member", "office", "admin"];
 const MIN_PASSWORD_LENGTH = 10; // services/accounts.py check_password_rules
@@ -450,14 +450,75 @@ function settingsSection(page) {
   return h("section", { class: "panel", "data-testid": "settings-section" }, h("h2", {}, t("admin.settings")), form);
 }
 
+/** PUT the chosen PNG file as the request body (the API takes the image itself, not JSON). */
+async function uploadImage(path, file) {
+  const headers = { Accept: "application/json", "Content-Type": "image/png", "Accept-Language": language() };
+  if (csrfToken()) headers["X-CSRF-Token"] = csrfToken();
+  const response = await fetch(apiUrl(path), { method: "PUT", headers, body: file, credentials: "same-origin", cache: "no-store" });
+  const data = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = data?.error ?? {};
+    throw new ApiError(response.status, error.code ?? `http_${response.status}`, error.message ?? t("error.unexpected", { status: response.status }), error.params ?? {});
+  }
+  return data;
+}
+
+/** The body's seal and the default signer's signature, shown on notices issued with a digital signature. */
+function imagesSection(page) {
+  const signer = page.settings.signature?.signer_name ?? "";
+  const row = (kind, label, hint, query) => {
+    const stored = page.images.find((i) => i.kind === kind && (kind === "seal" || i.signer === signer));
+    const path = `/api/notice-settings/images/${kind}${query}`;
+    const fileInput = h("input", { type: "file", accept: "image/png", name: `${kind}_file` });
+    const width = kind === "seal" ? h("input", { type: "number", name: "seal_width_mm", step: 0.5, min: 15, max: 60, value: stored ? String(stored.width_mm) : "" }) : null;
+    const upload = h("button", { type: "button", class: "btn", text: t("admin.images_upload") });
+    upload.addEventListener("click", async () => {
+      const file = fileInput.files?.[0];
+      if (!file) {
+        showError(t("admin.images_choose"));
+        return;
+      }
+      const extra = width && width.value ? `${query ? "&" : "?"}width_mm=${encodeURIComponent(width.value)}` : "";
+      const saved = await busy(upload, () => page.ctx.run(() => uploadImage(path + extra, file)));
+      if (!saved) return;
+      page.images = (await get("/api/notice-settings/images")).images;
+      showNotice(t("admin.images_saved"));
+      page.draw();
+    });
+    const remove = h("button", { type: "button", class: "btn", text: t("admin.images_remove") });
+    remove.addEventListener("click", async () => {
+      const done = await busy(remove, () => page.ctx.run(() => del(path)));
+      if (!done) return;
+      page.images = (await get("/api/notice-settings/images")).images;
+      page.draw();
+    });
+    return h(
+      "div",
+      { class: "form-row", "data-testid": `image-${kind}` },
+      h("p", {}, h("strong", {}, label), " ", h("span", { class: "muted" }, hint)),
+      stored
+        ? h("img", { src: apiUrl(path) + `${query ? "&" : "?"}v=${stored.sha256.slice(0, 12)}`, alt: label, class: "notice-image" })
+        : h("p", { class: "muted" }, t("admin.images_none")),
+      page.admin ? field(t("admin.images_file"), fileInput) : null,
+      page.admin && width ? field(t("admin.images_width"), width) : null,
+      page.admin ? h("div", { class: "form-actions" }, upload, stored ? remove : null) : null,
+    );
+  };
+  const rows = [row("seal", t("admin.images_seal"), t("admin.images_seal_hint"), "")];
+  if (signer) rows.push(row("signature", t("admin.images_signature", { name: signer }), t("admin.images_signature_hint"), `?signer=${encodeURIComponent(signer)}`));
+  else rows.push(h("p", { class: "muted" }, t("admin.images_no_signer")));
+  return h("section", { class: "panel", "data-testid": "images-section" }, h("h2", {}, t("admin.images")), h("p", { class: "muted" }, t("admin.images_intro")), ...rows);
+}
+
 export async function renderAdminPage(ctx, token) {
   const root = h("div", { class: "admin-page" });
   const admin = ctx.session?.user?.role === "admin";
-  const [users, settings, tls, units] = await Promise.all([
+  const [users, settings, tls, units, images] = await Promise.all([
     get("/api/users"),
     get("/api/notice-settings"),
     get("/api/tls"),
     get("/api/units"),
+    get("/api/notice-settings/images"),
   ]);
   const page = {
     ctx,
@@ -465,6 +526,7 @@ export async function renderAdminPage(ctx, token) {
     users: users.users,
     units: units.units,
     settings,
+    images: images.images,
     tls,
     draw() {
       root.replaceChildren(
@@ -473,6 +535,7 @@ export async function renderAdminPage(ctx, token) {
         usersSection(this),
         unitsSection(this),
         settingsSection(this),
+        imagesSection(this),
       );
     },
     async reload() {

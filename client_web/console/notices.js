@@ -2,7 +2,7 @@
 // from a closed meeting, the structured editor with the server's PDF preview beside it,
 // issuing (the number is final), the PDF and DOCX, and the list of notices with search.
 
-import { apiUrl, del, get, patch, post, put } from "../shared/api.js";
+import { ApiError, apiUrl, del, get, patch, post, put } from "../shared/api.js";
 import { showError, showNotice } from "../shared/banner.js";
 import { confirmAction } from "../shared/dialog.js";
 import { busy, field, h } from "../shared/dom.js";
@@ -316,6 +316,51 @@ function pointEditor(point, list) {
   return row;
 }
 
+/** Ask the signer's USB-token PIN (kept in this dialog only, sent once with the issue). */
+function askPin(signer) {
+  return new Promise((resolve) => {
+    const input = h("input", { type: "password", name: "pin", autocomplete: "off", inputmode: "numeric", required: true });
+    const dialog = h(
+      "dialog",
+      { class: "dialog", "aria-labelledby": "pin-title", "data-testid": "pin-dialog" },
+      h("h2", { id: "pin-title", class: "dialog-title" }, t("notices.pin_title")),
+      h("p", { class: "dialog-message" }, t("notices.pin_message", { signer })),
+      h(
+        "form",
+        { method: "dialog", class: "dialog-actions" },
+        field(t("notices.pin_label"), input),
+        h("button", { type: "submit", value: "cancel", class: "btn", formnovalidate: true, text: t("action.cancel_dialog") }),
+        h("button", { type: "submit", value: "confirm", class: "btn btn-primary", text: t("notices.pin_sign") }),
+      ),
+    );
+    dialog.addEventListener("close", () => {
+      resolve(dialog.returnValue === "confirm" && input.value ? input.value : null);
+      input.value = "";
+      dialog.remove();
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    input.focus();
+  });
+}
+
+const PIN_ERRORS = new Set(["notice_token_pin_required", "notice_token_pin_invalid"]);
+
+/** Issue; when the signer signs with a USB token, ask the PIN (again after a wrong one). */
+async function issueWithPin(notice) {
+  let pin = null;
+  for (;;) {
+    try {
+      return await post(`/api/notices/${notice.id}/issue`, pin ? { pin } : {});
+    } catch (err) {
+      if (!(err instanceof ApiError) || !PIN_ERRORS.has(err.code)) throw err;
+      if (pin) showError(err);
+      pin = await askPin(err.params?.signer ?? notice.draft.signature?.signer_name ?? "");
+      if (!pin) return null;
+    }
+  }
+}
+
 function issuedView(notice) {
   return h(
     "section",
@@ -405,7 +450,7 @@ export async function renderNoticeEditor(ctx, token, noticeId) {
         if (!ok) return;
         const issued = await busy(issue, async () => {
           if (!(await saveDraft())) return null;
-          return ctx.run(() => post(`/api/notices/${notice.id}/issue`));
+          return ctx.run(() => issueWithPin(notice));
         });
         if (!issued) return;
         notice = issued;

@@ -8,6 +8,7 @@ the console can be opened as an office opens it, at a name that is not localhost
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -250,3 +251,51 @@ def test_the_new_screens_in_english(page: Page, server: Server) -> None:
     expect(page.get_by_role("heading", name="Votes")).to_be_visible()
     page.get_by_role("button", name="Tiếng Việt").click()
     expect(page.get_by_role("heading", name="Biểu quyết")).to_be_visible()
+
+
+def _png(width: int, height: int, *, transparent: bool = True) -> bytes:
+    from PIL import Image, ImageDraw
+
+    image = Image.new(
+        "RGBA" if transparent else "RGB", (width, height), (255, 255, 255, 0) if transparent else "white"
+    )
+    ImageDraw.Draw(image).ellipse((2, 2, width - 3, height - 3), outline=(220, 20, 20), width=4)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def test_the_administrator_uploads_the_seal_and_the_signers_signature(page: Page, server: Server) -> None:
+    sign_in(page, server, "quantri")
+    signer = {"signer_title": "Bí thư", "signer_name": "Nguyễn Văn Thành", "authorities": []}
+    call_api(page, "PUT", "/api/notice-settings", {"term_start": "2025-10-16", "signature": signer})
+    page.get_by_role("link", name="Quản trị").click()
+    images = page.get_by_test_id("images-section")
+    seal = images.get_by_test_id("image-seal")
+    expect(seal).to_contain_text("Chưa có ảnh.")
+    # An image without transparency is refused by the server, and the message shown.
+    seal.get_by_label("Tệp ảnh PNG").set_input_files(
+        {"name": "dau.png", "mimeType": "image/png", "buffer": _png(120, 120, transparent=False)}
+    )
+    seal.get_by_role("button", name="Tải ảnh lên").click()
+    expect(page.get_by_role("alert")).to_contain_text("nền trong suốt")
+    seal.get_by_label("Tệp ảnh PNG").set_input_files(
+        {"name": "dau.png", "mimeType": "image/png", "buffer": _png(120, 120)}
+    )
+    seal.get_by_label("Kích thước thật (mm)").fill("38")
+    seal.get_by_role("button", name="Tải ảnh lên").click()
+    expect(page.get_by_role("status")).to_contain_text("Đã lưu ảnh.")
+    expect(images.get_by_test_id("image-seal").get_by_role("img")).to_be_visible()
+    signature = images.get_by_test_id("image-signature")
+    expect(signature).to_contain_text("Chữ ký của đồng chí Nguyễn Văn Thành")
+    signature.get_by_label("Tệp ảnh PNG").set_input_files(
+        {"name": "chu-ky.png", "mimeType": "image/png", "buffer": _png(300, 120)}
+    )
+    signature.get_by_role("button", name="Tải ảnh lên").click()
+    expect(images.get_by_test_id("image-signature").get_by_role("img")).to_be_visible()
+    stored = call_api(page, "GET", "/api/notice-settings/images")["images"]
+    assert [(i["kind"], i["signer"], i["width_mm"]) for i in stored] == [
+        ("seal", None, 38.0),
+        ("signature", "Nguyễn Văn Thành", 0.0),
+    ]
+    shot(page, "admin-seal-signature")

@@ -5,7 +5,10 @@ landscape pages for wide tables."""
 from __future__ import annotations
 
 import io
+import time
+import zipfile
 
+import pytest
 from docx import Document
 from openpyxl import load_workbook
 
@@ -109,3 +112,13 @@ def test_narrow_table_is_portrait() -> None:
     )
     section = Document(io.BytesIO(write_docx(narrow))).sections[0]
     assert round(section.page_width.mm) == 210
+
+
+def test_the_same_table_gives_the_same_docx_bytes_on_another_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The comment table and the follow-up report, written again later, are byte-identical
+    (fixed ZIP entry times; the clock is moved, not waited for)."""
+    first = write_docx(TABLE)
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 400 * 86400 + 59)
+    assert write_docx(TABLE) == first
+    assert {e.date_time for e in zipfile.ZipFile(io.BytesIO(first)).infolist()} == {(1980, 1, 1, 0, 0, 0)}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import re
+import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -244,9 +246,27 @@ def test_centred_lines_break_where_the_pdf_breaks(
     """A word processor's own wrapping could move a word; the DOCX carries the PDF's breaks."""
     doc = build_document(state_draft, state_body, state_settings)
     page = pdf_pages(write_pdf(doc))[0]
-    top, bottom = page.piece("THÔNG BÁO").y, page.piece("Ngày 05/7/2025").y
+    top, bottom = page.piece("THÔNG BÁO").y, page.piece("Ngày 05 tháng 7 năm 2025").y
     pdf_lines = [p.text for p in page.pieces if bottom < p.y < top]
     assert len(pdf_lines) >= 2
     document = docx.Document(io.BytesIO(write_docx(doc)))
     summary = next(p for p in document.paragraphs if p.text.startswith("Kết luận của"))
     assert summary.text.split("\n") == pdf_lines
+
+
+def test_the_same_notice_gives_the_same_docx_bytes_on_another_day(
+    state_draft: NoticeDraft,
+    state_body: IssuingBody,
+    state_settings: NoticeSettings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Fixed ZIP entry times: a notice written again a year later is byte-identical, as
+    its PDF is (the clock is moved, not waited for)."""
+    doc = build_document(state_draft, state_body, state_settings)
+    first = write_docx(doc)
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 366 * 86400 + 3 * 3600 + 17)
+    assert write_docx(doc) == first
+    entries = zipfile.ZipFile(io.BytesIO(first)).infolist()
+    assert entries and {e.date_time for e in entries} == {(1980, 1, 1, 0, 0, 0)}
+    assert docx.Document(io.BytesIO(first)).paragraphs  # still a document Word opens

@@ -281,7 +281,7 @@ def test_state_number_with_colon_and_italic_date_under_the_motto(
 def test_state_summary_has_a_short_rule_under_it(
     state_page: ReadPage, state_settings: NoticeSettings
 ) -> None:
-    top, bottom = state_page.piece("THÔNG BÁO").y, state_page.piece("Ngày 05/7/2025").y
+    top, bottom = state_page.piece("THÔNG BÁO").y, state_page.piece("Ngày 05 tháng 7 năm 2025").y
     summary = [p for p in state_page.pieces if bottom < p.y < top]
     assert len(summary) >= 1 and summary[0].text.startswith("Kết luận của")
     assert all(_is_bold(p.font) and p.size == state_settings.size_summary for p in summary)

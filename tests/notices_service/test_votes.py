@@ -4,6 +4,7 @@ majority rule, the rule in words, the outcome; polls that cannot be reported are
 from __future__ import annotations
 
 from phonghop.domain.notice import vote_sentence
+from phonghop.domain.notice_votes import recorded_vote, recorded_votes
 from phonghop.domain.poll import (
     Eligibility,
     MajorityRule,
@@ -14,7 +15,6 @@ from phonghop.domain.poll import (
     QuorumRule,
     tally,
 )
-from phonghop.services.notices import recorded_vote, recorded_votes
 from phonghop.services.polls import ClosedPollResult
 
 APPROVAL = PollSpec(PollKind.OPEN, PollType.APPROVAL)
@@ -32,7 +32,7 @@ def test_a_passed_party_vote_against_all_members() -> None:
     assert (vote.base_count, vote.base_label, vote.unit, vote.passed) == (15, "tổng số", "đồng chí", True)
     assert vote_sentence(vote) == (
         "Kết quả biểu quyết về Tờ trình kế hoạch năm 2027: 13/15 đồng chí tán thành (86,67% tổng số), "
-        "2/15 đồng chí không tán thành (13,33% tổng số), 0/15 đồng chí không biểu quyết (0% tổng số). "
+        "2/15 đồng chí không tán thành (13,33% tổng số). "
         "Đối chiếu quy định (quá nửa tổng số thành viên tán thành), nội dung được thông qua."
     )
 
@@ -89,18 +89,24 @@ def test_a_custom_poll_names_the_options() -> None:
     assert [(o.label, o.count) for o in vote.options] == [("Phương án 1", 3), ("Phương án 2", 1)]
 
 
-def test_votes_that_cannot_be_reported() -> None:
+def test_an_election_names_the_candidates_and_who_was_elected() -> None:
     election = PollSpec(
         PollKind.SECRET,
         PollType.ELECTION,
         options=(PollOption("c1", "Nguyễn Văn A"), PollOption("c2", "Trần Văn B")),
     )
-    assert recorded_vote(
-        "Bầu Phó Bí thư", tally(election, [("c1",)] * 3, members_total=4, present_total=4)
-    ) == (
-        None,
-        "election",
+    result = tally(election, [("c1",)] * 3 + [("c2",)], members_total=4, present_total=4)
+    vote, reason = recorded_vote("Bầu Phó Bí thư", result)
+    assert vote is not None and reason == ""
+    assert (vote.election, vote.elected, vote.tied) == (True, ("Nguyễn Văn A",), ())
+    assert vote_sentence(vote) == (
+        "Kết quả bầu Phó Bí thư: đồng chí Nguyễn Văn A 3/4 phiếu (75% tổng số), đồng chí Trần Văn B "
+        "1/4 phiếu (25% tổng số). Đối chiếu quy định (trúng cử khi được quá nửa tổng số thành viên "
+        "bầu), đồng chí Nguyễn Văn A trúng cử."
     )
+
+
+def test_votes_that_cannot_be_reported() -> None:
     valid_base = PollSpec(
         PollKind.OPEN, PollType.APPROVAL, majority=MajorityRule.MORE_THAN_HALF_OF_VALID_BALLOTS
     )
@@ -133,8 +139,9 @@ def test_votes_follow_the_agenda_and_omitted_ones_are_named() -> None:
     votes, warnings = recorded_votes(closed, {10: 0, 20: 1})
     assert [v.subject for v in votes] == [
         "về Nội dung thứ nhất",
+        "bổ sung",
         "về Nội dung thứ hai",
         "về Chủ trương chung",
     ]
-    assert [v.passed for v in votes] == [True, False, True]
-    assert warnings == [{"code": "vote_omitted_election", "params": {"poll": "Bầu bổ sung"}}]
+    assert [v.passed for v in votes] == [True, True, False, True]
+    assert warnings == []

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import types
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -44,6 +45,7 @@ __all__ = [
     "Attendance",
     "Authority",
     "AuthorityLine",
+    "Concluder",
     "ConclusionPoint",
     "IssuingBody",
     "MeetingRecord",
@@ -68,6 +70,7 @@ __all__ = [
     "format_point",
     "format_short_date",
     "format_vn_date",
+    "heading_subject",
     "issue_notice",
     "numbering_sequence",
     "vote_sentence",
@@ -104,6 +107,18 @@ class OpeningPattern(Enum):
 
     MEETING = "meeting"
     SESSION = "session"
+
+
+class Concluder(Enum):
+    """Who concluded, which decides the opening's last clause and the trích yếu.
+
+    ``COLLECTIVE``: the body in session ("Ban Thường vụ Tỉnh ủy thống nhất kết luận như
+    sau:"), the Party default. ``PRESIDING``: the leader who presided ("đồng chí Nguyễn
+    Văn Hùng - Chủ tịch UBND tỉnh kết luận:"), the State default (most UBND notices).
+    """
+
+    COLLECTIVE = "collective"
+    PRESIDING = "presiding"
 
 
 class PageNumbers(Enum):
@@ -244,7 +259,9 @@ class Attendance:
     """Who attended: members present out of all members, other groups, absentees.
 
     ``member_label`` names the members ("Ủy viên Ban Thường vụ Tỉnh ủy"); ``groups`` are
-    the other attendees as written ("lãnh đạo các ban đảng Tỉnh ủy").
+    the other attendees as written ("lãnh đạo các ban đảng Tỉnh ủy"). ``members`` are the
+    members present by name, besides who presided: the State format lists them
+    ("Dự họp có đồng chí … - Phó Chủ tịch UBND tỉnh; …") where the Party counts them.
     """
 
     present: int
@@ -252,12 +269,15 @@ class Attendance:
     member_label: str
     groups: tuple[str, ...] = ()
     absentees: tuple[Absentee, ...] = ()
+    members: tuple[Person, ...] = ()
 
     def __post_init__(self) -> None:
         if self.total < 1 or not 0 <= self.present <= self.total:
             raise _invalid_record("attendance.present")
         if len(self.absentees) > self.total - self.present:
             raise _invalid_record("attendance.absentees")
+        if len(self.members) > self.present:
+            raise _invalid_record("attendance.members")
 
 
 @dataclass(frozen=True)
@@ -306,6 +326,9 @@ class RecordedVote:
     members, so ``base_label`` is then "tổng số" and ``base_count`` the membership; other
     polls use present members or valid ballots. ``rule`` describes the rule in words and
     ``passed`` is the outcome the poll computed.
+
+    An election (``election``) has the candidates as options, counted in ballots;
+    ``elected`` names who was elected and ``tied`` who tied for the last seat.
     """
 
     subject: str
@@ -315,6 +338,9 @@ class RecordedVote:
     passed: bool
     base_label: str = "tổng số"
     unit: str = "đồng chí"
+    election: bool = False
+    elected: tuple[str, ...] = ()
+    tied: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.base_count < 1:
@@ -333,6 +359,8 @@ class MeetingRecord:
     ``body`` is the body that met ("Ban Thường vụ Tỉnh ủy"); empty means the issuing
     body's own name. When the planned chair was absent, ``chair_absent`` is set and
     ``deputy_chair`` is who actually chaired; the notice names the deputy.
+    ``concluded_by`` is who concluded; ``None`` takes the format's default (see
+    :class:`Concluder`).
     """
 
     meeting_date: date
@@ -347,6 +375,7 @@ class MeetingRecord:
     submissions: tuple[Submission, ...] = ()
     agenda_items: tuple[AgendaItem, ...] = ()
     votes: tuple[RecordedVote, ...] = ()
+    concluded_by: Concluder | None = None
 
     def __post_init__(self) -> None:
         if self.chair_absent and self.deputy_chair is None:
@@ -674,6 +703,23 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
+_COMRADE = re.compile(r"^(Đồng chí|Các đồng chí)\b")
+
+
+def _mid(text: str) -> str:
+    """Text set inside a sentence: a typed "Đồng chí …" or "Các đồng chí …" loses its
+    capital ("Sau khi nghe đồng chí Võ Thị Minh Nguyệt báo cáo")."""
+    text = _nfc(text).strip()
+    return _lower_first(text) if _COMRADE.match(text) else text
+
+
+def _named(person: Person) -> str:
+    """ "đồng chí Nguyễn Văn Hùng - Chủ tịch UBND tỉnh": name and title joined by a spaced
+    hyphen, as in State trích yếu and attendance lists."""
+    title = _nfc(person.title).strip()
+    return f"đồng chí {_nfc(person.name)}" + (f" - {title}" if title else "")
+
+
 def format_point(point: ConclusionPoint) -> str:
     """The customary wording of one conclusion.
 
@@ -682,11 +728,11 @@ def format_point(point: ConclusionPoint) -> str:
     without a lead unit reads "Hoàn thành trước ngày …".
     """
     text = _sentence(point.text)
-    lead = _nfc(point.chu_tri)
+    lead = _mid(point.chu_tri)
     if lead:
         task = f"Giao {lead} chủ trì"
         if point.phoi_hop:
-            task += f", phối hợp với {', '.join(_nfc(p) for p in point.phoi_hop if p.strip())}"
+            task += f", phối hợp với {', '.join(_mid(p) for p in point.phoi_hop if p.strip())}"
         task += " thực hiện"
         if point.deadline is not None:
             task += f"; hoàn thành trước ngày {format_short_date(point.deadline)}"
@@ -701,32 +747,69 @@ def vote_sentence(vote: RecordedVote) -> str:
 
     "Kết quả biểu quyết về …: 13/15 đồng chí tán thành (86,67% tổng số), 2/15 đồng chí
     không tán thành (13,33% tổng số). Đối chiếu quy định (quá nửa tổng số thành viên tán
-    thành), nội dung được thông qua."
+    thành), nội dung được thông qua." An option nobody chose is left out (no "0/15 …");
+    when nobody chose anything the sentence says so. An election names the candidates
+    and who was elected: "Kết quả bầu Phó Bí thư Tỉnh ủy: đồng chí Nguyễn Văn A 12/15
+    phiếu (80% tổng số), đồng chí Trần Văn B 3/15 phiếu (20% tổng số). Đối chiếu quy định
+    (…), đồng chí Nguyễn Văn A trúng cử."
     """
     base = format_count(vote.base_count)
+    chosen = [o for o in vote.options if o.count > 0]
+    subject = _nfc(vote.subject).rstrip(":")
+    if vote.election:
+        parts = [
+            f"đồng chí {_nfc(o.label)} {format_count(o.count)}/{base} {_nfc(vote.unit)} "
+            f"({format_percent(o.count, vote.base_count)}% {_nfc(vote.base_label)})"
+            for o in chosen
+        ]
+        counts = ", ".join(parts) if parts else "không có phiếu bầu cho đồng chí nào"
+        if vote.elected:
+            elected = _join(f"đồng chí {_nfc(n)}" for n in vote.elected) + " trúng cử"
+        else:
+            elected = "không có đồng chí nào trúng cử"
+        if vote.tied:
+            tied = _join(f"đồng chí {_nfc(n)}" for n in vote.tied)
+            elected += f"; {tied} có số phiếu bằng nhau, phải bầu lại"
+        return _nfc(f"Kết quả bầu {subject}: {counts}. Đối chiếu quy định ({_nfc(vote.rule)}), {elected}.")
     parts = [
         f"{format_count(o.count)}/{base} {_nfc(vote.unit)} {_lower_first(_nfc(o.label))} "
         f"({format_percent(o.count, vote.base_count)}% {_nfc(vote.base_label)})"
-        for o in vote.options
+        for o in chosen
     ]
+    counts = ", ".join(parts) if parts else "không có phiếu biểu quyết"
     outcome = "được thông qua" if vote.passed else "không được thông qua"
-    subject = _nfc(vote.subject).rstrip(":")
-    return _nfc(
-        f"Kết quả biểu quyết {subject}: {', '.join(parts)}. "
-        f"Đối chiếu quy định ({_nfc(vote.rule)}), nội dung {outcome}."
+    rule = _nfc(vote.rule)
+    return _nfc(f"Kết quả biểu quyết {subject}: {counts}. Đối chiếu quy định ({rule}), nội dung {outcome}.")
+
+
+def _absentees_text(att: Attendance) -> str:
+    if not att.absentees:
+        return ""
+    names = "; ".join(
+        f"đồng chí {_nfc(a.name)}" + (f", {_nfc(a.reason)}" if a.reason.strip() else "")
+        for a in att.absentees
     )
+    return f" (vắng: {names})"
 
 
-def _attendance_text(att: Attendance) -> str:
-    text = f"{format_count(att.present)}/{format_count(att.total)} đồng chí {_nfc(att.member_label)}"
+def _attendance_text(att: Attendance, fmt: NoticeFormat) -> str:
+    """Party: members counted ("Tham dự có 13/15 đồng chí Ủy viên Ban Thường vụ Tỉnh ủy
+    (vắng: …); lãnh đạo …."). State: who attended by group ("Dự họp có đồng chí … - Phó
+    Chủ tịch UBND tỉnh; đồng chí …; lãnh đạo các sở, ngành. Vắng mặt: đồng chí … (đi
+    công tác).")."""
+    groups = [_mid(g) for g in att.groups if g.strip()]
+    if fmt is NoticeFormat.PARTY:
+        text = f"{format_count(att.present)}/{format_count(att.total)} đồng chí {_nfc(att.member_label)}"
+        return "Tham dự có " + "; ".join([text + _absentees_text(att), *groups]) + "."
+    members = [_named(m) for m in att.members] or [f"các đồng chí {_nfc(att.member_label)}"]
+    text = "Dự họp có " + "; ".join([*members, *groups]) + "."
     if att.absentees:
-        names = "; ".join(
-            f"đồng chí {_nfc(a.name)}" + (f", {_nfc(a.reason)}" if a.reason.strip() else "")
+        absent = "; ".join(
+            f"đồng chí {_nfc(a.name)}" + (f" ({_nfc(a.reason)})" if a.reason.strip() else "")
             for a in att.absentees
         )
-        text += f" (vắng: {names})"
-    groups = [_nfc(g) for g in att.groups if g.strip()]
-    return "; ".join([text, *groups])
+        text += f" Vắng mặt: {absent}."
+    return text
 
 
 def _submission_text(sub: Submission) -> str:
@@ -734,63 +817,146 @@ def _submission_text(sub: Submission) -> str:
     details = [_nfc(sub.reference)] if sub.reference.strip() else []
     if sub.dated is not None:
         details.append(f"ngày {format_short_date(sub.dated)}")
-    return _nfc(sub.proposer) + (f" ({', '.join(details)})" if details else "")
+    return _mid(sub.proposer) + (f" ({', '.join(details)})" if details else "")
 
 
-def _opening(record: MeetingRecord, body_name: str, pattern: OpeningPattern) -> str:
-    """The first paragraph in the chosen pattern (see :class:`OpeningPattern`)."""
-    day = format_short_date(record.meeting_date)
+def _concluder(record: MeetingRecord, fmt: NoticeFormat) -> Concluder:
+    if record.concluded_by is not None:
+        return record.concluded_by
+    return Concluder.COLLECTIVE if fmt is NoticeFormat.PARTY else Concluder.PRESIDING
+
+
+def _opening(record: MeetingRecord, body_name: str, pattern: OpeningPattern, fmt: NoticeFormat) -> str:
+    """The first paragraph in the chosen pattern (see :class:`OpeningPattern`).
+
+    The last clause follows who concluded: the body ("…, Ban Thường vụ Tỉnh ủy thống
+    nhất kết luận như sau:") or the leader who presided ("…, ý kiến phát biểu của các đại
+    biểu dự họp, đồng chí … - Chủ tịch UBND tỉnh kết luận:"). State openings give the
+    date in words ("Ngày 05 tháng 7 năm 2025"), Party ones in figures.
+    """
+    state = fmt is NoticeFormat.STATE
+    day = format_vn_date(record.meeting_date) if state else f"ngày {format_short_date(record.meeting_date)}"
+    by_leader = _concluder(record, fmt) is Concluder.PRESIDING
+    concluder = _named(record.presiding) if by_leader else body_name
     if pattern is OpeningPattern.SESSION:
-        considered = [_submission_text(s) for s in record.submissions] or [
-            _nfc(h) for h in record.heard if h.strip()
-        ]
+        considered = [_submission_text(s) for s in record.submissions]
+        considered = considered or [_mid(h) for h in record.heard if h.strip()]
+        verb = "kết luận:" if by_leader else "kết luận như sau:"
+        lead = f"Tại phiên họp {day}"
         if considered:
-            proposals = _join(considered)
-            considered_text = f"xem xét đề nghị của {proposals}"
-            return _nfc(f"Tại phiên họp ngày {day}, {considered_text}, {body_name} kết luận như sau:")
-        return _nfc(f"Tại phiên họp ngày {day}, {body_name} kết luận như sau:")
+            lead += f", xem xét đề nghị của {_join(considered)}"
+        return _nfc(f"{lead}, {concluder} {verb}")
     chair = record.presiding
-    first = f"Ngày {day}, {body_name} tổ chức họp"
+    first = f"{_nfc(day[:1].upper() + day[1:])}, {body_name} tổ chức họp"
     if record.subject.strip():
         first += f" {_nfc(record.subject)}"
     if record.location.strip():
         first += f" tại {_nfc(record.location)}"
-    first += f" dưới sự chủ trì của đồng chí {_nfc(chair.name)}, {_nfc(chair.title)}."
+    if state:
+        first += f" dưới sự chủ trì của {_named(chair)}."
+    else:
+        first += f" dưới sự chủ trì của đồng chí {_nfc(chair.name)}, {_nfc(chair.title)}."
     sentences = [first]
     if record.attendance is not None:
-        sentences.append(f"Tham dự có {_attendance_text(record.attendance)}.")
-    heard = _join(record.heard)
+        sentences.append(_attendance_text(record.attendance, fmt))
+    heard = _join(_mid(h) for h in record.heard)
     heard_part = f"nghe {heard} báo cáo" if heard else "nghe báo cáo"
-    sentences.append(
-        f"Sau khi {heard_part} và ý kiến thảo luận của các đồng chí dự họp, "
-        f"{body_name} thống nhất kết luận như sau:"
-    )
+    if by_leader:
+        discussed = "ý kiến phát biểu của các đại biểu dự họp"
+        sentences.append(f"Sau khi {heard_part}, {discussed}, {concluder} kết luận:")
+    else:
+        sentences.append(
+            f"Sau khi {heard_part} và ý kiến thảo luận của các đồng chí dự họp, "
+            f"{body_name} thống nhất kết luận như sau:"
+        )
     return _nfc(" ".join(sentences))
 
 
-def _summary(record: MeetingRecord, body_name: str, fmt: NoticeFormat) -> str:
-    """The trích yếu: Party starts lower case and names the body ("kết luận của Ban
-    Thường vụ Tỉnh ủy tại cuộc họp ngày …"); State starts upper case and names who
-    presided ("Kết luận của Chủ tịch UBND tỉnh Nguyễn Văn A tại cuộc họp ngày …").
+#: Kinds of document an agenda item is often titled by ("Tờ trình về …", "Báo cáo tình
+#: hình …"): a heading names the subject, not the paper, so these are left out.
+_DOCUMENT_KINDS = ("tờ trình", "báo cáo", "công văn", "văn bản", "phiếu trình", "đề nghị")
+#: Common nouns that open a subject and read lower case after "Về" ("Về dự thảo …").
+#: Names of documents ("Đề án số 1", "Kế hoạch 12-KH/TU") keep their capital.
+_COMMON_OPENINGS = (
+    "chủ trương",
+    "công tác",
+    "dự thảo",
+    "dự toán",
+    "kết quả",
+    "phương án",
+    "tình hình",
+    "việc",
+)
+_DOCUMENT_REF = re.compile(r"^(số\s+\S+|ngày\s+\S+)[\s,]*", re.IGNORECASE)
+
+
+def heading_subject(title: str) -> str:
+    """What an agenda item is about, to follow "Về" in a heading or a trích yếu.
+
+    "Tờ trình về chủ trương đầu tư …" gives "chủ trương đầu tư …", "Báo cáo tình hình
+    giải ngân …" gives "tình hình giải ngân …", "Tờ trình số 15-TTr/SKHĐT ngày 10/7/2025
+    của Sở Kế hoạch và Đầu tư về …" gives what follows "về"; a title already starting
+    "Về …" loses it; a common noun opening the subject is set lower case ("dự thảo Nghị
+    quyết …"), a name keeps its capitals.
     """
-    about = f" {_nfc(record.subject)}" if record.subject.strip() else ""
+    text = _nfc(title).strip()
+    folded = text.casefold()
+    for kind in _DOCUMENT_KINDS:
+        if folded.startswith(kind + " "):
+            rest = text[len(kind) :].strip()
+            while (match := _DOCUMENT_REF.match(rest)) is not None and match.end() > 0:
+                rest = rest[match.end() :]
+            if rest.casefold().startswith("của ") and " về " in rest:
+                rest = rest[rest.index(" về ") + 1 :]
+            if rest:
+                text = rest
+            break
+    for lead in ("về ", "về việc "):
+        if text.casefold().startswith(lead) and len(text) > len(lead):
+            text = text[len(lead) :].strip()
+    if text.casefold().startswith("về việc "):
+        text = text[len("về việc ") :].strip()
+    if any(text.casefold().startswith(w + " ") or text.casefold() == w for w in _COMMON_OPENINGS):
+        text = _lower_first(text)
+    return _nfc(text)
+
+
+def _record_subject(record: MeetingRecord) -> str:
+    """The subject for the trích yếu: as typed, else named from the agenda ("về chủ
+    trương …" for one item, "về A và B" for two, "về một số nội dung" for more)."""
+    if record.subject.strip():
+        return _nfc(record.subject)
+    titles = [heading_subject(i.title) for i in record.agenda_items if i.title.strip()]
+    if not titles:
+        return ""
+    if len(titles) <= 2:
+        return "về " + _join(titles)
+    return "về một số nội dung"
+
+
+def _summary(record: MeetingRecord, body_name: str, fmt: NoticeFormat) -> str:
+    """The trích yếu: Party starts lower case, State upper case; it names who concluded
+    (the body, or "đồng chí <name> - <title>") and the subject ("kết luận của Ban Thường
+    vụ Tỉnh ủy tại cuộc họp ngày 05/7/2025 về …", "Kết luận của đồng chí Nguyễn Văn Hùng -
+    Chủ tịch UBND tỉnh tại cuộc họp ngày …").
+    """
+    subject = _record_subject(record)
+    about = f" {subject}" if subject else ""
     day = format_short_date(record.meeting_date)
-    if fmt is NoticeFormat.PARTY:
-        return _nfc(f"kết luận của {body_name} tại cuộc họp ngày {day}{about}")
-    chair = record.presiding
-    return _nfc(f"Kết luận của {_nfc(chair.title)} {_nfc(chair.name)} tại cuộc họp ngày {day}{about}")
+    who = _named(record.presiding) if _concluder(record, fmt) is Concluder.PRESIDING else body_name
+    lead = "kết luận" if fmt is NoticeFormat.PARTY else "Kết luận"
+    return _nfc(f"{lead} của {who} tại cuộc họp ngày {day}{about}")
 
 
 def _heading(title: str) -> str:
-    title = _nfc(title)
-    return title if title.casefold().startswith("về ") else f"Về {title}"
+    return _nfc(f"Về {heading_subject(title)}")
 
 
 def _points(items: tuple[AgendaItem, ...]) -> tuple[NumberedPoint, ...]:
     """Numbered points in agenda order.
 
     One agenda item: its conclusions are "1.", "2.", … Several: each item is a heading
-    "1. Về …" and its conclusions "1.1.", "1.2.", …
+    "1. Về …" naming its subject and its conclusions "1.1.", "1.2.", …
     """
     if len(items) == 1:
         return tuple(NumberedPoint(f"{i}.", format_point(p)) for i, p in enumerate(items[0].points, 1))
@@ -798,6 +964,25 @@ def _points(items: tuple[AgendaItem, ...]) -> tuple[NumberedPoint, ...]:
     for i, item in enumerate(items, 1):
         out.append(NumberedPoint(f"{i}.", _heading(item.title), heading=True))
         out.extend(NumberedPoint(f"{i}.{j}.", format_point(p)) for j, p in enumerate(item.points, 1))
+    return tuple(out)
+
+
+def _default_recipients(record: MeetingRecord, body_name: str) -> tuple[str, ...]:
+    """Who receives the notice when the body lists nobody: the members who met, then the
+    units given a task (lead, then cooperating), each once, in the order they appear."""
+    out: list[str] = []
+    if record.attendance is not None:
+        out.append(f"Các đồng chí {_nfc(record.attendance.member_label)}")
+    else:
+        out.append(f"Các đồng chí thành viên {body_name}")
+    seen = {o.casefold() for o in out}
+    for item in record.agenda_items:
+        for point in item.points:
+            for unit in (point.chu_tri, *point.phoi_hop):
+                unit = _nfc(unit).strip()
+                if unit and unit.casefold() not in seen:
+                    seen.add(unit.casefold())
+                    out.append(unit[:1].upper() + unit[1:])
     return tuple(out)
 
 
@@ -813,8 +998,9 @@ def draft_notice(
     """Build the editable draft of a conclusion notice from a meeting record.
 
     The signature block is per notice: ``signature`` or else the body's
-    ``default_signature`` (one of them is required). Recipients default to the body's.
-    Vote sentences are included only when the settings ask for them (published notices
+    ``default_signature`` (one of them is required). Recipients default to the body's;
+    when neither lists anyone, the members who met and the units given a task (never an
+    empty "Nơi nhận"). Vote sentences are included only when the settings ask for them (published notices
     rarely state counts). The number stays blank until :func:`issue_notice`.
     """
     block = signature or body.default_signature
@@ -822,17 +1008,18 @@ def draft_notice(
         raise InvalidInput("notice_signature_missing")
     body_name = _nfc(record.body) or _nfc(body.sentence_name)
     votes = tuple(vote_sentence(v) for v in record.votes) if settings.include_votes else ()
+    chosen = body.default_recipients if recipients is None else recipients
     return NoticeDraft(
         format=settings.format,
         symbol=_nfc(body.symbol),
         place=_nfc(body.place),
         issue_date=issue_date,
         summary=_summary(record, body_name, settings.format),
-        opening=_opening(record, body_name, settings.opening_pattern),
+        opening=_opening(record, body_name, settings.opening_pattern, settings.format),
         points=_points(record.agenda_items),
         vote_sentences=votes,
         closing=_nfc(f"{body.sentence_name} thông báo để các cơ quan, đơn vị liên quan biết, thực hiện."),
-        recipients=tuple(_nfc(r) for r in (body.default_recipients if recipients is None else recipients)),
+        recipients=tuple(_nfc(r) for r in chosen if r.strip()) or _default_recipients(record, body_name),
         file_copy=_nfc(body.file_copy),
         signature=block,
     )

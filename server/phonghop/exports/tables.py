@@ -26,6 +26,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from phonghop.domain.hygiene import repaired
+from phonghop.exports.ooxml import fixed_package
 
 FONT = "Times New Roman"
 #: Columns (besides STT) from which a Word table is laid out on landscape pages.
@@ -147,7 +148,7 @@ def write_docx_tables(tables: Sequence[Table]) -> bytes:
         _docx_grid(document, section, table)
     out = io.BytesIO()
     document.save(out)
-    return out.getvalue()
+    return fixed_package(out.getvalue())
 
 
 def _docx_grid(document: Any, section: Any, table: Table) -> None:

@@ -18,11 +18,13 @@ from cryptography.utils import CryptographyDeprecationWarning
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=r"DSA is deprecated", category=CryptographyDeprecationWarning)
+    from pyhanko.config.pkcs11 import TokenCriteria
     from pyhanko.keys import load_certs_from_pemder_data
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign import fields, signers
+    from pyhanko.sign import fields, pkcs11, signers
+    from pyhanko.sign.general import SigningError
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko_certvalidator import ValidationContext
@@ -32,9 +34,12 @@ __all__ = [
     "PdfError",
     "PdfFileReader",
     "SignatureValidationError",
+    "SigningError",
+    "TokenCriteria",
     "ValidationContext",
     "fields",
     "load_certs_from_pemder_data",
+    "pkcs11",
     "signers",
     "validate_pdf_signature",
 ]

@@ -26,6 +26,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from phonghop.domain.hygiene import repaired
+from phonghop.exports.ooxml import fixed_package
 from phonghop.notices.model import Align, Cell, Columns, NoticeDocument, Space, Text
 from phonghop.notices.pdf import balanced_width, centred_lines, line_widths
 
@@ -301,4 +302,4 @@ def write_docx(doc: NoticeDocument) -> bytes:
     _page_numbers(section, doc)
     out = io.BytesIO()
     document.save(out)
-    return out.getvalue()
+    return fixed_package(out.getvalue())

@@ -137,6 +137,8 @@ class Text:
 @dataclass(frozen=True)
 class Space:
     height_mm: float
+    #: "signature": the room for the signature, where an issued notice's stamp is drawn.
+    role: str = ""
 
 
 Cell = Text | Space
@@ -373,7 +375,7 @@ def _footer(draft: NoticeDraft, s: NoticeSettings) -> Columns:
         _text(line, s.size_signature, bold=True, upper=True, role="signature")
         for line in draft.signature.lines(draft.format)
     ]
-    right.append(Space(s.signature_space_mm))
+    right.append(Space(s.signature_space_mm, role="signature"))
     right.append(_text(draft.signature.signer_name, s.size_signer_name, bold=True, role="signer"))
     return Columns(
         rows=(Row(tuple(left), tuple(right)),),

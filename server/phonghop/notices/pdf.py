@@ -23,6 +23,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
@@ -37,6 +38,7 @@ from reportlab.platypus import (
 )
 
 from phonghop.notices.model import Align, Block, Cell, Columns, NoticeDocument, Space, Span, Text
+from phonghop.notices.stamp import SignatureStamp
 
 __all__ = [
     "FONT_FAMILY",
@@ -213,17 +215,75 @@ class _CentredText(Flowable):  # type: ignore[misc]
         return self.block.space_after_pt
 
 
-def _flowable(block: Cell) -> Any:
+class _SignatureRoom(Flowable):  # type: ignore[misc]
+    """The room for the signature with the stamp of a signed notice drawn in it: the
+    signature image centred and as large as the room allows, the seal at its real size
+    with its right edge a third of the way into the signature (it covers the left third),
+    and the caption (body, signing time) beside the seal, small, upright, black."""
+
+    def __init__(self, height_pt: float, stamp: SignatureStamp) -> None:
+        super().__init__()
+        self.stamp = stamp
+        self.height = height_pt
+        self.width = 0.0
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width = avail_width
+        return avail_width, self.height
+
+    def draw(self) -> None:
+        canvas, stamp = self.canv, self.stamp
+        box_w, box_h = self.width * 0.7, self.height
+        sig_w, sig_h = box_w, box_h
+        if stamp.signature_png is not None:
+            image = ImageReader(io.BytesIO(stamp.signature_png))
+            px_w, px_h = image.getSize()
+            scale = min(box_w / px_w, box_h / px_h)
+            sig_w, sig_h = px_w * scale, px_h * scale
+            canvas.drawImage(
+                image, (self.width - sig_w) / 2, (self.height - sig_h) / 2, sig_w, sig_h, mask="auto"
+            )
+        if stamp.seal_png is None:
+            return
+        seal = ImageReader(io.BytesIO(stamp.seal_png))
+        px_w, px_h = seal.getSize()
+        seal_w = stamp.seal_width_mm * mm
+        seal_h = seal_w * px_h / px_w
+        seal_x = (self.width - sig_w) / 2 + sig_w / 3 - seal_w
+        centre_y = self.height / 2
+        canvas.drawImage(seal, seal_x, centre_y - seal_h / 2, seal_w, seal_h, mask="auto")
+        size = stamp.caption_size_pt
+        text_x = seal_x + seal_w + 2
+        lines = [
+            part
+            for line in stamp.caption
+            for part in simpleSplit(line, FONT_FAMILY, size, max(self.width - text_x, 4 * size))
+        ]
+        canvas.saveState()
+        canvas.setFillColorRGB(0, 0, 0)
+        canvas.setFont(FONT_FAMILY, size)
+        top = centre_y + len(lines) * size * 1.2 / 2 - size
+        for i, line in enumerate(lines):
+            canvas.drawString(text_x, top - i * size * 1.2, line)
+        canvas.restoreState()
+
+
+def _flowable(block: Cell, stamp: SignatureStamp | None = None) -> Any:
     if isinstance(block, Space):
+        if block.role == "signature" and stamp is not None:
+            return _SignatureRoom(block.height_mm * mm, stamp)
         return Spacer(1, block.height_mm * mm)
     if block.rule is not None or block.align is Align.CENTER:
         return _CentredText(block)
     return _paragraph(block)
 
 
-def _table(columns: Columns, text_width_pt: float) -> Table:
+def _table(columns: Columns, text_width_pt: float, stamp: SignatureStamp | None = None) -> Table:
     left_width = columns.left_width_mm * mm
-    data = [[[_flowable(c) for c in row.left], [_flowable(c) for c in row.right]] for row in columns.rows]
+    data = [
+        [[_flowable(c, stamp) for c in row.left], [_flowable(c, stamp) for c in row.right]]
+        for row in columns.rows
+    ]
     table = Table(
         data,
         colWidths=[left_width, text_width_pt - left_width],
@@ -245,14 +305,17 @@ def _table(columns: Columns, text_width_pt: float) -> Table:
     return table
 
 
-def _story(blocks: tuple[Block, ...], text_width_pt: float) -> list[Any]:
-    return [_table(b, text_width_pt) if isinstance(b, Columns) else _flowable(b) for b in blocks]
+def _story(blocks: tuple[Block, ...], text_width_pt: float, stamp: SignatureStamp | None) -> list[Any]:
+    return [
+        _table(b, text_width_pt, stamp) if isinstance(b, Columns) else _flowable(b, stamp) for b in blocks
+    ]
 
 
-def write_pdf(doc: NoticeDocument) -> bytes:
+def write_pdf(doc: NoticeDocument, stamp: SignatureStamp | None = None) -> bytes:
     """The notice as PDF bytes: A4, margins of the settings, font embedded, page numbers
     top centre from ``doc.first_numbered_page``. The output is deterministic (no clock
-    or random id inside), so the same draft gives the same bytes."""
+    or random id inside), so the same draft gives the same bytes. ``stamp``: the
+    signature and seal images drawn in the room for the signature (issued, signed notices)."""
     register_fonts()
     page = doc.page
     out = io.BytesIO()
@@ -294,5 +357,5 @@ def write_pdf(doc: NoticeDocument) -> bytes:
         id="text",
     )
     template.addPageTemplates([PageTemplate(id="notice", frames=[frame], onPage=number_page)])
-    template.build(_story(doc.blocks, page.text_width_mm * mm))
+    template.build(_story(doc.blocks, page.text_width_mm * mm, stamp))
     return out.getvalue()

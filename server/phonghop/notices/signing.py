@@ -13,26 +13,41 @@ fetched (revocation is checked only where the data is embedded, "soft-fail").
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from phonghop.errors import InvalidInput
+from pkcs11 import exceptions as p11e
+
+from phonghop.errors import InvalidInput, Unavailable
 from phonghop.notices._pyhanko import (
     IncrementalPdfFileWriter,
     PdfError,
     PdfFileReader,
     SignatureValidationError,
+    SigningError,
+    TokenCriteria,
     ValidationContext,
     fields,
     load_certs_from_pemder_data,
+    pkcs11,
     signers,
     validate_pdf_signature,
 )
 
-__all__ = ["SignatureCheck", "sign_pdf", "verify_pdf_signature"]
+__all__ = [
+    "SignatureCheck",
+    "TokenSession",
+    "load_pkcs12_signer",
+    "open_token",
+    "sign_pdf",
+    "sign_pdf_with",
+    "verify_pdf_signature",
+]
 
 SIGNATURE_FIELD = "ChuKySo"
 
@@ -56,7 +71,8 @@ class SignatureCheck:
     summary: str
 
 
-def _load_signer(pkcs12_bytes: bytes, passphrase: str | bytes | None) -> signers.SimpleSigner:
+def load_pkcs12_signer(pkcs12_bytes: bytes, passphrase: str | bytes | None) -> signers.SimpleSigner:
+    """The key and certificate of a PKCS#12 file (``notice_signing_key_invalid`` if not)."""
     secret = passphrase.encode("utf-8") if isinstance(passphrase, str) else passphrase
     try:
         signer: signers.SimpleSigner = signers.SimpleSigner.load_pkcs12_data(
@@ -82,7 +98,60 @@ def sign_pdf(
     ``InvalidInput("notice_signing_key_invalid")``; a PDF pyHanko cannot read raises
     ``InvalidInput("notice_pdf_invalid")``.
     """
-    signer = _load_signer(pkcs12_bytes, passphrase)
+    return sign_pdf_with(
+        pdf_bytes, load_pkcs12_signer(pkcs12_bytes, passphrase), reason=reason, location=location
+    )
+
+
+class TokenSession:
+    """A signer's USB token opened with their PIN: :attr:`signer` signs, :meth:`close`
+    logs out. Open it before the notice takes its number; close it after signing."""
+
+    def __init__(self, session: Any, signer: signers.Signer) -> None:
+        self._session = session
+        self.signer = signer
+
+    def close(self) -> None:
+        with contextlib.suppress(p11e.PKCS11Error):  # a token pulled out has nothing left to close
+            self._session.close()
+
+
+def open_token(module_path: str, token_label: str, key_label: str, cert_label: str, pin: str) -> TokenSession:
+    """Log in to the token labelled ``token_label`` through the PKCS#11 library at
+    ``module_path`` and find the signing certificate, so that every failure comes before
+    anything is numbered.
+
+    Raises ``InvalidInput("notice_token_pin_invalid")`` (wrong PIN),
+    ``InvalidInput("notice_token_pin_locked")``, or ``Unavailable("notice_token_unavailable")``
+    with ``reason``: ``module_unreadable``, ``token_missing``, ``certificate_missing``.
+    """
+    if not Path(module_path).is_file():
+        raise Unavailable("notice_token_unavailable", reason="module_unreadable")
+    try:
+        session = pkcs11.open_pkcs11_session(
+            module_path, token_criteria=TokenCriteria(label=token_label), user_pin=pin
+        )
+    except (p11e.PinIncorrect, p11e.PinInvalid, p11e.PinLenRange):
+        raise InvalidInput("notice_token_pin_invalid") from None
+    except p11e.PinLocked:
+        raise InvalidInput("notice_token_pin_locked") from None
+    except (p11e.PKCS11Error, SigningError):  # PKCS11Error is a RuntimeError: first
+        raise Unavailable("notice_token_unavailable", reason="token_missing") from None
+    except (OSError, RuntimeError, ImportError):
+        raise Unavailable("notice_token_unavailable", reason="module_unreadable") from None
+    try:
+        signer = pkcs11.PKCS11Signer(session, cert_label=cert_label or key_label, key_label=key_label)
+        if signer.signing_cert is None:
+            raise SigningError("no certificate")
+    except (p11e.PKCS11Error, SigningError):
+        session.close()
+        raise Unavailable("notice_token_unavailable", reason="certificate_missing") from None
+    return TokenSession(session, signer)
+
+
+def sign_pdf_with(pdf_bytes: bytes, signer: signers.Signer, *, reason: str, location: str) -> bytes:
+    """The PDF signed by ``signer`` (a PKCS#12 key or a token), as :func:`sign_pdf` does.
+    A token that fails while signing raises ``Unavailable("notice_token_unavailable")``."""
     meta = signers.PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD,
         reason=reason,
@@ -95,6 +164,8 @@ def sign_pdf(
         out = signers.sign_pdf(writer, meta, signer=signer)
     except (PdfError, ValueError, KeyError) as exc:
         raise InvalidInput("notice_pdf_invalid") from exc
+    except (p11e.PKCS11Error, SigningError):
+        raise Unavailable("notice_token_unavailable", reason="signing_failed") from None
     return bytes(out.getvalue())
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -417,6 +418,25 @@ class NoticeCounter(Base):
     body_id: Mapped[int] = mapped_column(ForeignKey("issuing_bodies.id"), primary_key=True)
     sequence_key: Mapped[str] = mapped_column(String(200), primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class NoticeImage(Base):
+    """An image shown on the body's signed notices, uploaded once: the body's seal
+    (``kind`` "seal", ``signer_name`` empty) or a signer's handwritten signature
+    (``kind`` "signature", the name as the signature block writes it)."""
+
+    __tablename__ = "notice_images"
+    __table_args__ = (UniqueConstraint("body_id", "kind", "signer_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("issuing_bodies.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    signer_name: Mapped[str] = mapped_column(String(200), default="")
+    #: The real width the image is drawn at (the seal's real size).
+    width_mm: Mapped[float] = mapped_column(Float)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 # -- polls and ballots

@@ -15,14 +15,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from phonghop.domain.notice import Authority
+from phonghop.domain.notice import Authority, Concluder
 from phonghop.domain.permissions import Actor
-from phonghop.errors import InvalidInput
+from phonghop.errors import InvalidInput, PayloadTooLarge
+from phonghop.notices.stamp import MAX_IMAGE_BYTES
 from phonghop.realtime import protocol as p
 from phonghop.services import conclusions, notices
 from phonghop.services.conclusions import PointFields
 from phonghop.services.meetings import iso
 from phonghop.services.notices import DraftChanges, DraftOptions, PointText
+from phonghop.services.notices import images as notice_images
 from phonghop.storage.db import UnitOfWork
 from phonghop.storage.models import Meeting, Notice
 from phonghop.translations import translate
@@ -62,6 +64,7 @@ class DraftIn(Body):
     subject: Line = ""
     attendance_groups: Annotated[list[Line], Field(max_length=50)] | None = None
     secret: bool | None = None
+    concluded_by: Concluder | None = None
 
 
 class AuthorityIn(Body):
@@ -93,11 +96,20 @@ class DraftPatch(Body):
     secret: bool | None = None
 
 
+class TokenIn(Body):
+    signer_name: Annotated[str, Field(min_length=1, max_length=200)]
+    module_path: Annotated[str, Field(min_length=1, max_length=1000)]
+    token_label: Annotated[str, Field(min_length=1, max_length=32)]
+    key_label: Annotated[str, Field(min_length=1, max_length=200)]
+    cert_label: Annotated[str, Field(max_length=200)] = ""
+
+
 class SigningIn(Body):
-    pkcs12_path: Annotated[str, Field(min_length=1, max_length=1000)]
+    pkcs12_path: Annotated[str, Field(max_length=1000)] = ""
     passphrase_env: Annotated[str, Field(max_length=200)] = ""
     passphrase_file: Annotated[str, Field(max_length=1000)] = ""
     reason: Annotated[str, Field(max_length=300)] = ""
+    tokens: Annotated[list[TokenIn], Field(max_length=50)] = Field(default_factory=list)
 
 
 class SettingsIn(Body):
@@ -176,6 +188,71 @@ async def put_settings(request: Request) -> Response:
     return JSONResponse(view)
 
 
+# -- seal and signature images ----------------------------------------------------------------------
+
+
+def _image_key(request: Request) -> tuple[str, str]:
+    return request.path_params["kind"], request.query_params.get("signer", "")
+
+
+async def _read_png(request: Request) -> bytes:
+    """The request body, refused past the image limit before it is all read."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_IMAGE_BYTES:
+        raise PayloadTooLarge("notice_image_too_large", limit_kb=MAX_IMAGE_BYTES // 1024)
+    data = bytearray()
+    async for chunk in request.stream():
+        data.extend(chunk)
+        if len(data) > MAX_IMAGE_BYTES:
+            raise PayloadTooLarge("notice_image_too_large", limit_kb=MAX_IMAGE_BYTES // 1024)
+    return bytes(data)
+
+
+def _width_mm(request: Request) -> float | None:
+    raw = request.query_params.get("width_mm")
+    if raw is None:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidInput("notice_image_invalid", field="width_mm") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise InvalidInput("notice_image_invalid", field="width_mm")
+    return value
+
+
+async def list_images(request: Request) -> Response:
+    async with app_state(request).db.unit(write=False) as uow:
+        info = await authenticate(request, uow)
+        return JSONResponse({"images": await notice_images.list_images(uow, info.actor)})
+
+
+async def get_image(request: Request) -> Response:
+    kind, signer = _image_key(request)
+    async with app_state(request).db.unit(write=False) as uow:
+        info = await authenticate(request, uow)
+        content = await notice_images.image_content(uow, info.actor, kind, signer)
+    return Response(content, media_type="image/png", headers={"Cache-Control": "no-store"})
+
+
+async def put_image(request: Request) -> Response:
+    kind, signer = _image_key(request)
+    width = _width_mm(request)
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow, method="PUT")
+        data = await _read_png(request)
+        view = await notice_images.put_image(uow, info.actor, kind, data, signer_name=signer, width_mm=width)
+    return JSONResponse(view)
+
+
+async def delete_image(request: Request) -> Response:
+    kind, signer = _image_key(request)
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow, method="DELETE")
+        await notice_images.delete_image(uow, info.actor, kind, signer)
+    return JSONResponse({"ok": True})
+
+
 # -- conclusions -----------------------------------------------------------------------------------
 
 
@@ -220,6 +297,7 @@ async def draft_notice(request: Request) -> Response:
         subject=body.subject,
         attendance_groups=None if body.attendance_groups is None else tuple(body.attendance_groups),
         secret=body.secret,
+        concluded_by=body.concluded_by,
     )
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow, method="POST")
@@ -293,11 +371,19 @@ async def delete_notice(request: Request) -> Response:
     return JSONResponse({"ok": True})
 
 
+class IssueIn(Body):
+    #: The signer's token PIN, when the signer signs with a USB token: used once, never kept.
+    pin: Annotated[str, Field(max_length=64)] | None = None
+
+
 async def issue_notice(request: Request) -> Response:
     notice_id = path_int(request, "notice_id")
+    pin = None
+    if "json" in request.headers.get("content-type", ""):
+        pin = (await read_json(request, IssueIn)).pin
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow, method="POST")
-        await notices.issue(uow, info.actor, notice_id, today=office_today(request))
+        await notices.issue(uow, info.actor, notice_id, today=office_today(request), pin=pin)
     return JSONResponse(await _read_detail(request, notice_id))
 
 
@@ -332,6 +418,10 @@ N = "/api/notices/{notice_id:int}"
 routes: list[BaseRoute] = [
     Route("/api/notice-settings", get_settings, methods=["GET"]),
     Route("/api/notice-settings", put_settings, methods=["PUT"]),
+    Route("/api/notice-settings/images", list_images, methods=["GET"]),
+    Route("/api/notice-settings/images/{kind}", get_image, methods=["GET"]),
+    Route("/api/notice-settings/images/{kind}", put_image, methods=["PUT"]),
+    Route("/api/notice-settings/images/{kind}", delete_image, methods=["DELETE"]),
     Route(M + "/conclusions", list_conclusions, methods=["GET"]),
     Route(M + "/conclusions/{item_id:int}", get_conclusion, methods=["GET"]),
     Route(M + "/conclusions/{item_id:int}", put_conclusion, methods=["PUT"]),
