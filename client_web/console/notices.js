@@ -6,15 +6,10 @@ import { apiUrl, del, get, patch, post, put } from "../shared/api.js";
 import { showError, showNotice } from "../shared/banner.js";
 import { confirmAction } from "../shared/dialog.js";
 import { busy, field, h } from "../shared/dom.js";
-import { language, t } from "../shared/i18n.js";
+import { t } from "../shared/i18n.js";
+import { formatDay } from "../shared/time.js";
 
 const CONCLUDABLE = new Set(["in_progress", "paused", "closed"]);
-
-function formatDate(iso) {
-  if (!iso) return "—";
-  const locale = language() === "vi" ? "vi-VN" : "en-GB";
-  return new Date(iso).toLocaleDateString(locale, { day: "2-digit", month: "2-digit", year: "numeric" });
-}
 
 /** Lines of a textarea, trimmed, empty ones dropped. */
 function lines(textarea) {
@@ -253,7 +248,7 @@ export async function renderNoticeList(ctx, token, query) {
         { class: "notice-row-link", href: `#/notices/${n.id}` },
         h("span", { class: "notice-number" }, n.number_label || t("notices.draft_label")),
         h("span", { class: "notice-summary" }, n.summary),
-        h("span", { class: "muted" }, `${n.meeting.title} · ${formatDate(n.issued_at ?? n.meeting.starts_at)}`),
+        h("span", { class: "muted" }, `${n.meeting.title} · ${formatDay(n.issued_at ?? n.meeting.starts_at)}`),
       ),
       stateBadge(n),
     ),
@@ -322,7 +317,7 @@ function issuedView(notice) {
     { class: "panel notice-issued", "data-testid": "notice-issued" },
     h("h2", {}, t("notices.issued_title")),
     h("p", { class: "notice-number-big", "data-testid": "notice-number" }, notice.number_label),
-    h("p", {}, t("notices.issued_on", { date: formatDate(notice.issued_at) }), notice.signed ? ` · ${t("notices.signed")}` : ""),
+    h("p", {}, t("notices.issued_on", { date: formatDay(notice.issued_at) }), notice.signed ? ` · ${t("notices.signed")}` : ""),
     h(
       "div",
       { class: "form-actions" },

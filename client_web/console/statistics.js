@@ -5,7 +5,7 @@
 
 import { apiUrl, get } from "../shared/api.js";
 import { h } from "../shared/dom.js";
-import { language, t } from "../shared/i18n.js";
+import { language, locale, t } from "../shared/i18n.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const MEETING_STATES = ["held", "scheduled", "in_progress", "cancelled"];
@@ -36,10 +36,6 @@ function s(tag, attrs = {}, ...children) {
   }
   for (const child of children.flat(Infinity)) if (child) el.append(child);
   return el;
-}
-
-function locale() {
-  return language() === "vi" ? "vi-VN" : "en-GB";
 }
 
 function number(value, digits = 0) {
