@@ -5,6 +5,7 @@
 import { apiUrl, del, get, patch, post, put } from "../shared/api.js";
 import { showError, showNotice } from "../shared/banner.js";
 import { confirmAction } from "../shared/dialog.js";
+import { dateInput, readDate } from "../shared/datefield.js";
 import { busy, field, h } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
 import { formatDay } from "../shared/time.js";
@@ -29,7 +30,7 @@ function pointRow(point, onRemove) {
   const text = textarea(point.text, { rows: 2, name: "point_text", maxlength: 2000 });
   const lead = h("input", { name: "chu_tri", maxlength: 300, value: point.chu_tri ?? "" });
   const helpers = h("input", { name: "phoi_hop", value: (point.phoi_hop ?? []).join("; ") });
-  const deadline = h("input", { type: "date", name: "deadline", value: point.deadline ?? "" });
+  const deadline = dateInput({ name: "deadline" }, point.deadline ?? "");
   const row = h(
     "li",
     { class: "conclusion-point", "data-testid": "conclusion-point" },
@@ -50,7 +51,7 @@ function pointRow(point, onRemove) {
       .split(";")
       .map((s) => s.trim())
       .filter(Boolean),
-    deadline: deadline.value || null,
+    deadline: (readDate(deadline) ?? deadline.value.trim()) || null,
   });
   return row;
 }
@@ -336,7 +337,8 @@ export async function renderNoticeEditor(ctx, token, noticeId) {
     "data-testid": "notice-preview",
   });
   const refreshPreview = () => {
-    preview.src = `${apiUrl(`/api/notices/${notice.id}/pdf`)}?v=${encodeURIComponent(notice.updated_at)}`;
+    // The page at the pane's width, without the viewer's thumbnail strip eating half of it.
+    preview.src = `${apiUrl(`/api/notices/${notice.id}/pdf`)}?v=${encodeURIComponent(notice.updated_at)}#navpanes=0&view=FitH`;
   };
 
   function draw() {

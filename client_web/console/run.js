@@ -74,15 +74,16 @@ class RunScreen {
         "div",
         { class: "run-grid" },
         this.slots.agenda,
-        this.slots.presenter,
+        // The middle column: what the room sees, then who is here (the roll call, at
+        // once in sight instead of under every other panel).
+        h("div", { class: "run-main" }, this.slots.presenter, this.slots.rollcall),
         h(
           "div",
           { class: "run-side" },
-          this.polls.element,
           this.slots.speakers,
+          this.polls.element,
           this.timer.element,
           this.announcement.element,
-          this.slots.rollcall,
         ),
       ),
     );
