@@ -4,6 +4,7 @@
 
 import { ApiError, apiUrl, csrfToken, del, get, patch, post, put } from "../shared/api.js";
 import { showError, showNotice } from "../shared/banner.js";
+import { dateInput, readDate } from "../shared/datefield.js";
 import { busy, field, h } from "../shared/dom.js";
 import { language, t } from "../shared/i18n.js";
 
@@ -340,7 +341,7 @@ function settingsSection(page) {
   const place = input("place", s.place, { maxlength: 120 });
   const fileCopy = input("file_copy", s.file_copy);
   const memberLabel = input("member_label", s.member_label);
-  const termStart = input("term_start", s.term_start, { type: "date" });
+  const termStart = dateInput({ name: "term_start" }, s.term_start);
   const recipients = h("textarea", { name: "recipients", rows: 4, value: (s.recipients ?? []).join("\n") });
   const signerTitle = input("signer_title", s.signature?.signer_title);
   const signerName = input("signer_name", s.signature?.signer_name);
@@ -391,7 +392,7 @@ function settingsSection(page) {
             place: place.value.trim(),
             file_copy: fileCopy.value.trim(),
             member_label: memberLabel.value.trim(),
-            term_start: termStart.value || null,
+            term_start: (readDate(termStart) ?? termStart.value.trim()) || null,
             recipients: lines(recipients),
             signature: null,
             signing: s.signing

@@ -7,7 +7,8 @@ import { ApiError, apiUrl, csrfToken, get, patch, post } from "../shared/api.js"
 import { showNotice } from "../shared/banner.js";
 import { confirmAction } from "../shared/dialog.js";
 import { busy, field, h } from "../shared/dom.js";
-import { language, t } from "../shared/i18n.js";
+import { language, locale, t } from "../shared/i18n.js";
+import { formatDateTime } from "../shared/time.js";
 
 const CLASSIFICATIONS = ["normal", "confidential", "secret", "top_secret"];
 const ACCESS_MODES = ["all", "named", "roles"];
@@ -17,21 +18,8 @@ const EDITABLE = new Set(["draft", "scheduled", "in_progress", "paused"]);
 const HINTED = new Set(["document_not_pdf", "document_too_large", "pdf_encrypted", "pdf_malformed"]);
 
 function formatSize(bytes) {
-  const locale = language() === "vi" ? "vi-VN" : "en-GB";
-  if (bytes >= 1 << 20) return t("documents.size_mb", { size: (bytes / (1 << 20)).toLocaleString(locale, { maximumFractionDigits: 1 }) });
-  return t("documents.size_kb", { size: Math.max(1, Math.round(bytes / 1024)).toLocaleString(locale) });
-}
-
-function formatTime(iso) {
-  const locale = language() === "vi" ? "vi-VN" : "en-GB";
-  return new Date(iso).toLocaleString(locale, {
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-    day: "2-digit",
-    month: "2-digit",
-    year: "numeric",
-  });
+  if (bytes >= 1 << 20) return t("documents.size_mb", { size: (bytes / (1 << 20)).toLocaleString(locale(), { maximumFractionDigits: 1 }) });
+  return t("documents.size_kb", { size: Math.max(1, Math.round(bytes / 1024)).toLocaleString(locale()) });
 }
 
 /** Agenda items as (id, "1.2. Title") pairs, sub-items under their item. */
@@ -479,7 +467,7 @@ function auditList(page, doc) {
         h(
           "tr",
           {},
-          h("td", {}, formatTime(e.at)),
+          h("td", {}, formatDateTime(e.at, { seconds: true })),
           h("td", {}, personName(page, e)),
           h("td", {}, auditAction(e.action)),
           h("td", {}, e.detail?.page ? String(e.detail.page) : "—"),
@@ -523,52 +511,29 @@ async function recall(page, doc) {
 }
 
 /** Asks the office why a draft goes back to its unit; resolves with the reason or null. */
-function askReason(doc) {
-  return new Promise((resolve) => {
-    const reason = h("textarea", {
-      name: "reason",
-      rows: 4,
-      maxlength: 2000,
-      required: true,
-      "data-testid": "return-reason",
-    });
-    const error = h("p", { class: "upload-error", role: "alert", hidden: true }, t("review.reason_required"));
-    const dialog = h(
-      "dialog",
-      { class: "dialog", "aria-labelledby": "return-title" },
-      h("h2", { id: "return-title", class: "dialog-title" }, t("review.return_title")),
-      h("p", { class: "dialog-message" }, t("review.return_message", { title: doc.title })),
-      h("label", { class: "field" }, h("span", { class: "field-label" }, t("review.reason")), reason),
-      error,
-      h(
-        "form",
-        { method: "dialog", class: "dialog-actions" },
-        h("button", { type: "submit", value: "cancel", class: "btn", text: t("action.cancel_dialog") }),
-        h("button", {
-          type: "submit",
-          value: "confirm",
-          class: "btn btn-danger",
-          "data-testid": "dialog-confirm",
-          text: t("review.return"),
-          on: {
-            click: (event) => {
-              if (!reason.value.trim()) {
-                event.preventDefault();
-                error.hidden = false;
-                reason.focus();
-              }
-            },
-          },
-        }),
-      ),
-    );
-    dialog.addEventListener("close", () => {
-      resolve(dialog.returnValue === "confirm" ? reason.value.trim() : null);
-      dialog.remove();
-    });
-    document.body.append(dialog);
-    dialog.showModal();
+async function askReason(doc) {
+  const reason = h("textarea", {
+    name: "reason",
+    rows: 4,
+    maxlength: 2000,
+    required: true,
+    "data-testid": "return-reason",
   });
+  const error = h("p", { class: "upload-error", role: "alert", hidden: true }, t("review.reason_required"));
+  const confirmed = await confirmAction({
+    title: t("review.return_title"),
+    message: t("review.return_message", { title: doc.title }),
+    confirmLabel: t("review.return"),
+    danger: true,
+    body: [h("label", { class: "field" }, h("span", { class: "field-label" }, t("review.reason")), reason), error],
+    validate: () => {
+      if (reason.value.trim()) return true;
+      error.hidden = false;
+      reason.focus();
+      return false;
+    },
+  });
+  return confirmed ? reason.value.trim() : null;
 }
 
 async function reviewDocument(page, doc, action) {

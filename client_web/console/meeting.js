@@ -83,6 +83,9 @@ function header(page) {
         detail.location ? h("span", {}, detail.location) : null,
       ),
       h("p", { class: "meeting-meta" }, h("span", {}, attendanceSummary(detail))),
+      detail.demo && (detail.state === "closed" || detail.state === "cancelled")
+        ? h("p", { class: "demo-ended", role: "note", "data-testid": "demo-ended" }, t("meeting.demo_ended"))
+        : null,
     ),
     h(
       "div",

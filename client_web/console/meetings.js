@@ -4,7 +4,8 @@ import { get, post } from "../shared/api.js";
 import { showError } from "../shared/banner.js";
 import { busy, field, h } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
-import { formatSchedule, fromLocalInput, toLocalInput } from "../shared/time.js";
+import { dateTimeInput, readDateTime } from "../shared/datefield.js";
+import { formatSchedule } from "../shared/time.js";
 
 export const CLASSIFICATIONS = ["normal", "confidential", "secret", "top_secret"];
 
@@ -76,8 +77,8 @@ export async function renderMeetingList(ctx, token) {
 export function meetingForm(initial, { submitLabel, onSubmit, onCancel }) {
   const title = h("textarea", { name: "title", rows: 2, maxlength: 500, value: initial?.title ?? "" });
   const location = h("input", { name: "location", maxlength: 500, value: initial?.location ?? "" });
-  const startsAt = h("input", { name: "starts_at", type: "datetime-local", value: toLocalInput(initial?.starts_at) });
-  const endsAt = h("input", { name: "ends_at", type: "datetime-local", value: toLocalInput(initial?.ends_at) });
+  const startsAt = dateTimeInput({ name: "starts_at" }, initial?.starts_at);
+  const endsAt = dateTimeInput({ name: "ends_at" }, initial?.ends_at);
   const classification = h(
     "select",
     { name: "classification" },
@@ -105,7 +106,8 @@ export function meetingForm(initial, { submitLabel, onSubmit, onCancel }) {
           const body = {
             title: title.value.trim(),
             location: location.value.trim(),
-            starts_at: fromLocalInput(startsAt.value),
+            // a value that is not a date goes as typed: the server names the field
+            starts_at: readDateTime(startsAt) ?? startsAt.value.trim(),
             classification: classification.value,
           };
           if (!body.title || !body.starts_at) {
@@ -113,7 +115,7 @@ export function meetingForm(initial, { submitLabel, onSubmit, onCancel }) {
             (body.title ? startsAt : title).focus();
             return;
           }
-          const ends = fromLocalInput(endsAt.value);
+          const ends = readDateTime(endsAt) ?? endsAt.value.trim();
           if (ends) body.ends_at = ends;
           if (membersTotal.value !== "") {
             const n = Number(membersTotal.value);

@@ -5,16 +5,12 @@
 import { ApiError, apiUrl, del, get, patch, post, put } from "../shared/api.js";
 import { showError, showNotice } from "../shared/banner.js";
 import { confirmAction } from "../shared/dialog.js";
+import { dateInput, readDate } from "../shared/datefield.js";
 import { busy, field, h } from "../shared/dom.js";
-import { language, t } from "../shared/i18n.js";
+import { t } from "../shared/i18n.js";
+import { formatDay } from "../shared/time.js";
 
 const CONCLUDABLE = new Set(["in_progress", "paused", "closed"]);
-
-function formatDate(iso) {
-  if (!iso) return "—";
-  const locale = language() === "vi" ? "vi-VN" : "en-GB";
-  return new Date(iso).toLocaleDateString(locale, { day: "2-digit", month: "2-digit", year: "numeric" });
-}
 
 /** Lines of a textarea, trimmed, empty ones dropped. */
 function lines(textarea) {
@@ -34,7 +30,7 @@ function pointRow(point, onRemove) {
   const text = textarea(point.text, { rows: 2, name: "point_text", maxlength: 2000 });
   const lead = h("input", { name: "chu_tri", maxlength: 300, value: point.chu_tri ?? "" });
   const helpers = h("input", { name: "phoi_hop", value: (point.phoi_hop ?? []).join("; ") });
-  const deadline = h("input", { type: "date", name: "deadline", value: point.deadline ?? "" });
+  const deadline = dateInput({ name: "deadline" }, point.deadline ?? "");
   const row = h(
     "li",
     { class: "conclusion-point", "data-testid": "conclusion-point" },
@@ -55,7 +51,7 @@ function pointRow(point, onRemove) {
       .split(";")
       .map((s) => s.trim())
       .filter(Boolean),
-    deadline: deadline.value || null,
+    deadline: (readDate(deadline) ?? deadline.value.trim()) || null,
   });
   return row;
 }
@@ -253,7 +249,7 @@ export async function renderNoticeList(ctx, token, query) {
         { class: "notice-row-link", href: `#/notices/${n.id}` },
         h("span", { class: "notice-number" }, n.number_label || t("notices.draft_label")),
         h("span", { class: "notice-summary" }, n.summary),
-        h("span", { class: "muted" }, `${n.meeting.title} · ${formatDate(n.issued_at ?? n.meeting.starts_at)}`),
+        h("span", { class: "muted" }, `${n.meeting.title} · ${formatDay(n.issued_at ?? n.meeting.starts_at)}`),
       ),
       stateBadge(n),
     ),
@@ -367,7 +363,7 @@ function issuedView(notice) {
     { class: "panel notice-issued", "data-testid": "notice-issued" },
     h("h2", {}, t("notices.issued_title")),
     h("p", { class: "notice-number-big", "data-testid": "notice-number" }, notice.number_label),
-    h("p", {}, t("notices.issued_on", { date: formatDate(notice.issued_at) }), notice.signed ? ` · ${t("notices.signed")}` : ""),
+    h("p", {}, t("notices.issued_on", { date: formatDay(notice.issued_at) }), notice.signed ? ` · ${t("notices.signed")}` : ""),
     h(
       "div",
       { class: "form-actions" },
@@ -386,7 +382,8 @@ export async function renderNoticeEditor(ctx, token, noticeId) {
     "data-testid": "notice-preview",
   });
   const refreshPreview = () => {
-    preview.src = `${apiUrl(`/api/notices/${notice.id}/pdf`)}?v=${encodeURIComponent(notice.updated_at)}`;
+    // The page at the pane's width, without the viewer's thumbnail strip eating half of it.
+    preview.src = `${apiUrl(`/api/notices/${notice.id}/pdf`)}?v=${encodeURIComponent(notice.updated_at)}#navpanes=0&view=FitH`;
   };
 
   function draw() {

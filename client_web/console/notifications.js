@@ -5,6 +5,7 @@
 import { get, post } from "../shared/api.js";
 import { fill, h } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
+import { formatDateTime } from "../shared/time.js";
 
 const POLL_MS = 60_000;
 
@@ -42,7 +43,7 @@ export function initNotifications(ctx, menu) {
             },
           },
           h("span", { class: "notification-text" }, n.text),
-          h("time", { class: "notification-time", datetime: n.created_at }, new Date(n.created_at).toLocaleString()),
+          h("time", { class: "notification-time", datetime: n.created_at }, formatDateTime(n.created_at)),
         ),
       ),
     );

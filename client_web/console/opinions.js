@@ -6,9 +6,10 @@
 import { apiUrl, get, post, put } from "../shared/api.js";
 import { showError, showNotice } from "../shared/banner.js";
 import { confirmAction } from "../shared/dialog.js";
+import { dateTimeInput, readDateTime } from "../shared/datefield.js";
 import { busy, field, h } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
-import { formatMoment, fromLocalInput, toLocalInput } from "../shared/time.js";
+import { formatMoment } from "../shared/time.js";
 
 const CHOICES = ["agree", "disagree", "other"];
 
@@ -123,7 +124,7 @@ async function renderCreateForm(ctx, token) {
   const question = h("textarea", { name: "question", rows: 4, maxlength: 20000, required: true });
   const inThreeDays = new Date(Date.now() + 3 * 86400 * 1000);
   inThreeDays.setHours(17, 0, 0, 0);
-  const deadline = h("input", { type: "datetime-local", name: "deadline", value: toLocalInput(inThreeDays.toISOString()) });
+  const deadline = dateTimeInput({ name: "deadline" }, inThreeDays.toISOString());
   const allowChange = h("input", { type: "checkbox", name: "allow_change" });
   const meeting = h(
     "select",
@@ -168,7 +169,7 @@ async function renderCreateForm(ctx, token) {
               post("/api/consultations", {
                 title: title.value.trim(),
                 question: question.value.trim(),
-                deadline: fromLocalInput(deadline.value),
+                deadline: readDateTime(deadline) ?? deadline.value.trim(),
                 members,
                 allow_change: allowChange.checked,
                 meeting_id: meeting.value ? Number(meeting.value) : null,

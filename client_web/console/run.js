@@ -4,17 +4,19 @@
 // from the live connection's state: a command changes the screen only through the event
 // it causes, so two consoles (secretary and chair) always show the same thing.
 
-import { del, post } from "../shared/api.js";
+import { post } from "../shared/api.js";
 import { showError, showNotice } from "../shared/banner.js";
 import { confirmAction } from "../shared/dialog.js";
 import { DocumentList, pageUrl, pickWidth, THUMB_WIDTH } from "../shared/documents.js";
 import { busy, field, fill, h } from "../shared/dom.js";
-import { optionLabel, resultChart } from "../shared/polls.js";
 import { t } from "../shared/i18n.js";
 import { agendaNumbers, currentItem, LiveMeeting } from "../shared/live.js";
-import { announcementView, participantName, statusPill, tickTimers, timerView } from "../shared/liveview.js";
+import { participantName, statusPill, tickTimers } from "../shared/liveview.js";
 import { classificationBadge, stateBadge } from "./meetings.js";
 import { rollCallSection } from "./rollcall.js";
+import { AnnouncementPanel } from "./run/announcements.js";
+import { PollPanel } from "./run/polls.js";
+import { TimerPanel } from "./run/timer.js";
 
 const LIVE_STATES = new Set(["in_progress", "paused"]);
 const CONTROL_ACTIONS = {
@@ -23,13 +25,6 @@ const CONTROL_ACTIONS = {
   paused: ["resume", "close"],
 };
 const PRIMARY = new Set(["start", "resume"]);
-/** The majority rules offered; the first (the Party rule) is the default. */
-const POLL_MAJORITIES = [
-  "more_than_half_of_members",
-  "more_than_half_of_present",
-  "more_than_half_of_valid_ballots",
-  "two_thirds_of_members",
-];
 
 /** The live connection's performance marks, for the page-turn measurement in the tests. */
 function markSent(type, fields) {
@@ -49,11 +44,11 @@ class RunScreen {
       agenda: h("section", { class: "panel run-agenda", "aria-labelledby": "run-agenda-title" }),
       presenter: h("section", { class: "panel run-presenter", "aria-labelledby": "run-presenter-title" }),
       speakers: h("section", { class: "panel run-speakers", "aria-labelledby": "run-speakers-title" }),
-      polls: h("section", { class: "panel run-polls", "aria-labelledby": "run-polls-title", "data-testid": "run-polls" }),
-      timer: h("div", { class: "run-timer-now" }),
-      announcement: h("div", { class: "run-announcement-now" }),
       rollcall: h("div", { class: "run-rollcall" }),
     };
+    this.polls = new PollPanel(this);
+    this.timer = new TimerPanel(this);
+    this.announcement = new AnnouncementPanel(this);
     this.focusSelector = null;
     this._frame = null;
   }
@@ -79,15 +74,16 @@ class RunScreen {
         "div",
         { class: "run-grid" },
         this.slots.agenda,
-        this.slots.presenter,
+        // The middle column: what the room sees, then who is here (the roll call, at
+        // once in sight instead of under every other panel).
+        h("div", { class: "run-main" }, this.slots.presenter, this.slots.rollcall),
         h(
           "div",
           { class: "run-side" },
-          this.slots.polls,
           this.slots.speakers,
-          this.timerPanel(),
-          this.announcementPanel(),
-          this.slots.rollcall,
+          this.polls.element,
+          this.timer.element,
+          this.announcement.element,
         ),
       ),
     );
@@ -161,12 +157,9 @@ class RunScreen {
       this.drawPresenter();
     }
     if (this.changed("speakers", [common, live.speakers, meeting.participants])) this.drawSpeakers();
-    if (this.changed("polls", [common, live.polls, live.current_item_id])) this.drawPolls();
-    fill(this.slots.timer, timerView(this.state.live.timer, { large: true }) ?? h("p", { class: "muted" }, t("run.timer_none")));
-    fill(
-      this.slots.announcement,
-      announcementView(this.state.live.announcement) ?? h("p", { class: "muted" }, t("run.announcement_none")),
-    );
+    if (this.changed("polls", [common, live.polls, live.current_item_id])) this.polls.draw();
+    this.timer.draw();
+    this.announcement.draw();
     if (this.changed("rollcall", [common, meeting.participants, this.live.signals["presence.changed"]])) {
       this.drawRollCall();
     }
@@ -527,7 +520,7 @@ class RunScreen {
     ];
   }
 
-  // -- speakers, timer, announcements ------------------------------------------------------------
+  // -- speakers ------------------------------------------------------------
 
   drawSpeakers() {
     const queue = this.state.live.speakers ?? [];
@@ -586,266 +579,6 @@ class RunScreen {
         : speaking
           ? null
           : h("p", { class: "empty-inline" }, t("run.speakers_none")),
-    );
-  }
-
-  // -- votes ------------------------------------------------------------------------------------
-
-  pollForm() {
-    const { meeting, live } = this.state;
-    const item = currentItem(this.state);
-    const title = h("input", {
-      name: "poll_title",
-      maxlength: 500,
-      value: item ? item.title : "",
-      placeholder: t("polls.title_placeholder"),
-    });
-    const kind = h(
-      "select",
-      { name: "poll_kind" },
-      h("option", { value: "open" }, t("polls.kind_open")),
-      h("option", { value: "secret" }, t("polls.kind_secret")),
-    );
-    const majority = h(
-      "select",
-      { name: "poll_majority" },
-      POLL_MAJORITIES.map((m) => h("option", { value: m }, t(`polls.majority.${m}`))),
-    );
-    const create = h("button", { type: "submit", class: "btn btn-primary", text: t("polls.create") });
-    return h(
-      "form",
-      {
-        class: "run-form poll-form",
-        novalidate: true,
-        "data-testid": "poll-form",
-        on: {
-          submit: async (e) => {
-            e.preventDefault();
-            if (!title.value.trim()) {
-              showError(t("polls.title_required"));
-              title.focus();
-              return;
-            }
-            const body = { kind: kind.value, type: "approval", title: title.value.trim(), majority: majority.value };
-            if (live.current_item_id) body.agenda_item_id = live.current_item_id;
-            const done = await busy(create, () => this.ctx.run(() => post(`/api/meetings/${meeting.id}/polls`, body)));
-            if (done) showNotice(t("polls.created", { title: done.title }));
-          },
-        },
-      },
-      field(t("polls.title"), title),
-      h("div", { class: "form-row" }, field(t("polls.kind"), kind), field(t("polls.majority_label"), majority)),
-      h("p", { class: "muted" }, t("polls.options_fixed")),
-      h("div", { class: "form-actions" }, create),
-    );
-  }
-
-  pollRow(poll) {
-    const tools = [];
-    if (this.controller && poll.state === "draft") {
-      tools.push(
-        h("button", {
-          type: "button",
-          class: "btn btn-primary",
-          disabled: !this.running,
-          "data-testid": "poll-open",
-          text: t("polls.open"),
-          on: { click: (e) => this.run("poll.open", { poll_id: poll.id }, e.currentTarget) },
-        }),
-        h("button", {
-          type: "button",
-          class: "btn btn-danger-outline",
-          text: t("polls.delete"),
-          on: {
-            click: (e) =>
-              busy(e.currentTarget, () => this.ctx.run(() => del(`/api/polls/${poll.id}`))),
-          },
-        }),
-      );
-      if (poll.kind === "secret") {
-        // What secrecy the office gets, said before the poll opens (docs/voting.md).
-        tools.push(h("p", { class: "muted", "data-testid": "poll-secrecy" }, t("polls.secrecy_note")));
-      }
-    }
-    if (this.controller && poll.state === "open") {
-      tools.push(
-        h("button", {
-          type: "button",
-          class: "btn btn-primary",
-          "data-testid": "poll-close",
-          text: t("polls.close"),
-          on: {
-            click: async (e) => {
-              const button = e.currentTarget;
-              const ok = await confirmAction({
-                title: t("polls.close_title"),
-                message: t("polls.close_message", { cast: poll.ballots_cast, eligible: poll.eligible }),
-                confirmLabel: t("polls.close"),
-              });
-              if (ok) this.run("poll.close", { poll_id: poll.id }, button);
-            },
-          },
-        }),
-        h("button", {
-          type: "button",
-          class: "btn btn-danger-outline",
-          text: t("polls.cancel"),
-          on: {
-            click: async (e) => {
-              const button = e.currentTarget;
-              const ok = await confirmAction({
-                title: t("polls.cancel_title"),
-                message: t("polls.cancel_message"),
-                confirmLabel: t("polls.cancel"),
-                danger: true,
-              });
-              if (ok) this.run("poll.cancel", { poll_id: poll.id }, button);
-            },
-          },
-        }),
-      );
-    }
-    let body = null;
-    if (poll.state === "open") {
-      body = h(
-        "div",
-        { class: "poll-live" },
-        h("p", { class: "poll-count", "data-testid": "poll-count" }, t("polls.count", { cast: poll.ballots_cast, eligible: poll.eligible })),
-        poll.counts
-          ? h(
-              "ul",
-              { class: "poll-tally" },
-              poll.options.map((o) => h("li", {}, h("span", {}, optionLabel(o)), h("strong", {}, String(poll.counts[o.id] ?? 0)))),
-            )
-          : h("p", { class: "muted" }, t(poll.kind === "secret" ? "polls.secret_hidden" : "polls.counts_pending")),
-      );
-    } else if (poll.state === "closed" && poll.result) {
-      body = resultChart(poll);
-    }
-    return h(
-      "li",
-      { class: "poll-row", "data-testid": "poll", "data-poll-id": poll.id, "data-state": poll.state },
-      h(
-        "div",
-        { class: "poll-head" },
-        h("span", { class: "poll-title" }, poll.title),
-        h("span", { class: ["badge", `badge-poll-${poll.state}`] }, t(`polls.state.${poll.state}`)),
-        h("span", { class: "muted" }, t(poll.kind === "secret" ? "polls.kind_secret" : "polls.kind_open")),
-      ),
-      body,
-      tools.length ? h("div", { class: "form-actions" }, tools) : null,
-    );
-  }
-
-  drawPolls() {
-    const polls = (this.state.live.polls ?? []).filter((p) => p.state !== "cancelled").slice().reverse();
-    if (!this.slots.polls.firstChild) {
-      this.pollList = h("div", { class: "poll-list-slot" });
-      this.pollFormSlot = h("div", { class: "poll-form-slot" });
-      fill(this.slots.polls, h("h2", { id: "run-polls-title" }, t("polls.heading")), this.pollList, this.pollFormSlot);
-    }
-    fill(
-      this.pollList,
-      polls.length
-        ? h("ol", { class: "poll-list" }, polls.map((p) => this.pollRow(p)))
-        : h("p", { class: "empty-inline" }, t("polls.none")),
-    );
-    // The form is drawn again only when the item or the rights change: typing survives ballots.
-    const { meeting, live } = this.state;
-    if (this.changed("pollform", [this.controller, meeting.state, live.current_item_id])) {
-      fill(
-        this.pollFormSlot,
-        this.controller && meeting.state !== "closed" && meeting.state !== "cancelled" ? this.pollForm() : null,
-      );
-    }
-  }
-
-  timerPanel() {
-    const minutes = h("input", {
-      name: "timer_minutes",
-      type: "number",
-      min: 1,
-      max: 1440,
-      value: "5",
-      inputmode: "numeric",
-    });
-    const label = h("input", { name: "timer_label", maxlength: 200, value: t("run.timer_default_label") });
-    const start = h("button", { type: "submit", class: "btn btn-primary", text: t("run.timer_start") });
-    const stop = h("button", {
-      type: "button",
-      class: "btn",
-      "data-testid": "timer-stop",
-      text: t("run.timer_stop"),
-      on: { click: (e) => this.run("timer.stop", {}, e.currentTarget) },
-    });
-    const form = h(
-      "form",
-      {
-        class: "run-form",
-        novalidate: true,
-        "data-testid": "timer-form",
-        on: {
-          submit: (e) => {
-            e.preventDefault();
-            const n = Number(minutes.value);
-            if (!Number.isFinite(n) || n <= 0 || n > 1440) {
-              showError(t("run.timer_invalid"));
-              minutes.focus();
-              return;
-            }
-            this.run("timer.start", { seconds: Math.round(n * 60), label: label.value.trim() }, start);
-          },
-        },
-      },
-      h("div", { class: "form-row" }, field(t("run.timer_minutes"), minutes), field(t("run.timer_label"), label)),
-      h("div", { class: "form-actions" }, start, stop),
-    );
-    return h(
-      "section",
-      { class: "panel run-timer", "aria-labelledby": "run-timer-title" },
-      h("h2", { id: "run-timer-title" }, t("run.timer")),
-      this.slots.timer,
-      form,
-    );
-  }
-
-  announcementPanel() {
-    const text = h("textarea", {
-      name: "announcement",
-      rows: 2,
-      maxlength: 1000,
-      placeholder: t("run.announcement_placeholder"),
-      "aria-label": t("run.announcement_text"),
-    });
-    const send = h("button", { type: "submit", class: "btn btn-primary", text: t("run.announcement_send") });
-    const form = h(
-      "form",
-      {
-        class: "run-form",
-        novalidate: true,
-        "data-testid": "announcement-form",
-        on: {
-          submit: async (e) => {
-            e.preventDefault();
-            if (!text.value.trim()) {
-              showError(t("run.announcement_empty"));
-              text.focus();
-              return;
-            }
-            const done = await this.run("announcement.make", { text: text.value.trim() }, send);
-            if (done) text.value = "";
-          },
-        },
-      },
-      text,
-      h("div", { class: "form-actions" }, send),
-    );
-    return h(
-      "section",
-      { class: "panel run-announcements", "aria-labelledby": "run-announcement-title" },
-      h("h2", { id: "run-announcement-title" }, t("run.announcements")),
-      this.slots.announcement,
-      form,
     );
   }
 

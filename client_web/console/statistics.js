@@ -4,8 +4,10 @@
 // for screen readers and for reading exact values; export to XLSX and DOCX.
 
 import { apiUrl, get } from "../shared/api.js";
+import { showError } from "../shared/banner.js";
+import { dateInput, readDate } from "../shared/datefield.js";
 import { h } from "../shared/dom.js";
-import { language, t } from "../shared/i18n.js";
+import { language, locale, t } from "../shared/i18n.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const MEETING_STATES = ["held", "scheduled", "in_progress", "cancelled"];
@@ -36,10 +38,6 @@ function s(tag, attrs = {}, ...children) {
   }
   for (const child of children.flat(Infinity)) if (child) el.append(child);
   return el;
-}
-
-function locale() {
-  return language() === "vi" ? "vi-VN" : "en-GB";
 }
 
 function number(value, digits = 0) {
@@ -446,8 +444,8 @@ function tasksSection(data) {
 // -- the page ------------------------------------------------------------------------------
 
 function periodForm(ctx, period) {
-  const from = h("input", { type: "date", name: "from", value: period.from, required: true });
-  const to = h("input", { type: "date", name: "to", value: period.to, required: true });
+  const from = dateInput({ name: "from", required: true }, period.from);
+  const to = dateInput({ name: "to", required: true }, period.to);
   const year = Number(period.from.slice(0, 4));
   const preset = (label, start, end) =>
     h("button", {
@@ -464,8 +462,14 @@ function periodForm(ctx, period) {
       on: {
         submit: (event) => {
           event.preventDefault();
-          if (!from.value || !to.value) return;
-          ctx.navigate(`#/statistics?from=${from.value}&to=${to.value}`);
+          const start = readDate(from);
+          const end = readDate(to);
+          if (!start || !end) {
+            showError(t("date.invalid"));
+            (start ? to : from).focus();
+            return;
+          }
+          ctx.navigate(`#/statistics?from=${start}&to=${end}`);
         },
       },
     },

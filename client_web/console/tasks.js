@@ -9,21 +9,10 @@ import { ApiError, apiUrl, csrfToken, get, post } from "../shared/api.js";
 import { showNotice } from "../shared/banner.js";
 import { busy, field, h } from "../shared/dom.js";
 import { language, t } from "../shared/i18n.js";
+import { formatDateTime, formatDay } from "../shared/time.js";
 
 /** Statuses in the server's order: overdue first. */
 const STATUSES = ["overdue", "not_started", "in_progress", "done_late", "done_on_time", "cancelled"];
-
-function formatDate(iso) {
-  if (!iso) return "—";
-  const [y, m, d] = iso.slice(0, 10).split("-");
-  return `${d}/${m}/${y}`;
-}
-
-function formatTime(iso) {
-  if (!iso) return "—";
-  const locale = language() === "vi" ? "vi-VN" : "en-GB";
-  return new Date(iso).toLocaleString(locale, { dateStyle: "short", timeStyle: "short" });
-}
 
 function statusBadge(task) {
   return h(
@@ -142,7 +131,7 @@ function taskTable(tasks) {
           { "data-testid": "task-row", "data-task-id": task.id },
           h("td", {}, h("a", { href: `#/tasks/${task.id}` }, task.text)),
           h("td", {}, task.lead_unit),
-          h("td", {}, formatDate(task.deadline)),
+          h("td", {}, formatDay(task.deadline)),
           h("td", {}, statusBadge(task)),
           h("td", {}, task.source.notice.number_label),
         ),
@@ -381,7 +370,7 @@ function officeActions(ctx, task) {
     h("h2", {}, t("tasks.office_title")),
     task.awaiting_acceptance
       ? h("p", {}, t("tasks.awaiting_hint"))
-      : h("p", { class: "muted" }, t("tasks.accepted_on", { when: formatTime(task.accepted_at), who: task.accepted_by_name || "—" })),
+      : h("p", { class: "muted" }, t("tasks.accepted_on", { when: formatDateTime(task.accepted_at), who: task.accepted_by_name || "—" })),
     h("div", { class: "form-actions" }, accept),
     field(t("tasks.reopen_reason"), reason),
     h("div", { class: "form-actions" }, reopen),
@@ -396,7 +385,7 @@ function historyList(task) {
       h(
         "li",
         { "data-kind": entry.kind },
-        h("span", { class: "muted" }, `${formatTime(entry.at)} · ${entry.user_name || "—"}`),
+        h("span", { class: "muted" }, `${formatDateTime(entry.at)} · ${entry.user_name || "—"}`),
         " ",
         h("strong", {}, t(`tasks.kind.${entry.kind}`)),
         entry.from_state && entry.from_state !== entry.to_state
@@ -427,8 +416,8 @@ export async function renderTaskDetail(ctx, token, id) {
           { class: "task-facts" },
           dl(t("tasks.lead_unit"), task.lead_unit),
           dl(t("tasks.cooperating_units"), task.cooperating_units.join(", ") || "—"),
-          dl(t("tasks.deadline"), formatDate(task.deadline)),
-          dl(t("tasks.done_on"), formatDate(task.done_on)),
+          dl(t("tasks.deadline"), formatDay(task.deadline)),
+          dl(t("tasks.done_on"), formatDay(task.done_on)),
           dl(
             t("tasks.notice"),
             ctx.isOffice

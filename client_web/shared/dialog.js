@@ -4,14 +4,19 @@
 import { h } from "./dom.js";
 import { t } from "./i18n.js";
 
-/** Resolves true when the user confirms, false when they cancel or press Escape. */
-export function confirmAction({ title, message, confirmLabel, danger = false }) {
+/**
+ * Resolves true when the user confirms, false when they cancel or press Escape.
+ * `body` adds fields under the message (a reason to type...); `validate` runs when the
+ * confirm button is pressed and keeps the dialog open while it returns false.
+ */
+export function confirmAction({ title, message, confirmLabel, danger = false, body = [], validate = null }) {
   return new Promise((resolve) => {
     const dialog = h(
       "dialog",
       { class: "dialog", "aria-labelledby": "dialog-title" },
       h("h2", { id: "dialog-title", class: "dialog-title" }, title),
       message ? h("p", { class: "dialog-message" }, message) : null,
+      ...body,
       h(
         "form",
         { method: "dialog", class: "dialog-actions" },
@@ -22,6 +27,13 @@ export function confirmAction({ title, message, confirmLabel, danger = false }) 
           class: ["btn", danger ? "btn-danger" : "btn-primary"],
           "data-testid": "dialog-confirm",
           text: confirmLabel,
+          on: validate
+            ? {
+                click: (event) => {
+                  if (!validate()) event.preventDefault();
+                },
+              }
+            : {},
         }),
       ),
     );

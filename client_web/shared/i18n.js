@@ -46,6 +46,13 @@ export function language() {
   return current;
 }
 
+const LOCALES = { vi: "vi-VN", en: "en-GB" };
+
+/** The BCP 47 locale of the UI's language, for Intl and toLocaleString (numbers, weekdays). */
+export function locale() {
+  return LOCALES[current] ?? "vi-VN";
+}
+
 /** The other language, for the one-button switch. */
 export function otherLanguage() {
   return current === "vi" ? "en" : "vi";

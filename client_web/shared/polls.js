@@ -22,7 +22,12 @@ export function mayVote(poll, participant) {
   return true;
 }
 
-/** The bars of a closed poll's result, one per option (the decisive ones marked). */
+/** A mark beside each option's name, so the result does not rely on colour alone. */
+const ROLE_MARKS = { approve: "✓", reject: "✕", abstain: "○", choice: "●" };
+
+/** The bars of a closed poll's result, one per option (the decisive ones marked). Each
+ * option's role (approve, reject, abstain, choice) gives its bar a colour and a pattern,
+ * and its name a mark. */
 export function resultBars(poll) {
   const result = poll.result;
   const options = new Map(poll.options.map((o) => [o.id, o]));
@@ -31,12 +36,19 @@ export function resultBars(poll) {
     "ol",
     { class: "result-chart" },
     result.counts.map((c) => {
+      const option = options.get(c.option_id) ?? { label: c.option_id, role: "choice" };
+      const role = ROLE_MARKS[option.role] ? option.role : "choice";
       const bar = h("span", { class: ["result-bar", c.meets_majority && "result-bar-decisive"] });
       bar.style.width = `${(100 * c.votes) / top}%`;
       return h(
         "li",
-        { class: "result-row", "data-option-id": c.option_id },
-        h("span", { class: "result-option" }, optionLabel(options.get(c.option_id) ?? { label: c.option_id })),
+        { class: ["result-row", `result-role-${role}`], "data-option-id": c.option_id, "data-role": role },
+        h(
+          "span",
+          { class: "result-option" },
+          h("span", { class: "result-mark", "aria-hidden": "true" }, ROLE_MARKS[role]),
+          optionLabel(option),
+        ),
         h("span", { class: "result-track" }, bar),
         h("span", { class: "result-figure" }, h("strong", {}, String(c.votes)), ` · ${percentText(c.percent)}`),
       );

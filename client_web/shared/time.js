@@ -1,13 +1,9 @@
 // Dates and times as a Vietnamese office writes them, in the device's time zone
 // (tablets and laptops in the meeting room are set to Asia/Ho_Chi_Minh).
 
-import { language, t } from "./i18n.js";
+import { locale, t } from "./i18n.js";
 
-const LOCALES = { vi: "vi-VN", en: "en-GB" };
-
-function locale() {
-  return LOCALES[language()] ?? "vi-VN";
-}
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 function two(n) {
   return String(n).padStart(2, "0");
@@ -16,6 +12,27 @@ function two(n) {
 export function formatTime(iso) {
   const d = new Date(iso);
   return `${two(d.getHours())}:${two(d.getMinutes())}`;
+}
+
+/** "03/12/2026", day first in both languages; "—" when there is no date. A bare date
+ * ("2026-12-03", a deadline) is taken as written, never shifted by the time zone. */
+export function formatDay(value) {
+  if (!value) return "—";
+  if (DATE_ONLY.test(value)) {
+    const [y, m, d] = value.split("-");
+    return `${d}/${m}/${y}`;
+  }
+  const d = new Date(value);
+  return `${two(d.getDate())}/${two(d.getMonth() + 1)}/${d.getFullYear()}`;
+}
+
+/** "08:05, 03/12/2026" (or "08:05:09, 03/12/2026" with seconds, for audit lists); "—" when
+ * there is no moment. */
+export function formatDateTime(iso, { seconds = false } = {}) {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  const time = seconds ? `${formatTime(iso)}:${two(d.getSeconds())}` : formatTime(iso);
+  return t("time.at", { time, date: formatDay(iso) });
 }
 
 /** "Thứ Năm, 03/12/2026" / "Thursday, 03/12/2026". */

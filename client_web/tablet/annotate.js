@@ -16,6 +16,50 @@ const STORE = "annotations";
 const PEN = { color: "#c62828", width: 0.004 };
 const HIGHLIGHT = { color: "#ffeb3b" };
 const NOTE = { color: "#1f4f8a", font_size: 12 };
+const NOTE_FONT = 14;
+const NOTE_LINE = 18;
+const NOTE_PAD = 6;
+/** An average glyph width at NOTE_FONT, to wrap without measuring (Vietnamese text). */
+const NOTE_CHAR = 7.4;
+const NOTE_MAX_LINES = 6;
+
+/** Where a note's box goes on a page of w×h pixels: at most 60% of the page wide (and at
+ * least 40 px), wrapped into lines, moved left or up so that it ends inside the page. */
+function noteBox(text, x, y, w, h) {
+  const width = Math.max(40, Math.min(w * 0.6, text.length * NOTE_CHAR + 2 * NOTE_PAD, w));
+  const perLine = Math.max(4, Math.floor((width - 2 * NOTE_PAD) / NOTE_CHAR));
+  const lines = [];
+  let line = "";
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    let rest = word;
+    while (rest.length > perLine) {
+      if (line) lines.push(line);
+      lines.push(rest.slice(0, perLine));
+      rest = rest.slice(perLine);
+      line = "";
+    }
+    if (!line) line = rest;
+    else if (line.length + 1 + rest.length <= perLine) line += ` ${rest}`;
+    else {
+      lines.push(line);
+      line = rest;
+    }
+  }
+  if (line) lines.push(line);
+  if (lines.length > NOTE_MAX_LINES) {
+    lines.length = NOTE_MAX_LINES;
+    lines[NOTE_MAX_LINES - 1] = `${lines[NOTE_MAX_LINES - 1].slice(0, perLine - 1)}…`;
+  }
+  const height = Math.max(1, lines.length) * NOTE_LINE + 2 * NOTE_PAD - 4;
+  return {
+    x: Math.max(0, Math.min(x, w - width)),
+    y: Math.max(0, Math.min(y, h - height)),
+    width,
+    height,
+    lines,
+  };
+}
+
 const TOOLS = ["pen", "highlighter", "note", "eraser"];
 
 function svg(tag, attrs = {}) {
@@ -332,10 +376,15 @@ export class Annotator {
     } else if (a.kind === "note" || a.kind === "comment") {
       const x = a.kind === "note" ? d.rect[0] : d.x;
       const y = a.kind === "note" ? d.rect[1] : d.y;
-      const width = Math.min(Math.max(40, w - x * w), d.text.length * 8 + 14);
-      g.append(svg("rect", { x: x * w, y: y * ht, width, height: 22, rx: 3, fill: "#fffde7", "fill-opacity": 1, stroke: d.color, "stroke-width": 1 }));
-      const text = svg("text", { x: x * w + 6, y: y * ht + 16, fill: d.color, "font-size": 14 });
-      text.textContent = d.text;
+      // The box stays inside the page: long text wraps, a box near an edge moves inward.
+      const box = noteBox(d.text, x * w, y * ht, w, ht);
+      g.append(svg("rect", { x: box.x, y: box.y, width: box.width, height: box.height, rx: 3, fill: "#fffde7", "fill-opacity": 1, stroke: d.color, "stroke-width": 1 }));
+      const text = svg("text", { x: box.x + NOTE_PAD, y: box.y + NOTE_PAD + NOTE_FONT - 3, fill: d.color, "font-size": NOTE_FONT });
+      box.lines.forEach((line, i) => {
+        const span = svg("tspan", { x: box.x + NOTE_PAD, dy: i === 0 ? 0 : NOTE_LINE });
+        span.textContent = line;
+        text.append(span);
+      });
       g.append(text);
     }
   }

@@ -18,6 +18,7 @@ import { Annotator } from "./annotate.js";
 import { VotePanel } from "./vote.js";
 
 const RUNNING = new Set(["in_progress", "paused"]);
+const ENDED = new Set(["closed", "cancelled"]);
 const REPORT_EVERY_MS = 250; // the server counts at most four reports a second
 
 function stored(key, fallback) {
@@ -270,13 +271,13 @@ export class TabletScreen {
         ? h("span", { class: ["badge", "badge-state-paused"], "data-testid": "live-meeting-state" }, t("state.paused"))
         : null,
       h("span", { class: "spacer" }),
-      timerView(state?.live?.timer),
+      ENDED.has(state?.meeting?.state) ? null : timerView(state?.live?.timer),
       state ? this.speakControls(state) : null,
     );
   }
 
   speakControls(state) {
-    if (this.me.role === "guest") return null;
+    if (this.me.role === "guest" || ENDED.has(state.meeting.state)) return null;
     const queue = state.live.speakers ?? [];
     const mine = queue.find((q) => q.participant_id === this.me.id);
     const waiting = queue.filter((q) => q.state === "waiting");
@@ -342,7 +343,14 @@ export class TabletScreen {
     const dismissed = announcement && this.dismissedAnnouncement === announcement.at;
     fill(
       this.notice,
-      meeting.state === "closed" ? h("p", { class: "live-closed", role: "status" }, t("tablet.meeting_closed")) : null,
+      ENDED.has(meeting.state)
+        ? h(
+            "div",
+            { class: "live-ended", role: "status", "data-testid": "meeting-ended" },
+            h("p", { class: "live-ended-title" }, t(meeting.state === "closed" ? "tablet.meeting_closed" : "tablet.meeting_cancelled")),
+            h("p", { class: "live-ended-hint" }, t("tablet.meeting_ended_hint")),
+          )
+        : null,
       dismissed
         ? null
         : announcementView(announcement, {
@@ -385,6 +393,12 @@ export class TabletScreen {
 
   drawFollow() {
     const p = this.live.state?.live?.presenter;
+    if (ENDED.has(this.live.state?.meeting?.state)) {
+      // Nobody presents any more: the documents stay readable, nothing to follow.
+      fill(this.viewer.followSlot);
+      fill(this.homeFollow);
+      return;
+    }
     fill(this.viewer.followSlot, this.followView());
     // On the agenda, the follow button is offered while something is presented.
     fill(this.homeFollow, p ? this.followView() : null);

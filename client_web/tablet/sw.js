@@ -42,6 +42,7 @@ const SHELL = [
   "../shared/live.js",
   "../shared/liveview.js",
   "../shared/polls.js",
+  "../shared/reducers.js",
   "../shared/time.js",
   "../shared/ui.css",
   "../i18n/vi.json",

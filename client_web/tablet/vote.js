@@ -106,7 +106,9 @@ export class VotePanel {
   draw(state = this.live.state) {
     if (!state) return;
     const participant = state.meeting.participants.find((p) => p.id === this.me.id) ?? this.me;
-    const poll = this._current(state);
+    // An ended meeting shows its ended state, not a result dialog over it.
+    const ended = state.meeting.state === "closed" || state.meeting.state === "cancelled";
+    const poll = ended ? null : this._current(state);
     if (!poll || (poll.state === "open" && !participant.voting_member)) {
       this.el.hidden = true;
       this.el.replaceChildren();

@@ -16,7 +16,6 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from phonghop import __version__
 from phonghop.config import Settings
@@ -60,6 +59,7 @@ from phonghop.web.errors import (
 )
 from phonghop.web.hygiene import QueryGuard
 from phonghop.web.security import SecurityHeaders
+from phonghop.web.static import ClientFiles
 
 CLIENT_DIR = Path(__file__).resolve().parent.parent.parent / "client_web"
 
@@ -183,7 +183,7 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
         *openapi.routes,
     ]
     if client.is_dir():
-        routes.append(Mount("/", app=StaticFiles(directory=client, html=True), name="client"))
+        routes.append(Mount("/", app=ClientFiles(directory=client, html=True), name="client"))
     app = Starlette(
         routes=routes,
         lifespan=lifespan,

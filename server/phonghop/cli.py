@@ -43,6 +43,14 @@ async def _check_schema(settings: Settings) -> str | None:
     return f"the database is at revision {current}, the code expects {head}: run 'phonghop db upgrade'"
 
 
+def _log_format(configured: str) -> str:
+    """``PHONGHOP_LOG_FORMAT`` as set; unset, readable text when the logs go to a terminal
+    (someone running the demo) and JSON lines otherwise (a service, a container)."""
+    if configured != "auto":
+        return configured
+    return "text" if sys.stderr.isatty() else "json"
+
+
 def run_server(settings: Settings) -> None:
     import uvicorn
 
@@ -68,7 +76,7 @@ def run_server(settings: Settings) -> None:
         proxy_headers=True,
         lifespan="on",
         log_level="info",
-        log_config=metrics.log_config(settings.log_format),
+        log_config=metrics.log_config(_log_format(settings.log_format)),
         ssl_certfile=str(pair[0]) if pair else None,
         ssl_keyfile=str(pair[1]) if pair else None,
     )
@@ -267,7 +275,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     asyncio.run(migrate.upgrade(settings.database_url))
-    demo = asyncio.run(seed_demo(settings))
+    demo = asyncio.run(seed_demo(settings, reset=args.reset))
     print_demo(settings, demo)
     if args.no_serve:
         return 0
@@ -372,6 +380,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="create the demo meeting and serve it")
     demo.add_argument("--no-serve", action="store_true", help="create the demo data and exit")
+    demo.add_argument(
+        "--reset", action="store_true", help="start over: a new demo meeting, today, starting soon"
+    )
     demo.set_defaults(func=cmd_demo)
     return parser
 

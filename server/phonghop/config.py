@@ -132,7 +132,10 @@ class Settings:
             http_redirect_port=_env_int(env, "PHONGHOP_HTTP_PORT", 0),
             backup_every_hours=float(env.get("PHONGHOP_BACKUP_EVERY_HOURS") or 0),
             backup_keep=_env_int(env, "PHONGHOP_BACKUP_KEEP", 14),
-            log_format="text" if env.get("PHONGHOP_LOG_FORMAT", "").lower() == "text" else "json",
+            # unset: text on a terminal, JSON for services (cli.run_server decides)
+            log_format={"text": "text", "json": "json"}.get(
+                env.get("PHONGHOP_LOG_FORMAT", "").lower(), "auto"
+            ),
             metrics_token=env.get("PHONGHOP_METRICS_TOKEN", ""),
             smtp_host=env.get("PHONGHOP_SMTP_HOST", ""),
             smtp_port=_env_int(env, "PHONGHOP_SMTP_PORT", 25),

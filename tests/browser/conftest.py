@@ -87,9 +87,9 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         "PHONGHOP_ARGON2_TIME_COST": "1",
         "PHONGHOP_ARGON2_MEMORY_KIB": "8192",
         # The reminder job would write notifications whenever the wall clock crosses a
-        # reminder time (the demo meeting starts tomorrow at 08:00, so its invitation
-        # reminder is due from 08:00 today). Screens must not change with the time of day
-        # the suite runs at: the browser tests that need a reminder write it themselves.
+        # reminder time (the demo meeting starts today, soon, so its invitation reminder
+        # is due at once). Screens must not change with the time of day the suite runs
+        # at: the browser tests that need a reminder write it themselves.
         "PHONGHOP_REMINDER_INTERVAL": "0",
         **getattr(request.module, "SERVER_ENV", {}),
     }

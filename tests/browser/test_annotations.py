@@ -140,7 +140,7 @@ def test_annotate_offline_sync_undo_erase_and_share(
 
     # Shared: another delegate sees the shared note, never the private highlight.
     hung.get_by_test_id("annotate-share").click()
-    expect(hung.get_by_test_id("annotate-share")).to_have_text("Chia sẻ")
+    expect(hung.get_by_test_id("annotate-share")).to_have_text("Ghi chú mới: chia sẻ với đại biểu")
     tool(hung, "Ghi chữ")
     box = layer.bounding_box()  # the toolbar may have wrapped onto another line meanwhile
     assert box

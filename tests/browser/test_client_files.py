@@ -68,7 +68,7 @@ DYNAMIC_KEYS: dict[str, set[str]] = {
     "admin.format.{}": {"party", "state"},
     "polls.state.{}": {s.value for s in PollState},
     "annotate.tool.{}": {"pen", "highlighter", "note", "eraser"},  # tablet/annotate.js TOOLS
-    "polls.majority.{}": {  # console/run.js POLL_MAJORITIES
+    "polls.majority.{}": {  # console/run/polls.js POLL_MAJORITIES
         "more_than_half_of_members",
         "more_than_half_of_present",
         "more_than_half_of_valid_ballots",

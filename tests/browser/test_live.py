@@ -349,7 +349,13 @@ def test_a_whole_meeting_on_console_tablets_and_room(
     console.get_by_role("button", name="Kết thúc cuộc họp").click()
     console.get_by_role("dialog").get_by_role("button", name="Kết thúc cuộc họp").click()
     for tablet in tablets:
-        expect(tablet.locator(".live-closed")).to_have_text("Cuộc họp đã kết thúc.")
+        # A real ended state: no "following", no disabled request to speak, no result dialog.
+        expect(tablet.get_by_test_id("meeting-ended")).to_contain_text("Cuộc họp đã kết thúc.")
+        expect(tablet.get_by_test_id("follow-state")).to_have_count(0)
+        expect(tablet.get_by_test_id("speak-state")).to_have_count(0)
+        expect(tablet.locator(".live-bar .timer")).to_have_count(0)  # no countdown left running
+        expect(tablet.get_by_test_id("vote-panel")).to_be_hidden()
+    screens.shot(tablets[0], "tablet-meeting-ended")
     console.get_by_test_id("recall-all").click()
     console.get_by_role("dialog").get_by_role("button", name="Thu hồi toàn bộ tài liệu").click()
     expect(console.get_by_role("status").filter(has_text="Đã thu hồi 4 tài liệu.")).to_be_visible()

@@ -16,7 +16,7 @@ if not SERVICES_REQUIRED:  # in CI a missing Playwright is an error, not a skip
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Server, call_api, configure_notices, sign_in, switch_user
+from tests.browser.conftest import Server, call_api, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -37,10 +37,8 @@ def preview_src(page: Page) -> str:
 
 def test_office_records_conclusions_drafts_edits_and_issues_the_notice(page: Page, server: Server) -> None:
     meeting = server.meeting_id
-    # The administrator gives the body a term start and a default signer (admin screens aside).
-    sign_in(page, server, "quantri")
-    configure_notices(page)
-    switch_user(page, "vanphong")
+    # No administrator step: the demo comes with a term, a signer and a demo test certificate.
+    sign_in(page, server, "vanphong")
     expect(page.get_by_role("link", name="Thông báo kết luận")).to_be_visible()
 
     # Before the meeting begins there is nothing to conclude.
@@ -126,8 +124,10 @@ def test_office_records_conclusions_drafts_edits_and_issues_the_notice(page: Pag
     expect(number).to_have_text(re.compile(r"^Số \d+-TB/TU$"))
     expect(page.get_by_test_id("notice-state")).to_have_text("Đã ban hành")
     expect(page.get_by_test_id("notice-editor")).to_have_count(0)
+    expect(page.get_by_text("Đã ký số")).to_be_visible()  # with the demo's test certificate
     issued = call_api(page, "GET", f"/api/notices/{notice_id}")
     assert issued["state"] == "issued" and issued["number_label"] == number.inner_text()
+    assert issued["signed"]
     for kind, mime in [("pdf", "application/pdf"), ("docx", "officedocument.wordprocessingml")]:
         href = page.get_by_test_id(f"download-{kind}").get_attribute("href")
         assert href
@@ -135,6 +135,10 @@ def test_office_records_conclusions_drafts_edits_and_issues_the_notice(page: Pag
         assert response.ok and mime in response.headers["content-type"]
         assert len(response.body()) == issued["files"][kind]["size"]
     shot(page, "console-notice-issued")
+
+    # The demo meeting is over: its page says how to start the demo again.
+    page.goto(f"{server.url}/console/#/meetings/{meeting}")
+    expect(page.get_by_test_id("demo-ended")).to_contain_text("scripts/demo --reset")
 
     # The list, and search without diacritics.
     page.get_by_role("link", name="Thông báo kết luận").click()

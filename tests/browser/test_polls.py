@@ -34,6 +34,7 @@ pytestmark = pytest.mark.browser
 
 SCREENS = Path(os.environ.get("PHONGHOP_SCREENSHOTS") or "/work/screens")
 OFFLINE_ERRORS = [r"net::ERR_INTERNET_DISCONNECTED", r"net::ERR_FAILED", r"WebSocket connection to .* failed"]
+PHONE: ViewportSize = {"width": 390, "height": 844}
 ITEM = "Tờ trình về kế hoạch phát triển kinh tế - xã hội năm 2027"
 
 
@@ -68,7 +69,7 @@ def test_a_vote_from_creation_to_the_result_on_every_screen(
 
     hung = device(browser, watch, devices, TABLET)
     join_tablet(hung, server, "Trần Quốc Hưng")
-    nguyet = device(browser, watch, devices, TABLET)
+    nguyet = device(browser, watch, devices, PHONE)  # a delegate votes on her phone
     join_tablet(nguyet, server, "Võ Thị Minh Nguyệt")
     room = console.context.new_page()
     room.goto(f"{server.url}/room/#/meetings/{server.meeting_id}")
@@ -147,6 +148,21 @@ def test_a_vote_from_creation_to_the_result_on_every_screen(
     expect(poll.get_by_test_id("poll-result-outcome")).to_have_text("Không được thông qua")
     for tablet in (hung, nguyet):
         expect(tablet.get_by_test_id("vote-result-outcome")).to_have_text("Không được thông qua")
+    # Each meaning has its own colour and a mark beside its name; on the phone the bars
+    # take the whole width under the names, not a 30 px sliver beside them.
+    on_phone = nguyet.get_by_test_id("vote-result")
+    rows = {r: on_phone.locator(f".result-row[data-role={r}]") for r in ("approve", "reject", "abstain")}
+    expect(rows["approve"].locator(".result-mark")).to_have_text("✓")
+    expect(rows["reject"].locator(".result-mark")).to_have_text("✕")
+    expect(rows["abstain"].locator(".result-mark")).to_have_text("○")
+    looks = {
+        role: row.locator(".result-bar").evaluate("b => getComputedStyle(b).background")
+        for role, row in rows.items()
+    }
+    assert len(set(looks.values())) == 3, looks
+    track = rows["approve"].locator(".result-track").bounding_box()
+    assert track is not None and track["width"] > 250, track
+    nguyet.screenshot(path=str(SCREENS / "phone-vote-result.png"))
     expect(room.get_by_test_id("room-result")).to_contain_text("Thông qua Tờ trình kế hoạch năm 2027")
     expect(room.get_by_test_id("room-result-outcome")).to_have_text("Không được thông qua")
     console.screenshot(path=str(SCREENS / "console-run-poll-result.png"), full_page=True)

@@ -8,6 +8,8 @@ from phonghop.storage.db import UnitOfWork
 from phonghop.storage.models import IssuingBody
 
 NOTICE_FORMATS = ("party", "state")
+#: The key in a body's settings that marks the demo body (``phonghop demo``).
+DEMO_FLAG = "demo"
 
 
 async def create_body(
@@ -36,3 +38,9 @@ async def create_body(
     uow.session.add(body)
     await uow.session.flush()
     return body
+
+
+async def is_demo(uow: UnitOfWork, body_id: int) -> bool:
+    """Whether the body is the demo's, so the console can say how to start the demo over."""
+    body = await uow.session.get(IssuingBody, body_id)
+    return body is not None and bool((body.settings or {}).get(DEMO_FLAG))

@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 from phonghop.domain.meeting import MeetingAction, MeetingState
 from phonghop.domain.permissions import can_run_meeting
 from phonghop.errors import InvalidInput, NotFound, PermissionDenied, Unauthenticated
-from phonghop.services import accounts, meetings
+from phonghop.services import accounts, bodies, meetings
 from phonghop.services.accounts import SessionInfo
 from phonghop.services.meetings import AgendaFields, MeetingFields, ParticipantFields
 from phonghop.storage.models import User
@@ -209,6 +209,7 @@ async def _detail(request: Request, meeting_id: int) -> dict[str, Any]:
         view = meetings.meeting_detail_view(meeting, with_code=can_run_meeting(actor))
         view["my_role"] = actor.meeting_role.value if actor.meeting_role else None
         view["my_participant_id"] = actor.participant_id
+        view["demo"] = await bodies.is_demo(uow, meeting.body_id)
         return view
 
 
