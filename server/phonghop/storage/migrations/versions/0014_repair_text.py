@@ -11,7 +11,7 @@ Document versions also remember whether the uploaded file was encrypted with an 
 password only (``restricted``): such files are now accepted.
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-07
 """
 
@@ -24,7 +24,7 @@ from alembic import op
 from phonghop.domain.hygiene import repair, repair_all
 
 revision: str = "0014"
-down_revision: str | None = "0011"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
