@@ -122,19 +122,16 @@ def tablet_worker(
             await ws.send('{"id":1,"type":"hello","last_seq":null}')
             if not wait_snapshot:
                 synced.append(1)
-            command_id = 1
             with contextlib.suppress(ConnectionClosed):
                 async for raw in ws:
                     if '"presenter.page_changed"' in raw:
                         now = time.perf_counter()
                         data = json.loads(raw)["data"]
                         arrivals.setdefault(data["page"], []).append(now)
-                        if reporting.value:
-                            command_id += 1
+                        if reporting.value:  # a notification, as the tablet sends it
                             await ws.send(
                                 json.dumps(
                                     {
-                                        "id": command_id,
                                         "type": "viewer.report",
                                         "document_id": data["document_id"],
                                         "page": data["page"],
