@@ -29,6 +29,7 @@ from phonghop.realtime.replay import events_after, last_seqs
 from phonghop.services.accounts import Passwords
 from phonghop.services.audit import PageViews
 from phonghop.services.documents import PageGrants
+from phonghop.services.roster import JoinLists
 from phonghop.storage.db import Database
 from phonghop.web import annotations as annotation_api
 from phonghop.web import api, documents, followup, notices, notifications, opinions, polls, security, socket
@@ -89,9 +90,11 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
         )
         bus = create_bus(settings.redis_url, settings.database_url)
         grants = PageGrants()
+        join_lists = JoinLists()
 
         def on_event(event: dict[str, Any]) -> None:
             grants.on_event(event)
+            join_lists.on_event(event)
             hub.deliver(event)
 
         await bus.start(on_event, hub.catch_up)
@@ -108,7 +111,14 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
             settings=settings,
             db=db,
             passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
-            extra={"hub": hub, "bus": bus, "documents": files, "page_views": page_views, "grants": grants},
+            extra={
+                "hub": hub,
+                "bus": bus,
+                "documents": files,
+                "page_views": page_views,
+                "grants": grants,
+                "join_lists": join_lists,
+            },
         )
         # Everything allocated so far lives as long as the process: keep it out of the
         # collector's way, so a full collection does not stall a page turn.
