@@ -62,19 +62,22 @@ class PageViews:
         self._interval = interval
         self._pending: list[PageView] = []
         self._task: asyncio.Task[None] | None = None
+        self._waiting = False
 
     def record(self, actor: Actor, document_id: int, page: int) -> None:
         self._pending.append(
             (utcnow(), actor.body_id, actor.user_id, actor.participant_id, document_id, page)
         )
-        if self._task is None:
+        task = self._task
+        if task is None or task.done():
             self._task = asyncio.get_running_loop().create_task(self._flush_later())
 
     async def _flush_later(self) -> None:
+        self._waiting = True
         try:
             await asyncio.sleep(self._interval)
         finally:
-            self._task = None
+            self._waiting = False
         await self.flush()
 
     async def flush(self) -> None:
@@ -106,8 +109,9 @@ class PageViews:
     async def stop(self) -> None:
         task = self._task
         if task is not None and not task.done():
-            task.cancel()
+            if self._waiting:
+                task.cancel()  # still waiting: the flush below writes its batch
             with contextlib.suppress(asyncio.CancelledError):
-                await task
+                await task  # a flush under way finishes its transaction first
         self._task = None
         await self.flush()
