@@ -216,7 +216,11 @@ def main() -> int:
                 stderr=subprocess.STDOUT,
             )
         try:
-            wait_http(f"http://127.0.0.1:{port}/readyz")
+            try:
+                wait_http(f"http://127.0.0.1:{port}/readyz", timeout=120)
+            except OSError:
+                sys.stderr.write((tmp / "serve.log").read_text(errors="replace")[-3000:])
+                raise
             warm = asyncio.run(_warm(port, seeded))
             ctx = mp.get_context("spawn")
             out = ctx.Queue()
