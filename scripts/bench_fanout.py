@@ -6,9 +6,16 @@ Runs, side by side in one run on this machine:
     ``--instances 2`` two instances on PostgreSQL and Redis, tablets split across them);
   * baseline: a bare ``websockets`` server that relays each page turn with
     ``websockets.broadcast()`` of one serialised frame.
-Tablets are asyncio websocket clients spread over several processes. For every page
-turn it measures the time from the secretary's send to the *last* tablet receiving it,
-and the server's CPU time (user+system, from /proc) per delivery.
+Tablets are asyncio websocket clients spread over several processes. Like the real
+tablet (client_web/tablet/screen.js), each one answers every page turn it receives with a
+``viewer.report`` (``--no-reports`` turns that off). For every page turn it measures the
+time from the secretary's send to the *last* tablet receiving it, the deliveries later
+than 10 s, and the server's CPU time (user+system, from /proc) per delivery. Each server
+is started once and its tablets connected once; then, at every rate of ``--rates``, the
+baseline turns pages (its tablets only listen), and phonghop turns pages once with
+tablets that only listen and once with tablets that report. ``kb_per_idle_tablet`` is
+the server's resident memory grown by connecting the tablets (after their snapshot),
+divided by their number.
 
     scripts/bench_fanout.py --tablets 1600
     scripts/bench_fanout.py --tablets 500 --instances 2 --json
@@ -67,9 +74,27 @@ def wait_http(url: str, timeout: float = 30) -> None:
 
 # -- tablets (worker processes) ---------------------------------------------------------------
 
+LATE_SECONDS = 10.0
 
-def tablet_worker(urls: list[str], cookies: list[str | None], ready: Any, go: Any, results: Any) -> None:
-    """Holds len(urls) connections; records when each page turn arrives (monotonic clock)."""
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def tablet_worker(
+    urls: list[str],
+    cookies: list[str | None],
+    wait_snapshot: bool,
+    reporting: Any,
+    ready: Any,
+    go: Any,
+    results: Any,
+) -> None:
+    """Holds len(urls) connections; records when each page turn arrives (monotonic clock)
+    and, while ``reporting`` is set, answers each with a ``viewer.report`` as the tablet does."""
     import uvloop
     from websockets.asyncio.client import connect
     from websockets.exceptions import ConnectionClosed, InvalidHandshake
@@ -77,6 +102,7 @@ def tablet_worker(urls: list[str], cookies: list[str | None], ready: Any, go: An
     async def main() -> None:
         arrivals: dict[int, list[float]] = {}
         conns = []
+        synced: list[int] = []
         failed: list[str] = []
 
         async def one(url: str, cookie: str | None) -> None:
@@ -94,19 +120,35 @@ def tablet_worker(urls: list[str], cookies: list[str | None], ready: Any, go: An
                 return
             conns.append(ws)
             await ws.send('{"id":1,"type":"hello","last_seq":null}')
+            if not wait_snapshot:
+                synced.append(1)
             with contextlib.suppress(ConnectionClosed):
                 async for raw in ws:
                     if '"presenter.page_changed"' in raw:
                         now = time.perf_counter()
-                        page = json.loads(raw)["data"]["page"]
-                        arrivals.setdefault(page, []).append(now)
+                        data = json.loads(raw)["data"]
+                        arrivals.setdefault(data["page"], []).append(now)
+                        if reporting.value:  # a notification, as the tablet sends it
+                            await ws.send(
+                                json.dumps(
+                                    {
+                                        "type": "viewer.report",
+                                        "document_id": data["document_id"],
+                                        "page": data["page"],
+                                        "following": True,
+                                    },
+                                    separators=(",", ":"),
+                                )
+                            )
+                    elif wait_snapshot and raw.startswith('{"v":') and '"type":"snapshot"' in raw:
+                        synced.append(1)
 
         tasks = []
         for i, (url, cookie) in enumerate(zip(urls, cookies, strict=True)):
             tasks.append(asyncio.create_task(one(url, cookie)))
             if i % 50 == 49:
                 await asyncio.sleep(0.05)  # do not stampede the accept queue
-        while len(conns) + len(failed) < len(urls):
+        while len(synced) + len(failed) < len(urls):
             await asyncio.sleep(0.05)
         if failed:
             print(f"{len(failed)} tablets could not connect", file=sys.stderr)
@@ -114,7 +156,7 @@ def tablet_worker(urls: list[str], cookies: list[str | None], ready: Any, go: An
         ready.release()
         while not go.is_set():
             await asyncio.sleep(0.05)
-        results.put({page: (len(times), max(times)) for page, times in arrivals.items()})
+        results.put(arrivals)
         for t in tasks:
             t.cancel()
         for ws in conns:
@@ -123,69 +165,121 @@ def tablet_worker(urls: list[str], cookies: list[str | None], ready: Any, go: An
     uvloop.run(main())
 
 
-def run_tablets(
-    urls: list[str], cookies: list[str | None], processes: int
-) -> tuple[Any, Any, Any, list[Any]]:
-    ctx = mp.get_context("spawn")
-    ready, go, results = ctx.Semaphore(0), ctx.Event(), ctx.Queue()
-    procs = []
-    for k in range(processes):
-        p = ctx.Process(
-            target=tablet_worker, args=(urls[k::processes], cookies[k::processes], ready, go, results)
-        )
-        p.start()
-        procs.append(p)
-    for _ in procs:
-        if not ready.acquire(timeout=180):
-            raise SystemExit("tablets could not all connect")
-    return ready, go, results, procs
+class Tablets:
+    """The tablet processes of one server, connected once for every phase of the run."""
 
+    def __init__(self, urls: list[str], cookies: list[str | None], processes: int, wait_snapshot: bool):
+        ctx = mp.get_context("spawn")
+        self.reporting = ctx.Value("b", 0)
+        self._go, self._results = ctx.Event(), ctx.Queue()
+        ready = ctx.Semaphore(0)
+        self._procs = []
+        for k in range(processes):
+            p = ctx.Process(
+                target=tablet_worker,
+                args=(
+                    urls[k::processes],
+                    cookies[k::processes],
+                    wait_snapshot,
+                    self.reporting,
+                    ready,
+                    self._go,
+                    self._results,
+                ),
+            )
+            p.start()
+            self._procs.append(p)
+        for _ in self._procs:
+            if not ready.acquire(timeout=300):
+                raise SystemExit("tablets could not all connect")
 
-def collect(go: Any, results: Any, procs: list[Any]) -> dict[int, tuple[int, float]]:
-    go.set()
-    merged: dict[int, tuple[int, float]] = {}
-    for _ in procs:
-        for page, (count, last) in results.get(timeout=120).items():
-            c, m = merged.get(page, (0, 0.0))
-            merged[page] = (c + count, max(m, last))
-    for p in procs:
-        p.join(timeout=30)
-    return merged
+    def collect(self) -> dict[int, list[float]]:
+        """Every arrival of every page, once the tablets are told to stop."""
+        self._go.set()
+        merged: dict[int, list[float]] = {}
+        for _ in self._procs:
+            for page, times in self._results.get(timeout=120).items():
+                merged.setdefault(page, []).extend(times)
+        for p in self._procs:
+            p.join(timeout=30)
+        return merged
 
 
 def summarise(
     name: str,
     sent: dict[int, float],
-    arrived: dict[int, tuple[int, float]],
+    arrived: dict[int, list[float]],
     tablets: int,
     cpu: float,
     seconds: float,
     warmup: int,
 ) -> dict[str, Any]:
-    """Figures over the measured turns; the warm-up turns are reported on their own."""
+    """Figures over the measured turns of one phase (``sent`` holds only its pages); the
+    first ``warmup`` of them are not measured."""
+    pages = sorted(sent)
+    measured = [p for p in pages[warmup:] if arrived.get(p)]
 
     def latency(page: int) -> float:
-        return (arrived[page][1] - sent[page]) * 1000
+        return (max(arrived[page]) - sent[page]) * 1000
 
-    measured = [p for p in sent if p > warmup and p in arrived]
-    latencies = sorted(latency(p) for p in measured)
-    deliveries = sum(arrived[p][0] for p in measured)
-    expected = len([p for p in sent if p > warmup]) * tablets
+    latencies = sorted(latency(p) for p in measured) or [0.0]
+    deliveries = sum(len(arrived[p]) for p in measured)
+    late = sum(1 for p in measured for t in arrived[p] if t - sent[p] > LATE_SECONDS)
+    expected = len(pages[warmup:]) * tablets
     q = statistics.quantiles(latencies, n=100, method="inclusive") if len(latencies) >= 2 else latencies * 99
     return {
         "server": name,
         "tablets": tablets,
         "page_turns": len(measured),
         "warmup_turns": warmup,
-        "first_turn_ms_to_last_tablet": round(latency(1), 2) if 1 in arrived else None,
+        "first_turn_ms_to_last_tablet": round(latency(pages[0]), 2) if arrived.get(pages[0]) else None,
         "deliveries": deliveries,
         "missing_deliveries": expected - deliveries,
+        "deliveries_later_than_10s": late,
         "p50_ms_to_last_tablet": round(statistics.median(latencies), 2),
         "p99_ms_to_last_tablet": round(q[98], 2),
         "max_ms_to_last_tablet": round(latencies[-1], 2),
         "deliveries_per_second": round(deliveries / seconds, 1),
         "server_cpu_us_per_delivery": round(cpu / max(deliveries, 1) * 1e6, 2),
     }
+
+
+def run_phases(
+    args: argparse.Namespace,
+    name: str,
+    url: str,
+    cookie: str | None,
+    tablets: Tablets,
+    pids: list[int],
+    with_reports: bool,
+    document_id: int = 1,
+) -> list[dict[str, Any]]:
+    """At each rate: page turns with listening tablets, then (if asked) reporting ones."""
+    phases: list[tuple[float, bool, dict[int, float], float, float]] = []
+    next_page = 1
+    for rate in args.rates:
+        for reports in (False, True) if with_reports else (False,):
+            tablets.reporting.value = int(reports)
+            mark: dict[str, float] = {}
+
+            def measure(mark: dict[str, float] = mark) -> None:
+                mark.update(cpu=sum(cpu_seconds(pid) for pid in pids), t=time.perf_counter())
+
+            sent = asyncio.run(
+                turn_pages(
+                    url, cookie, args.turns, 1 / rate, args.warmup, measure, document_id, first_page=next_page
+                )
+            )
+            cpu = sum(cpu_seconds(pid) for pid in pids) - mark["cpu"]
+            phases.append((rate, reports, sent, cpu, time.perf_counter() - mark["t"]))
+            next_page = max(sent) + 1
+    arrived = tablets.collect()
+    rows = []
+    for rate, reports, sent, cpu, seconds in phases:
+        row = summarise(name, sent, arrived, args.tablets, cpu, seconds, args.warmup)
+        row.update(turns_per_second=rate, reports=reports)
+        rows.append(row)
+    return rows
 
 
 # -- baseline: bare websockets.broadcast ----------------------------------------------------------
@@ -231,6 +325,7 @@ async def turn_pages(
     warmup: int = 0,
     on_measure: Any = None,
     document_id: int = 1,
+    first_page: int = 1,
 ) -> dict[int, float]:
     from websockets.asyncio.client import connect
 
@@ -246,8 +341,8 @@ async def turn_pages(
             reader_done.set()
 
         task = asyncio.create_task(reader())
-        for page in range(1, warmup + turns + 1):
-            if page == warmup + 1 and on_measure is not None:
+        for page in range(first_page, first_page + warmup + turns):
+            if page == first_page + warmup and on_measure is not None:
                 on_measure()
             sent[page] = time.perf_counter()
             await ws.send(
@@ -267,23 +362,11 @@ def bench_baseline(args: argparse.Namespace) -> dict[str, Any]:
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
         url = f"ws://127.0.0.1:{port}/"
-        _, go, results, procs = run_tablets([url] * args.tablets, [None] * args.tablets, args.processes)
-        mark: dict[str, float] = {}
-
-        def measure() -> None:
-            mark.update(cpu=cpu_seconds(proc.pid), t=time.perf_counter())
-
-        sent = asyncio.run(turn_pages(url, None, args.turns, args.interval, args.warmup, measure))
-        cpu, seconds = cpu_seconds(proc.pid) - mark["cpu"], time.perf_counter() - mark["t"]
-        return summarise(
-            "websockets.broadcast (baseline)",
-            sent,
-            collect(go, results, procs),
-            args.tablets,
-            cpu,
-            seconds,
-            args.warmup,
-        )
+        before = rss_kb(proc.pid)
+        tablets = Tablets([url] * args.tablets, [None] * args.tablets, args.processes, wait_snapshot=False)
+        kb = (rss_kb(proc.pid) - before) / args.tablets
+        rows = run_phases(args, "websockets.broadcast (baseline)", url, None, tablets, [proc.pid], False)
+        return {"kb_per_idle_tablet": round(kb, 1), "runs": rows}
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -370,22 +453,13 @@ def bench_phonghop(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                 f"ws://127.0.0.1:{servers[i % len(servers)][0]}/ws/meetings/{meeting_id}"
                 for i in range(args.tablets)
             ]
-            _, go, results, procs = run_tablets(urls, list(cookies), args.processes)
             pids = [p.pid for _, p in servers]
-            mark: dict[str, float] = {}
-
-            def measure() -> None:
-                mark.update(cpu=sum(cpu_seconds(pid) for pid in pids), t=time.perf_counter())
-
-            sent = asyncio.run(
-                turn_pages(urls[0], sec_cookie, args.turns, args.interval, args.warmup, measure, document_id)
-            )
-            cpu = sum(cpu_seconds(pid) for pid in pids) - mark["cpu"]
-            seconds = time.perf_counter() - mark["t"]
+            before = sum(rss_kb(pid) for pid in pids)
+            tablets = Tablets(urls, list(cookies), args.processes, wait_snapshot=True)
+            kb = (sum(rss_kb(pid) for pid in pids) - before) / args.tablets
             label = "phonghop" + (f" x{args.instances} over Redis" if args.instances > 1 else "")
-            return summarise(
-                label, sent, collect(go, results, procs), args.tablets, cpu, seconds, args.warmup
-            )
+            rows = run_phases(args, label, urls[0], sec_cookie, tablets, pids, args.reports, document_id)
+            return {"kb_per_idle_tablet": round(kb, 1), "runs": rows}
         finally:
             for _, proc in servers:
                 proc.send_signal(signal.SIGTERM)
@@ -395,14 +469,72 @@ def bench_phonghop(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+def _rates(text: str) -> list[float]:
+    return [float(x) for x in text.split(",") if x.strip()]
+
+
+def _pick(rows: list[dict[str, Any]], rate: float, reports: bool) -> dict[str, Any] | None:
+    return next((r for r in rows if r["turns_per_second"] == rate and r["reports"] == reports), None)
+
+
+def compare(baseline: dict[str, Any], ours: dict[str, Any], rates: list[float]) -> dict[str, Any]:
+    """The ratios the issue asks for, per rate: phonghop against the baseline, and reporting
+    tablets against listening ones (p99 to the last tablet, CPU per report)."""
+    out: dict[str, Any] = {
+        "kb_per_idle_tablet": {
+            "baseline": baseline["kb_per_idle_tablet"],
+            "phonghop": ours["kb_per_idle_tablet"],
+        }
+    }
+    for rate in rates:
+        base, quiet, loud = (
+            _pick(baseline["runs"], rate, False),
+            _pick(ours["runs"], rate, False),
+            _pick(ours["runs"], rate, True),
+        )
+        if base is None or quiet is None:
+            continue
+        key = f"{rate:g}_turns_per_second"
+        entry: dict[str, Any] = {
+            "ratio_cpu_per_delivery": round(
+                quiet["server_cpu_us_per_delivery"] / max(base["server_cpu_us_per_delivery"], 0.001), 2
+            ),
+            "ratio_p99": round(quiet["p99_ms_to_last_tablet"] / max(base["p99_ms_to_last_tablet"], 0.001), 2),
+        }
+        if loud is not None:
+            reports = max(loud["deliveries"], 1)  # one report per delivery
+            extra_cpu = (
+                loud["server_cpu_us_per_delivery"] * loud["deliveries"]
+                - quiet["server_cpu_us_per_delivery"] * quiet["deliveries"]
+            )
+            entry["reports"] = {
+                "p99_ms_to_last_tablet": loud["p99_ms_to_last_tablet"],
+                "ratio_p99_vs_no_reports": round(
+                    loud["p99_ms_to_last_tablet"] / max(quiet["p99_ms_to_last_tablet"], 0.001), 2
+                ),
+                "deliveries_later_than_10s": loud["deliveries_later_than_10s"],
+                "server_cpu_us_per_report": round(extra_cpu / reports, 2),
+            }
+        out[key] = entry
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--tablets", type=int, default=1600)
-    parser.add_argument("--turns", type=int, default=200, help="measured page turns (default 200)")
+    parser.add_argument("--turns", type=int, default=50, help="measured page turns per run (default 50)")
     parser.add_argument("--warmup", type=int, default=5, help="turns before measuring, reported apart")
-    parser.add_argument("--interval", type=float, default=0.25, help="seconds between page turns")
+    parser.add_argument(
+        "--rates", type=_rates, default=[1.0, 5.0], help="page turns per second, one run each (default 1,5)"
+    )
+    parser.add_argument(
+        "--no-reports",
+        dest="reports",
+        action="store_false",
+        help="tablets only listen (by default phonghop also runs with a viewer.report per turn)",
+    )
     parser.add_argument("--processes", type=int, default=4, help="client processes holding the tablets")
     parser.add_argument(
         "--instances", type=int, default=1, help="phonghop instances (2+: PostgreSQL and Redis)"
@@ -422,10 +554,7 @@ def main() -> int:
         "cores": os.cpu_count(),
         "baseline": baseline,
         "phonghop": ours,
-        "ratio_cpu_per_delivery": round(
-            ours["server_cpu_us_per_delivery"] / baseline["server_cpu_us_per_delivery"], 2
-        ),
-        "ratio_p99": round(ours["p99_ms_to_last_tablet"] / max(baseline["p99_ms_to_last_tablet"], 0.001), 2),
+        "compare": compare(baseline, ours, args.rates),
     }
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
@@ -438,15 +567,14 @@ def main() -> int:
         "deliveries_per_second",
         "server_cpu_us_per_delivery",
         "missing_deliveries",
+        "deliveries_later_than_10s",
     ]
-    print(f"{args.tablets} tablets, {args.turns} page turns, {os.cpu_count()} cores (clients share them)")
-    print(f"{'':34}" + "".join(f"{c[:22]:>24}" for c in cols))
-    for row in (baseline, ours):
-        print(f"{row['server']:34}" + "".join(f"{row[c]:>24}" for c in cols))
-    print(
-        f"ratio phonghop/baseline: CPU per delivery {report['ratio_cpu_per_delivery']}x, "
-        f"p99 {report['ratio_p99']}x"
-    )
+    print(f"{args.tablets} tablets, {args.turns} turns per run, {os.cpu_count()} cores (clients share them)")
+    print(f"{'':46}" + "".join(f"{c[:22]:>24}" for c in cols))
+    for row in baseline["runs"] + ours["runs"]:
+        label = f"{row['server']} {row['turns_per_second']:g}/s" + (" +reports" if row["reports"] else "")
+        print(f"{label:46}" + "".join(f"{row[c]!s:>24}" for c in cols))
+    print(json.dumps(report["compare"], indent=1))
     return 0
 
 

@@ -162,6 +162,16 @@ export class LiveMeeting extends EventTarget {
     });
   }
 
+  /**
+   * Send a notification: a command without an id, which the server does not answer
+   * (viewer.report). Returns whether it was sent; while offline it is dropped, and the
+   * caller sends the current state again after the next hello.
+   */
+  notify(type, fields = {}) {
+    if (!this._ready || this._ws?.readyState !== WebSocket.OPEN) return false;
+    return this._raw({ ...fields, type });
+  }
+
   // -- internals ---------------------------------------------------------------------------
 
   _setStatus(status) {

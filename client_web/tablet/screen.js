@@ -209,13 +209,13 @@ export class TabletScreen {
     this._reportTimer = window.setTimeout(() => {
       this._lastReport = Date.now();
       const shown = this.mode === "viewer" ? this.viewer.current : null;
-      this.live
-        .command(
-          "viewer.report",
-          { document_id: shown?.document_id ?? null, page: shown?.page ?? null, following: this.following },
-          { offline: "latest" },
-        )
-        .catch(() => {}); // a lost report is replaced by the next one
+      // A notification (no answer): one per page shown costs the server almost nothing.
+      // A report lost offline is replaced by the one sent after the next hello.
+      this.live.notify("viewer.report", {
+        document_id: shown?.document_id ?? null,
+        page: shown?.page ?? null,
+        following: this.following,
+      });
     }, wait);
   }
 

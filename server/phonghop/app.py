@@ -30,6 +30,7 @@ from phonghop.services.accounts import Passwords
 from phonghop.services.audit import PageViews
 from phonghop.services.ballots import ballot_queue
 from phonghop.services.documents import PageGrants
+from phonghop.services.roster import JoinLists
 from phonghop.storage.db import Database
 from phonghop.web import annotations as annotation_api
 from phonghop.web import (
@@ -111,10 +112,12 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
         bus = create_bus(settings.redis_url, settings.database_url)
         grants = PageGrants()
         ballots = ballot_queue(db, settings.secret_ballot_batch)
+        join_lists = JoinLists()
 
         def on_event(event: dict[str, Any]) -> None:
             grants.on_event(event)
             ballots.on_event(event)
+            join_lists.on_event(event)
             hub.deliver(event)
 
         await bus.start(on_event, hub.catch_up)
@@ -131,7 +134,14 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
             settings=settings,
             db=db,
             passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
-            extra={"hub": hub, "bus": bus, "documents": files, "page_views": page_views, "grants": grants},
+            extra={
+                "hub": hub,
+                "bus": bus,
+                "documents": files,
+                "page_views": page_views,
+                "grants": grants,
+                "join_lists": join_lists,
+            },
         )
         # Everything allocated so far lives as long as the process: keep it out of the
         # collector's way, so a full collection does not stall a page turn.

@@ -333,3 +333,34 @@ def test_snapshots_show_the_current_meeting_even_when_shared(room: Room) -> None
     tablet.sync()
     names = [p["full_name"] for p in tablet.snapshots[-1]["data"]["meeting"]["participants"]]
     assert "Khách mời" in names and "join_code" not in tablet.snapshots[-1]["data"]["meeting"]
+
+
+def test_a_report_without_id_is_counted_and_never_answered(room: Room) -> None:
+    import time
+
+    console = room.peer(room.secretary_client)
+    console.hello()
+    tablet = room.peer(room.tablet_client(2))
+    tablet.hello()
+    # The tablet's own reports: notifications, one per page shown, with no answer.
+    for page in (4, 5):
+        tablet.ws.send_json({"type": "viewer.report", "document_id": 1, "page": page, "following": False})
+    tablet.sync()
+    assert [s for s in tablet.signals if s.get("type") == "result"] == []
+    # An invalid one still says why, with id null.
+    tablet.ws.send_json({"type": "viewer.report", "page": 0, "following": True})
+    error = tablet.result(None)
+    assert error["error"]["code"] == "command_invalid" and error["error"]["params"] == {"field": "page"}
+    # Every other command still needs its id.
+    tablet.ws.send_json({"type": "ping"})
+    assert tablet.result(None)["error"]["code"] == "command_id_missing"
+
+    deadline = time.monotonic() + 10  # summaries are throttled to four a second
+    while True:
+        console.sync()
+        summaries = [s["data"] for s in console.signals if s["type"] == "viewer.summary"]
+        if summaries and summaries[-1] == {"connected": 1, "following": 0, "on_presenter_page": 0}:
+            break
+        assert time.monotonic() < deadline, summaries
+    tablet.close()
+    console.close()

@@ -171,6 +171,33 @@ def test_join_code_reissue_and_revoke(client: TestClient, world: World) -> None:
     assert client.get(f"/api/meetings/{mid}/join-qr.svg").json()["error"]["code"] == "join_code_not_issued"
 
 
+def test_join_list_is_revalidated_and_follows_the_meeting(client: TestClient, world: World) -> None:
+    """A tablet asking again gets 304 until the list changes; a change shows at once."""
+    login(client, "office")
+    meeting = prepared_meeting(client, world)
+    mid, code = meeting["id"], meeting["join_code"]
+    first = client.get(f"/api/join/{code}")
+    etag = first.headers["etag"]
+    assert first.status_code == 200 and first.headers["cache-control"] == "private, no-cache"
+    again = client.get(f"/api/join/{code}", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    # The same list under the code typed in lower case.
+    assert client.get(f"/api/join/{code.lower()}", headers={"If-None-Match": etag}).status_code == 304
+
+    r = client.post(
+        f"/api/meetings/{mid}/participants", json={"full_name": "Đại biểu Mới", "role": "delegate"}
+    )
+    assert r.status_code == 201, r.text
+    changed = client.get(f"/api/join/{code}", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
+    assert "Đại biểu Mới" in [p["full_name"] for p in changed.json()["participants"]]
+
+    client.delete(f"/api/meetings/{mid}/join-code")
+    assert (
+        client.get(f"/api/join/{code}", headers={"If-None-Match": changed.headers["etag"]}).status_code == 404
+    )
+
+
 def test_bodies_do_not_see_each_other(client: TestClient, world: World) -> None:
     login(client, "office")
     mid = new_meeting(client)["id"]

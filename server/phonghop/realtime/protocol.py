@@ -71,8 +71,10 @@ class Ping(Command):
 
 
 class ViewerReport(Command):
-    """Which page the tablet shows and whether it follows the presenter (a signal only)."""
+    """Which page the tablet shows and whether it follows the presenter (a signal only).
+    Without an ``id`` it is a notification: the server sends no result."""
 
+    id: Annotated[int | str, Field()] | None = None  # type: ignore[assignment]
     type: Literal["viewer.report"]
     document_id: int | None = None
     page: Annotated[int, Field(ge=1)] | None = None

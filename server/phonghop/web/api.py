@@ -16,6 +16,7 @@ from phonghop.errors import InvalidInput, NotFound, PermissionDenied, Unauthenti
 from phonghop.services import accounts, bodies, meetings
 from phonghop.services.accounts import SessionInfo
 from phonghop.services.meetings import AgendaFields, MeetingFields, ParticipantFields
+from phonghop.services.roster import etag_matches
 from phonghop.storage.models import User
 from phonghop.web import schemas
 from phonghop.web.context import app_state, authenticate, check_origin, path_int, read_json, session_token
@@ -136,24 +137,14 @@ async def revoke_participant_sessions(request: Request) -> Response:
 
 
 async def join_info(request: Request) -> Response:
-    """What a tablet shows after the code is typed: the meeting and whom to pick."""
-    async with app_state(request).db.unit(write=False) as uow:
-        meeting = await accounts.meeting_for_code(uow, request.path_params["code"])
-        detail = await meetings.load_meeting_unchecked(uow, meeting.id)
-        return JSONResponse(
-            {
-                "meeting": {
-                    "id": meeting.id,
-                    "title": meeting.title,
-                    "starts_at": meetings.iso(meeting.starts_at),
-                    "location": meeting.location,
-                },
-                "participants": [
-                    {"id": p.id, "full_name": p.full_name, "title": p.title, "role": p.role}
-                    for p in sorted(detail.participants, key=lambda p: (p.position, p.id))
-                ],
-            }
-        )
+    """What a tablet shows after the code is typed: the meeting and whom to pick. Served
+    from memory (``services.roster``); a tablet that has this version gets 304."""
+    state = app_state(request)
+    entry = await state.extra["join_lists"].get(state.db, request.path_params["code"])
+    headers = {"ETag": entry.etag, "Cache-Control": "private, no-cache"}
+    if etag_matches(request.headers.get("if-none-match"), entry.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(entry.body, media_type="application/json", headers=headers)
 
 
 async def join(request: Request) -> Response:
@@ -244,6 +235,7 @@ async def reissue_join_code(request: Request) -> Response:
         info = await authenticate(request, uow, method="POST")
         meeting = await meetings.reissue_join_code(uow, info.actor, meeting_id)
         code = meeting.join_code
+    app_state(request).extra["join_lists"].forget_meeting(meeting_id)
     return JSONResponse({"join_code": code})
 
 
@@ -252,6 +244,7 @@ async def revoke_join_code(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow, method="DELETE")
         await meetings.revoke_join_code(uow, info.actor, meeting_id)
+    app_state(request).extra["join_lists"].forget_meeting(meeting_id)
     return JSONResponse({"join_code": None})
 
 

@@ -61,6 +61,14 @@ def _result(command_id: Any, result: dict[str, Any]) -> str:
     return dumps({"type": "result", "id": command_id, "ok": True, "result": result})
 
 
+def _empty_result(command_id: int | str) -> str:
+    """``_result(command_id, {})``, built without a dict: every tablet sends one
+    ``viewer.report`` per page turn, so this is on the hot path."""
+    if type(command_id) is int:
+        return f'{{"type":"result","id":{command_id},"ok":true,"result":{{}}}}'
+    return f'{{"type":"result","id":{json.dumps(command_id, ensure_ascii=False)},"ok":true,"result":{{}}}}'
+
+
 def _error(command_id: Any, code: str, lang: str, params: dict[str, Any] | None = None) -> str:
     metrics.errors[(code, "ws")] += 1
     params = params or {}
@@ -114,7 +122,10 @@ def _parse(raw: str) -> tuple[Any, Any | None, str | None, dict[str, Any] | None
     if not isinstance(data, dict):
         return None, None, "frame_invalid_json", None
     command_id = data.get("id")
-    if not isinstance(command_id, int | str) or isinstance(command_id, bool):
+    kind = data.get("type")
+    if command_id is None and kind == "viewer.report":
+        pass  # a notification, answered with nothing (see _serve)
+    elif not isinstance(command_id, int | str) or isinstance(command_id, bool):
         return None, None, "command_id_missing", None
     try:
         data = checked(data)
@@ -122,17 +133,19 @@ def _parse(raw: str) -> tuple[Any, Any | None, str | None, dict[str, Any] | None
         # The id is echoed as sent when it is itself valid text, else repaired.
         echo = repair(command_id) if isinstance(command_id, str) else command_id
         return echo, None, exc.code, exc.params
-    command_id = data["id"]
+    command_id = data.get("id")
     kind = data.get("type")
     if not isinstance(kind, str):
         return command_id, None, "command_invalid", {"field": "type"}
-    if kind not in p.COMMAND_MODELS:
+    model = p.COMMAND_MODELS.get(kind)
+    if model is None:
         return command_id, None, "command_unknown", {"type": str(kind)[:60]}
     try:
-        return command_id, p.COMMAND_ADAPTER.validate_python(data), None, None
+        # The type is known: validate against its model alone, not the whole union.
+        return command_id, model.model_validate(data), None, None
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(x) for x in first["loc"][1:]) or "type"
+        field = ".".join(str(x) for x in first["loc"]) or "type"
         return command_id, None, "command_invalid", {"field": field}
 
 
@@ -256,14 +269,19 @@ async def _serve(
             )
             continue
         if isinstance(command, p.ViewerReport):
-            shown = (command.document_id, command.page)
-            if command.document_id is not None and command.page is not None and conn.view[:2] != shown:
-                page_views.record(actor, command.document_id, command.page)
-            conn.view = (command.document_id, command.page, command.following)
-            room = hub.rooms.get(meeting_id)
-            if room is not None:
-                hub.schedule_viewer_summary(room)
-            conn.push(_result(command_id, {}))
+            # In memory only: the counts for the summary, and the page for the audit
+            # (written in batches). One tablet's report never causes more than its answer.
+            document_id, page = command.document_id, command.page
+            view = conn.view
+            if document_id is not None and page is not None and (view[0] != document_id or view[1] != page):
+                page_views.record(actor, document_id, page)
+            conn.view = (document_id, page, command.following)
+            if view != conn.view:
+                room = hub.rooms.get(meeting_id)
+                if room is not None:
+                    hub.schedule_viewer_summary(room)
+            if command_id is not None:
+                conn.push(_empty_result(command_id))
             continue
         if isinstance(command, p.PollCastBallot):
             # Waits for its batch (a secret ballot for the box) without holding up the rest.
