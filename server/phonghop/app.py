@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
@@ -29,7 +30,7 @@ from phonghop.realtime.replay import events_after, last_seqs
 from phonghop.services.accounts import Passwords
 from phonghop.services.audit import PageViews
 from phonghop.services.ballots import ballot_queue
-from phonghop.services.documents import PageGrants
+from phonghop.services.page_grants import PageGrants
 from phonghop.services.roster import JoinLists
 from phonghop.storage.db import Database
 from phonghop.web import annotations as annotation_api
@@ -56,6 +57,7 @@ from phonghop.web.errors import (
     error_body,
     http_error_handler,
     phonghop_error_handler,
+    pool_timeout_handler,
     unexpected_error_handler,
 )
 from phonghop.web.hygiene import QueryGuard
@@ -104,13 +106,18 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        db = Database(settings.database_url)
+        db = Database(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout,
+        )
         hub = Hub(
             lambda meeting_id, after: events_after(db, meeting_id, after),
             lambda ids: last_seqs(db, ids),
         )
         bus = create_bus(settings.redis_url, settings.database_url)
-        grants = PageGrants()
+        grants = PageGrants(db, ttl=settings.page_grant_seconds)
         ballots = ballot_queue(db, settings.secret_ballot_batch)
         join_lists = JoinLists()
 
@@ -203,6 +210,7 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
             ClientDisconnect: client_gone_handler,
             DBAPIError: database_error_handler,
             OverflowError: database_error_handler,
+            PoolTimeout: pool_timeout_handler,
             Exception: unexpected_error_handler,
         },
     )

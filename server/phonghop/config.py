@@ -23,6 +23,10 @@ def _env_int(env: dict[str, str], name: str, default: int) -> int:
         raise SystemExit(f"{name} must be a whole number, got {raw!r}") from None
 
 
+def _env_optional_int(env: dict[str, str], name: str) -> int | None:
+    return _env_int(env, name, 0) if env.get(name) else None
+
+
 def _env_bool(env: dict[str, str], name: str, default: bool) -> bool:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -82,6 +86,15 @@ class Settings:
     smtp_password: str = ""
     #: Seconds between two runs of the reminder and e-mail job (0: the job does not run).
     reminder_interval: float = 60.0
+    #: Database connection pool: connections kept, extra ones allowed under load (None:
+    #: the engine's default for the dialect, see ``storage.db.create_engine``), and how
+    #: long a request waits for one before it is answered 503 with Retry-After.
+    db_pool_size: int | None = None
+    db_max_overflow: int | None = None
+    db_pool_timeout: float = 5.0
+    #: Seconds a page-access decision is reused without asking the database again (the
+    #: bound on its staleness when the event bus cannot tell this instance of a change).
+    page_grant_seconds: float = 60.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -144,6 +157,10 @@ class Settings:
             smtp_username=env.get("PHONGHOP_SMTP_USERNAME", ""),
             smtp_password=env.get("PHONGHOP_SMTP_PASSWORD", ""),
             reminder_interval=float(env.get("PHONGHOP_REMINDER_INTERVAL") or 60),
+            db_pool_size=_env_optional_int(env, "PHONGHOP_DB_POOL_SIZE"),
+            db_max_overflow=_env_optional_int(env, "PHONGHOP_DB_MAX_OVERFLOW"),
+            db_pool_timeout=float(env.get("PHONGHOP_DB_POOL_TIMEOUT") or 5),
+            page_grant_seconds=float(env.get("PHONGHOP_PAGE_GRANT_SECONDS") or 60),
             argon2_time_cost=_env_int(env, "PHONGHOP_ARGON2_TIME_COST", 3),
             argon2_memory_kib=_env_int(env, "PHONGHOP_ARGON2_MEMORY_KIB", 65536),
             secret_ballot_batch=max(1, _env_int(env, "PHONGHOP_SECRET_BALLOT_BATCH", 5)),

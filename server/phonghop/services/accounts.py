@@ -6,7 +6,7 @@ import hashlib
 import math
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -353,6 +353,27 @@ async def resolve_session(uow: UnitOfWork, token: str) -> SessionInfo:
         can_read=participant.can_read,
     )
     return SessionInfo(actor=actor, csrf_token=row.csrf_token, user=None, participant=participant)
+
+
+async def preload_sessions(uow: UnitOfWork, tokens: list[str]) -> dict[str, datetime]:
+    """Load the sessions of ``tokens`` with their participants and meetings in three
+    queries, so that :func:`resolve_session` of each finds its rows in the unit of work
+    without asking the database again (a congress's tablets ask for their first page in
+    the same second). Returns each known session's expiry."""
+    hashes = {_hash_token(t): t for t in tokens}
+    rows = list(await uow.session.scalars(select(AuthSession).where(AuthSession.id.in_(hashes))))
+    # The identity map holds objects weakly: keep them for the unit's lifetime.
+    kept: list[object] = uow.session.info.setdefault("preloaded", [])
+    kept.extend(rows)
+    participant_ids = {r.participant_id for r in rows if r.participant_id is not None}
+    if participant_ids:
+        participants = list(
+            await uow.session.scalars(select(Participant).where(Participant.id.in_(participant_ids)))
+        )
+        meeting_ids = {p.meeting_id for p in participants}
+        kept.extend(participants)
+        kept.extend(await uow.session.scalars(select(Meeting).where(Meeting.id.in_(meeting_ids))))
+    return {hashes[r.id]: r.expires_at for r in rows}
 
 
 def new_join_code() -> str:

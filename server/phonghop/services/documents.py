@@ -54,7 +54,7 @@ class DocumentFields:
 
 @dataclass(frozen=True, slots=True)
 class PageAccess:
-    """A granted read of one version: plain values only (it is cached, see PageGrants)."""
+    """A granted read of one version: plain values only (it is cached, see ``page_grants``)."""
 
     version_id: int
     version_number: int
@@ -271,46 +271,6 @@ def record_page_served(uow: UnitOfWork, access: PageAccess, page: int) -> None:
         version=access.version_number,
         page=page,
     )
-
-
-class PageGrants:
-    """Recent page-access decisions, so that a tablet prefetching 50 pages costs one check.
-
-    Keyed by (session token, version id). Every event that can change a decision
-    (``document.*``, ``participant.*``, ``meeting.*``) drops the meeting's entries on every
-    instance as the bus delivers it, so a recall or an access change applies at once; an
-    entry also lives ``ttl`` seconds at most, which bounds how stale a decision can be
-    while the bus is down (a Redis outage). Shorter would cost a re-check every few pages
-    to each of a congress's tablets during a prefetch.
-    """
-
-    PREFIXES = ("document.", "participant.", "meeting.")
-
-    def __init__(self, ttl: float = 60.0, size: int = 50_000) -> None:
-        self.ttl = ttl
-        self.size = size
-        self._entries: dict[tuple[str, int], tuple[float, int, PageAccess]] = {}
-
-    def get(self, token: str, version_id: int, now: float) -> PageAccess | None:
-        entry = self._entries.get((token, version_id))
-        if entry is None or entry[0] < now:
-            return None
-        return entry[2]
-
-    def put(self, token: str, version_id: int, access: PageAccess, now: float) -> None:
-        if len(self._entries) >= self.size:
-            self._entries.clear()
-        self._entries[(token, version_id)] = (now + self.ttl, access.meeting_id, access)
-
-    def on_event(self, event: dict[str, Any]) -> None:
-        if str(event.get("type", "")).startswith(self.PREFIXES):
-            meeting_id = int(event["meeting_id"])
-            for key in [k for k, v in self._entries.items() if v[1] == meeting_id]:
-                del self._entries[key]
-
-    def forget_session(self, token: str) -> None:
-        for key in [k for k in self._entries if k[0] == token]:
-            del self._entries[key]
 
 
 # -- listing and search ----------------------------------------------------------------------

@@ -29,20 +29,51 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(
+    url: str,
+    *,
+    pool_size: int | None = None,
+    max_overflow: int | None = None,
+    pool_timeout: float = 5.0,
+) -> AsyncEngine:
+    """The engine with a bounded pool: ``pool_size`` connections kept, ``max_overflow``
+    more under load, and ``pool_timeout`` seconds to wait for one before
+    ``sqlalchemy.exc.TimeoutError`` (which the web layer answers 503 with Retry-After)."""
     if url.startswith("sqlite"):
         # A small pool: opening an aiosqlite connection (a thread and a file) for every
         # unit of work costs about 1 ms of CPU, three times a pooled unit's whole overhead.
-        engine = create_async_engine(url, pool_size=5, max_overflow=10, pool_timeout=60)
+        size = 5 if pool_size is None else pool_size
+        engine = create_async_engine(
+            url,
+            pool_size=size,
+            max_overflow=10 if max_overflow is None else max_overflow,
+            pool_timeout=pool_timeout,
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    size = 10 if pool_size is None else pool_size
+    return create_async_engine(
+        url,
+        pool_size=size,
+        max_overflow=size if max_overflow is None else max_overflow,
+        pool_timeout=pool_timeout,
+        pool_pre_ping=True,
+    )
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int | None = None,
+        max_overflow: int | None = None,
+        pool_timeout: float = 5.0,
+    ) -> None:
         self.url = url
-        self.engine = create_engine(url)
+        self.engine = create_engine(
+            url, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout
+        )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         # SQLite takes one writer at a time; serialising writers inside the process turns

@@ -28,9 +28,10 @@ from phonghop.documents.watermark import watermark_page_file_async, watermark_pd
 from phonghop.domain.documents import Access, watermark_lines
 from phonghop.domain.meeting import Classification
 from phonghop.domain.permissions import Actor
-from phonghop.errors import InvalidInput, NotFound, PayloadTooLarge, UnsupportedMedia
+from phonghop.errors import InvalidInput, NotFound, PayloadTooLarge, Unauthenticated, UnsupportedMedia
 from phonghop.services import documents
-from phonghop.services.documents import DocumentFields, PageAccess, PageGrants
+from phonghop.services.documents import DocumentFields, PageAccess
+from phonghop.services.page_grants import PageGrants
 from phonghop.storage.db import UnitOfWork
 from phonghop.storage.models import DocumentVersion, Participant, User
 from phonghop.web.context import (
@@ -299,14 +300,9 @@ async def page_image(request: Request) -> Response:
     width = query_int(request, "w") or 1280
     grants: PageGrants = state.extra["grants"]
     token = session_token(request)
-    now = time.monotonic()
-    access = grants.get(token, version_id, now) if token else None
-    if access is None:
-        async with state.db.unit(write=False) as uow:
-            info = await authenticate(request, uow)
-            access = await documents.page_access(uow, info.actor, version_id, 1)
-        assert token is not None
-        grants.put(token, version_id, access, now)
+    if token is None:
+        raise Unauthenticated("not_authenticated")
+    access = await grants.resolve(token, version_id)
     if not 1 <= page <= access.page_count:
         raise NotFound("document_page_not_found", page=page, page_count=access.page_count)
     etag = f'"{access.sha256[:16]}-{page}-{width}"'

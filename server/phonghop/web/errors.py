@@ -10,12 +10,14 @@ import logging
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from phonghop import metrics
 from phonghop.errors import InvalidInput, PhonghopError
+from phonghop.services.page_grants import server_busy
 from phonghop.translations import error_message, pick_language
 
 log = logging.getLogger("phonghop.web")
@@ -42,7 +44,11 @@ def error_body(code: str, lang: str, params: dict[str, Any] | None = None) -> di
 
 def error_response(request: Request, exc: PhonghopError) -> JSONResponse:
     metrics.errors[(exc.code, "http")] += 1
-    return JSONResponse(error_body(exc.code, request_language(request), exc.params), status_code=exc.status)
+    retry = exc.params.get("retry_after")
+    headers = {"Retry-After": str(retry)} if exc.status == 503 and isinstance(retry, int) else None
+    return JSONResponse(
+        error_body(exc.code, request_language(request), exc.params), status_code=exc.status, headers=headers
+    )
 
 
 def validation_to_error(exc: ValidationError) -> InvalidInput:
@@ -97,6 +103,14 @@ async def database_error_handler(request: Request, exc: Exception) -> JSONRespon
     if out_of_range(exc):
         return error_response(request, InvalidInput("value_out_of_range"))
     return await unexpected_error_handler(request, exc)
+
+
+async def pool_timeout_handler(request: Request, exc: Exception) -> JSONResponse:
+    """Every pooled connection stayed busy for the pool's timeout: overload, not a bug.
+    503 with Retry-After, so that clients come back rather than give up."""
+    assert isinstance(exc, PoolTimeout)
+    log.warning("no database connection for %s %s: answered 503", request.method, request.url.path)
+    return error_response(request, server_busy())
 
 
 async def unexpected_error_handler(request: Request, exc: Exception) -> JSONResponse:
