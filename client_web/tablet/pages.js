@@ -11,6 +11,26 @@ import { isClassified, pageUrl, pickWidth, THUMB_WIDTH } from "../shared/documen
 
 export const PAGE_CACHE = "phonghop-pages-v1";
 const CONCURRENCY = 4;
+const ATTEMPTS = 8;
+
+/**
+ * A page's response. A busy server answers 503 (or 429) with Retry-After: wait that long,
+ * plus a random part as long again so that a room of tablets does not come back in the
+ * same instant, and ask again (ATTEMPTS times at most; then the last answer).
+ */
+export async function fetchPage(url, attempts = ATTEMPTS) {
+  for (let attempt = 1; ; attempt += 1) {
+    const response = await fetch(url, { credentials: "same-origin" });
+    if ((response.status !== 503 && response.status !== 429) || attempt >= attempts) return response;
+    const seconds = Math.min(Number(response.headers.get("Retry-After")) || 2, 60);
+    await new Promise((resolve) => setTimeout(resolve, (seconds + Math.random() * seconds) * 1000));
+  }
+}
+
+function forget(entry) {
+  if (entry.objectUrl) URL.revokeObjectURL(entry.objectUrl);
+  entry.objectUrl = null;
+}
 
 function cacheStorage() {
   return "caches" in window ? window.caches : null;
@@ -63,27 +83,42 @@ export class PageStore extends EventTarget {
     img.decoding = "async";
     img.className = "viewer-image";
     img.draggable = false;
-    const entry = { img, decoded: false, ready: null };
+    const entry = { img, decoded: false, ready: null, objectUrl: null };
     entry.ready = (async () => {
       const store = isClassified(doc) ? null : cacheStorage();
+      let cached = false;
       if (store) {
         // Into the Cache Storage first: the service worker answers the image from there.
         try {
           const cache = await store.open(PAGE_CACHE);
-          if (!(await cache.match(url))) {
-            const response = await fetch(url, { credentials: "same-origin" });
-            if (response.ok) await cache.put(url, response);
+          cached = Boolean(await cache.match(url));
+          if (!cached) {
+            const response = await fetchPage(url);
+            if (response.ok) {
+              await cache.put(url, response);
+              cached = true;
+            }
           }
         } catch {
-          // offline or quota: the image below still tries the network / HTTP cache
+          // offline or quota: fetched below
         }
       }
-      img.src = url;
+      if (cached) {
+        img.src = url;
+      } else {
+        // Classified pages (no-store) and tablets without Cache Storage: the bytes stay in
+        // memory, as an object URL dropped when the document goes.
+        const response = await fetchPage(url);
+        if (!response.ok) throw new Error(`page ${url}: HTTP ${response.status}`);
+        entry.objectUrl = URL.createObjectURL(await response.blob());
+        img.src = entry.objectUrl;
+      }
       await img.decode();
       entry.decoded = true;
       return img;
     })();
     entry.ready.catch(() => {
+      forget(entry);
       this._images.delete(url); // try again next time it is needed
     });
     return entry;
@@ -152,6 +187,7 @@ export class PageStore extends EventTarget {
       if (url.includes(marker)) {
         entry.img.removeAttribute("src");
         entry.img.remove();
+        forget(entry);
         this._images.delete(url);
       }
     }
@@ -199,6 +235,7 @@ export class PageStore extends EventTarget {
   /** Forget everything (leaving the meeting on this tablet). */
   async clear() {
     this._queue = [];
+    for (const entry of this._images.values()) forget(entry);
     this._images.clear();
     this._versions.clear();
     this.total = this.done = this.failed = 0;

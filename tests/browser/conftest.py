@@ -47,8 +47,10 @@ CHROMIUM_ARGS = [
     # Served by phonghop itself (same origin, as in production) the check does not apply.
     "--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests",
 ]
+# img-src as the server's own policy (web/security.py): the tablet shows classified pages
+# from object URLs, so that their bytes stay in memory.
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob:; "
     "connect-src 'self'; manifest-src 'self'; font-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
 )
