@@ -102,34 +102,47 @@ async def seed(database_url: str, data_dir: Path, tablets: int, secret: str, pdf
 # -- the tablets: a minimal keep-alive HTTP/1.1 client ------------------------------------------
 
 
-async def _fetch_all(port: int, paths: list[str], cookie: str | None) -> tuple[float, int]:
-    """One tablet: one connection, every page in turn; (seconds, bytes)."""
+async def _fetch_all(port: int, paths: list[str], cookie: str | None) -> tuple[float, int, int, list[str]]:
+    """One tablet: one connection, every page in turn, as ``client_web/tablet/pages.js``
+    does: a 503 or 429 is asked again after its Retry-After plus a random part as long
+    again. (seconds, bytes, retries, errors)."""
+    import random
+
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     extra = f"Cookie: {cookie}\r\n" if cookie else ""
-    received = 0
+    received, retries, errors = 0, 0, []
     start = time.perf_counter()
     try:
         for path in paths:
-            writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{extra}\r\n".encode())
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head.split(b" ", 2)[1])
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-            body = await reader.readexactly(length)
-            if status != 200:
-                raise RuntimeError(f"{path}: HTTP {status} {body[:200]!r}")
-            received += length
+            while True:
+                writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{extra}\r\n".encode())
+                head = await reader.readuntil(b"\r\n\r\n")
+                status = int(head.split(b" ", 2)[1])
+                length, retry_after = 0, 2.0
+                for line in head.split(b"\r\n"):
+                    name, _, value = line.partition(b":")
+                    if name.lower() == b"content-length":
+                        length = int(value)
+                    elif name.lower() == b"retry-after":
+                        retry_after = float(value)
+                body = await reader.readexactly(length)
+                if status in (429, 503) and retries < 1000:
+                    retries += 1
+                    await asyncio.sleep(retry_after * (1 + random.random()))
+                    continue
+                if status != 200:
+                    errors.append(f"{path}: HTTP {status} {body[:200]!r}")
+                received += length
+                break
     finally:
         writer.close()
-    return time.perf_counter() - start, received
+    return time.perf_counter() - start, received, retries, errors
 
 
 def _client_process(port: int, jobs: list[tuple[list[str], str | None]], go: Any, out: Any) -> None:
     import uvloop
 
-    async def main() -> list[tuple[float, int]]:
+    async def main() -> list[tuple[float, int, int, list[str]]]:
         go.wait()
         return await asyncio.gather(*(_fetch_all(port, paths, cookie) for paths, cookie in jobs))
 
@@ -148,7 +161,7 @@ def prefetch(
     time.sleep(0.5)
     cpu0, start = cpu_seconds(server_pid), time.perf_counter()
     go.set()
-    results: list[tuple[float, int]] = []
+    results: list[tuple[float, int, int, list[str]]] = []
     for _ in procs:
         results.extend(out.get(timeout=3600))
     wall = time.perf_counter() - start
@@ -166,6 +179,9 @@ def prefetch(
         "pages_per_second": round(pages / wall, 1),
         "megabytes": round(sum(r[1] for r in results) / 1e6, 1),
         "server_cpu_ms_per_page": round(cpu / pages * 1000, 3),
+        "errors": sum(len(r[3]) for r in results),
+        "retries_after_503": sum(r[2] for r in results),
+        "first_error": next((r[3][0] for r in results if r[3]), None),
     }
 
 
@@ -213,7 +229,7 @@ def main() -> int:
         )
         static = None
         try:
-            wait_http(f"http://127.0.0.1:{port}/readyz")
+            wait_http(f"http://127.0.0.1:{port}/readyz", timeout=300)
             pages = range(1, seeded["pages"] + 1)
             ours = [f"/api/versions/{seeded['ordinary']}/pages/{n}?w={WIDTH}" for n in pages]
             # first render of every page (one tablet), then every tablet from the cache
@@ -274,6 +290,8 @@ def main() -> int:
         "tablet_p99_s",
         "pages_per_second",
         "server_cpu_ms_per_page",
+        "errors",
+        "retries_after_503",
     ]
     print(f"{'':28}" + "".join(f"{c[:22]:>24}" for c in columns))
     for label, key in (
@@ -282,6 +300,9 @@ def main() -> int:
         ("phonghop, classified", "classified"),
     ):
         print(f"{label:28}" + "".join(f"{figures[key][c]:>24}" for c in columns))
+    for label, key in (("ordinary", "ordinary"), ("classified", "classified")):
+        if figures[key]["first_error"]:
+            print(f"first error ({label}): {figures[key]['first_error']}")
     print(
         f"ratio phonghop/static (ordinary): time {figures['ratio_ordinary_vs_static']}x, "
         f"CPU per page {figures['ratio_cpu_per_page_vs_static']}x"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import io
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -160,3 +162,11 @@ def upload_document(client: TestClient, meeting_id: int, pdf: bytes, **params: A
     assert r.status_code == 201, r.text
     result: dict[str, Any] = r.json()
     return result
+
+
+def wait_for(condition: Callable[[], object], what: str, deadline_s: float = 60.0) -> None:
+    """Poll ``condition`` until true; fail after a generous deadline (never a bare sleep)."""
+    give_up = time.monotonic() + deadline_s
+    while not condition():
+        assert time.monotonic() < give_up, f"gave up waiting for {what}"
+        time.sleep(0.02)

@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from phonghop import __version__
 from phonghop.config import Settings
 from phonghop.documents.files import PAGE_WIDTHS, DocumentFiles
+from phonghop.documents.premark import PreMarker
 from phonghop.documents.rendering import RenderSettings
 from phonghop.errors import PhonghopError
 from phonghop.realtime._transport import CaptureTransport
@@ -121,20 +122,23 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
         ballots = ballot_queue(db, settings.secret_ballot_batch)
         join_lists = JoinLists()
 
-        def on_event(event: dict[str, Any]) -> None:
-            grants.on_event(event)
-            ballots.on_event(event)
-            join_lists.on_event(event)
-            hub.deliver(event)
-
-        await bus.start(on_event, hub.catch_up)
-        db.publisher = bus.publish
         files = DocumentFiles(
             blob_dir=settings.blob_dir,
             cache_dir=settings.cache_dir,
             max_upload_bytes=settings.max_upload_mb << 20,
             render=RenderSettings(widths=PAGE_WIDTHS, workers=max(1, settings.render_workers)),
         )
+        premarker = PreMarker(settings.cache_dir, files.pages, files.render)
+
+        def on_event(event: dict[str, Any]) -> None:
+            grants.on_event(event)
+            premarker.on_event(event)
+            ballots.on_event(event)
+            join_lists.on_event(event)
+            hub.deliver(event)
+
+        await bus.start(on_event, hub.catch_up)
+        db.publisher = bus.publish
         files.start()
         page_views = PageViews(db)
         state = AppState(
@@ -148,6 +152,7 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
                 "page_views": page_views,
                 "grants": grants,
                 "join_lists": join_lists,
+                "premarker": premarker,
             },
         )
         # Everything allocated so far lives as long as the process: keep it out of the
@@ -175,6 +180,7 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
             await ballots.stop()
             await hub.close_all()
             await page_views.stop()
+            await premarker.close()
             await bus.stop()
             files.close()
             await db.dispose()

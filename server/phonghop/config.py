@@ -27,6 +27,21 @@ def _env_optional_int(env: dict[str, str], name: str) -> int | None:
     return _env_int(env, name, 0) if env.get(name) else None
 
 
+def _env_widths(env: dict[str, str], name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    from phonghop.documents.files import PAGE_WIDTHS
+
+    try:
+        widths = tuple(int(w) for w in raw.split(",") if w.strip())
+    except ValueError:
+        raise SystemExit(f"{name} must list page widths (e.g. 1280,1600), got {raw!r}") from None
+    if any(w not in PAGE_WIDTHS for w in widths):
+        raise SystemExit(f"{name}: each width must be one of {PAGE_WIDTHS}, got {raw!r}")
+    return widths
+
+
 def _env_bool(env: dict[str, str], name: str, default: bool) -> bool:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -95,6 +110,9 @@ class Settings:
     #: Seconds a page-access decision is reused without asking the database again (the
     #: bound on its staleness when the event bus cannot tell this instance of a change).
     page_grant_seconds: float = 60.0
+    #: Widths at which classified pages are marked in advance for every entitled reader
+    #: (those the meeting's tablets ask for; empty: no pre-marking).
+    premark_widths: tuple[int, ...] = (1280,)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -161,6 +179,7 @@ class Settings:
             db_max_overflow=_env_optional_int(env, "PHONGHOP_DB_MAX_OVERFLOW"),
             db_pool_timeout=float(env.get("PHONGHOP_DB_POOL_TIMEOUT") or 5),
             page_grant_seconds=float(env.get("PHONGHOP_PAGE_GRANT_SECONDS") or 60),
+            premark_widths=_env_widths(env, "PHONGHOP_PREMARK_WIDTHS", (1280,)),
             argon2_time_cost=_env_int(env, "PHONGHOP_ARGON2_TIME_COST", 3),
             argon2_memory_kib=_env_int(env, "PHONGHOP_ARGON2_MEMORY_KIB", 65536),
             secret_ballot_batch=max(1, _env_int(env, "PHONGHOP_SECRET_BALLOT_BATCH", 5)),

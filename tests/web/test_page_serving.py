@@ -10,7 +10,6 @@ answered quickly with 503 and ``Retry-After``, never 500 after a long wait.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -27,7 +26,7 @@ from phonghop.services.page_grants import PageGrants
 from phonghop.storage.db import Database
 from phonghop.storage.models import AuthSession, utcnow
 from tests.conftest import make_settings
-from tests.factories import World, blank_pdf, seed_world, upload_document
+from tests.factories import World, blank_pdf, seed_world, upload_document, wait_for
 from tests.realtime.helpers import Room
 
 TTL = 60.0
@@ -172,14 +171,6 @@ def one_connection_room(tmp_path: Any, sqlite_url: str, pool_timeout: float) -> 
             yield room, doc["version"]["id"]
         finally:
             room.close()
-
-
-def wait_for(condition: Any, what: str, deadline_s: float = 30.0) -> None:
-    """Poll ``condition`` until true; fail after a generous deadline (never a bare sleep)."""
-    give_up = time.monotonic() + deadline_s
-    while not condition():
-        assert time.monotonic() < give_up, f"gave up waiting for {what}"
-        time.sleep(0.01)
 
 
 def test_first_pages_asked_together_share_one_connection(tmp_path: Any, sqlite_url: str) -> None:

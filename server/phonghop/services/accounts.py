@@ -344,7 +344,13 @@ async def resolve_session(uow: UnitOfWork, token: str) -> SessionInfo:
         raise Unauthenticated("session_expired")
     meeting = await uow.session.get(Meeting, participant.meeting_id)
     assert meeting is not None
-    actor = Actor(
+    actor = participant_actor(meeting, participant)
+    return SessionInfo(actor=actor, csrf_token=row.csrf_token, user=None, participant=participant)
+
+
+def participant_actor(meeting: Meeting, participant: Participant) -> Actor:
+    """The actor of a tablet session: this participant, in this meeting."""
+    return Actor(
         body_id=meeting.body_id,
         participant_id=participant.id,
         meeting_id=meeting.id,
@@ -352,7 +358,6 @@ async def resolve_session(uow: UnitOfWork, token: str) -> SessionInfo:
         name=participant.full_name,
         can_read=participant.can_read,
     )
-    return SessionInfo(actor=actor, csrf_token=row.csrf_token, user=None, participant=participant)
 
 
 async def preload_sessions(uow: UnitOfWork, tokens: list[str]) -> dict[str, datetime]:

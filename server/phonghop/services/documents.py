@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from phonghop.documents.inspection import PdfInfo
 from phonghop.documents.intake import StoredBlob
@@ -31,10 +32,20 @@ from phonghop.domain.review import ReviewAction, ReviewState, allowed_actions, i
 from phonghop.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from phonghop.realtime.protocol import AUDIENCE_ALL, AUDIENCE_CONTROLLERS, audience_of
 from phonghop.services import meetings
+from phonghop.services.accounts import participant_actor
 from phonghop.services.audit import record_audit
 from phonghop.services.events import append_event
 from phonghop.storage.db import UnitOfWork
-from phonghop.storage.models import AuditEntry, Document, DocumentPage, DocumentVersion, Meeting, Unit, utcnow
+from phonghop.storage.models import (
+    AuditEntry,
+    Document,
+    DocumentPage,
+    DocumentVersion,
+    Meeting,
+    Participant,
+    Unit,
+    utcnow,
+)
 
 #: Meeting states in which documents may still be added or changed.
 _EDITABLE = frozenset(
@@ -69,6 +80,8 @@ class PageAccess:
     actor: Actor
     #: A unit's draft, read by a controller or the drafting unit (who may download it).
     draft: bool = False
+    #: The reader's name and title for the watermark, when known at grant time.
+    recipient: tuple[str, str] | None = None
 
     @property
     def watermark(self) -> bool:
@@ -271,6 +284,21 @@ def record_page_served(uow: UnitOfWork, access: PageAccess, page: int) -> None:
         version=access.version_number,
         page=page,
     )
+
+
+async def entitled_readers(uow: UnitOfWork, document_id: int) -> tuple[Document, Meeting, list[Participant]]:
+    """The document, its meeting and the participants who may read it on a tablet (for
+    marking its pages in advance): the same rule as every page request, ``_may_read``."""
+    doc = await uow.session.get(Document, document_id)
+    if doc is None:
+        raise NotFound("document_not_found")
+    await uow.session.refresh(doc, ["versions"])
+    meeting = await uow.session.scalar(
+        select(Meeting).where(Meeting.id == doc.meeting_id).options(selectinload(Meeting.participants))
+    )
+    assert meeting is not None
+    readers = [p for p in meeting.participants if _may_read(doc, participant_actor(meeting, p))]
+    return doc, meeting, readers
 
 
 # -- listing and search ----------------------------------------------------------------------

@@ -8,9 +8,11 @@ leaves nothing behind.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -24,12 +26,21 @@ from phonghop import metrics
 from phonghop.documents.files import DocumentFiles
 from phonghop.documents.inspection import inspect_pdf_async
 from phonghop.documents.intake import StoredBlob, store_upload
+from phonghop.documents.premark import Job, PreMarker, Reader
 from phonghop.documents.watermark import watermark_page_file_async, watermark_pdf_async
 from phonghop.domain.documents import Access, watermark_lines
 from phonghop.domain.meeting import Classification
 from phonghop.domain.permissions import Actor
-from phonghop.errors import InvalidInput, NotFound, PayloadTooLarge, Unauthenticated, UnsupportedMedia
+from phonghop.errors import (
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    PermissionDenied,
+    Unauthenticated,
+    UnsupportedMedia,
+)
 from phonghop.services import documents
+from phonghop.services.audit import PageViews
 from phonghop.services.documents import DocumentFields, PageAccess
 from phonghop.services.page_grants import PageGrants
 from phonghop.storage.db import UnitOfWork
@@ -160,7 +171,9 @@ async def upload_document(request: Request) -> Response:
         doc = await documents.add_document(uow, actor, meeting_id, fields, blob, pdf, name)
         return documents.document_view(doc, with_access=True)
 
-    return await pdf_upload(request, check, store)
+    response = await pdf_upload(request, check, store)
+    await start_premarking(request, json.loads(bytes(response.body))["id"])
+    return response
 
 
 async def upload_version(request: Request) -> Response:
@@ -174,7 +187,9 @@ async def upload_version(request: Request) -> Response:
         doc = await documents.add_version(uow, actor, document_id, blob, pdf, name)
         return documents.document_view(doc, with_access=True)
 
-    return await pdf_upload(request, check, store)
+    response = await pdf_upload(request, check, store)
+    await start_premarking(request, document_id)
+    return response
 
 
 # -- listing, one document, changes --------------------------------------------------------------
@@ -230,6 +245,8 @@ async def patch_document(request: Request) -> Response:
         info = await authenticate(request, uow, method="PATCH")
         doc = await documents.update_document(uow, info.actor, path_int(request, "document_id"), fields)
         view = documents.document_view(doc, with_access=True)
+    if fields.classification is not None or fields.access is not None:
+        await start_premarking(request, doc.id)
     return JSONResponse(view)
 
 
@@ -257,6 +274,8 @@ async def search(request: Request) -> Response:
 
 
 async def document_audit(request: Request) -> Response:
+    page_views: PageViews = app_state(request).extra["page_views"]
+    await page_views.flush()  # the pages this instance served a moment ago are listed too
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
         entries = await documents.document_audit(uow, info.actor, path_int(request, "document_id"))
@@ -266,25 +285,101 @@ async def document_audit(request: Request) -> Response:
 # -- pages and downloads ----------------------------------------------------------------------
 
 
+def _office_zone(request: Request) -> Any:
+    try:
+        return ZoneInfo(app_state(request).settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
 async def recipient_lines(request: Request, access: PageAccess) -> tuple[str, ...]:
     """Name, title and local time of whoever receives a watermarked copy."""
     actor = access.actor
-    name, title = actor.name, ""
-    async with app_state(request).db.unit(write=False) as uow:
-        if actor.participant_id is not None:
-            participant = await uow.session.get(Participant, actor.participant_id)
-            if participant is not None:
-                name, title = participant.full_name, participant.title
-        elif actor.user_id is not None:
-            user = await uow.session.get(User, actor.user_id)
-            if user is not None:
-                name, title = user.full_name, user.title
-    try:
-        zone: Any = ZoneInfo(app_state(request).settings.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = None
-    when = datetime.now(zone).strftime("%d/%m/%Y %H:%M")
+    name, title = access.recipient or (actor.name, "")
+    if access.recipient is None:
+        async with app_state(request).db.unit(write=False) as uow:
+            if actor.participant_id is not None:
+                participant = await uow.session.get(Participant, actor.participant_id)
+                if participant is not None:
+                    name, title = participant.full_name, participant.title
+            elif actor.user_id is not None:
+                user = await uow.session.get(User, actor.user_id)
+                if user is not None:
+                    name, title = user.full_name, user.title
+    when = datetime.now(_office_zone(request)).strftime("%d/%m/%Y %H:%M")
     return watermark_lines(name, title, when, Classification(access.classification))
+
+
+def _premarked(request: Request, access: PageAccess, page: int, width: int) -> Path | None:
+    """This reader's copy of the page, marked in advance, if there is one."""
+    participant_id = access.actor.participant_id
+    if access.recipient is None or participant_id is None:
+        return None
+    name, title = access.recipient
+    identity = watermark_lines(name, title, "", Classification(access.classification))
+    premarker: PreMarker = app_state(request).extra["premarker"]
+    path = premarker.path(access.document_id, access.version_id, participant_id, identity, page, width)
+    return path if path.is_file() else None
+
+
+async def start_premarking(request: Request, document_id: int) -> None:
+    """After a classified document is published or changed: its pages marked for every
+    entitled reader in the background, the presenter's current page first."""
+    state = app_state(request)
+    premarker: PreMarker = state.extra["premarker"]
+    async with state.db.unit(write=False) as uow:
+        doc, meeting, participants = await documents.entitled_readers(uow, document_id)
+    classification = Classification(doc.classification)
+    if not classification.is_classified or doc.recalled_at is not None:
+        return
+    version = doc.versions[-1]
+    when = datetime.now(_office_zone(request)).strftime("%d/%m/%Y %H:%M")
+    readers = [
+        Reader(
+            participant_id=p.id,
+            identity=watermark_lines(p.full_name, p.title, "", classification),
+            lines=watermark_lines(p.full_name, p.title, when, classification),
+        )
+        for p in participants
+    ]
+    presenter = (meeting.live or {}).get("presenter") or {}
+    first = presenter.get("page") if presenter.get("document_id") == doc.id else None
+    premarker.start(
+        Job(
+            doc.id,
+            version.id,
+            version.sha256,
+            version.page_count,
+            readers,
+            state.settings.premark_widths,
+            first,
+        )
+    )
+
+
+async def premark_progress(request: Request) -> Response:
+    """How far the pre-marking of a classified document has gone (controllers)."""
+    state = app_state(request)
+    premarker: PreMarker = state.extra["premarker"]
+    document_id = path_int(request, "document_id")
+    async with state.db.unit(write=False) as uow:
+        info = await authenticate(request, uow)
+        doc = await documents.require_document_access(uow, info.actor, document_id)
+        if not await documents.is_controller(uow, info.actor, doc.meeting_id):
+            raise PermissionDenied("secretary_required")
+        doc, _meeting, readers = await documents.entitled_readers(uow, document_id)
+    version = doc.versions[-1]
+    classified = Classification(doc.classification).is_classified
+    total = len(readers) * version.page_count * len(state.settings.premark_widths) if classified else 0
+    return JSONResponse(
+        {
+            "document_id": doc.id,
+            "version_id": version.id,
+            "total": total,
+            "done": min(total, premarker.done(doc.id, version.id)) if classified else 0,
+            "running": premarker.running(version.id),
+        }
+    )
 
 
 async def page_image(request: Request) -> Response:
@@ -316,11 +411,26 @@ async def page_image(request: Request) -> Response:
     metrics.pages["watermarked" if access.watermark else "cached"] += 1
     if not access.watermark:
         return FileResponse(path, media_type="image/webp", headers={"ETag": etag, "Cache-Control": IMMUTABLE})
+    page_views: PageViews = state.extra["page_views"]
+    premarked = _premarked(request, access, page, width)
+    if premarked is not None:
+        metrics.pages["premarked"] += 1
+        page_views.record(
+            access.actor,
+            access.document_id,
+            page,
+            action="document.page_served",
+            version=access.version_number,
+        )
+        return FileResponse(
+            premarked, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"}
+        )
     lines = await recipient_lines(request, access)
     # JPEG: re-encoding the marked page as WebP costs about three times as much.
     data = await watermark_page_file_async(path, lines, fmt="jpeg", settings=files.render)
-    async with state.db.unit() as uow:
-        documents.record_page_served(uow, access, page)
+    page_views.record(
+        access.actor, access.document_id, page, action="document.page_served", version=access.version_number
+    )
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
 
 
@@ -354,6 +464,7 @@ routes: list[BaseRoute] = [
     Route(D + "/versions", upload_version, methods=["POST"]),
     Route(D + "/recall", recall_document, methods=["POST"]),
     Route(D + "/audit", document_audit, methods=["GET"]),
+    Route(D + "/premark", premark_progress, methods=["GET"]),
     Route(V + "/pages/{page:int}", page_image, methods=["GET"]),
     Route(V + "/download", download, methods=["GET"]),
 ]
