@@ -618,6 +618,41 @@ function toggleAudit(page, doc) {
   });
 }
 
+const PREMARK_POLL_MS = 2000;
+
+/** A classified document's pages watermarked in advance for its readers (the server does it
+ * in the background after publishing): progress, asked again while it runs. */
+function premarkStatus(page, doc) {
+  if (!page.rights.runs || doc.recalled || doc.classification === "normal") return null;
+  page.ui.premark ??= {};
+  let known = page.ui.premark[doc.id];
+  if (!known || known.version_id !== doc.version.id || known.stale) {
+    // Keep showing the last figures while asking for new ones.
+    const shown = known?.version_id === doc.version.id ? known : { version_id: doc.version.id, done: 0, total: 0 };
+    known = page.ui.premark[doc.id] = { ...shown, stale: false };
+    page.ctx.run(async () => {
+      const status = await get(`/api/documents/${doc.id}/premark`);
+      page.ui.premark[doc.id] = status;
+      if (status.running) {
+        setTimeout(() => {
+          status.stale = true;
+          if (page.tab === "documents") page.draw();
+        }, PREMARK_POLL_MS);
+      }
+      if (page.tab === "documents") page.draw();
+    });
+  }
+  if (!known.total) return null;
+  let key = "documents.premark_idle";
+  if (known.done >= known.total) key = "documents.premark_done";
+  else if (known.running) key = "documents.premark_running";
+  return h(
+    "p",
+    { class: "document-meta", "data-testid": "document-premark" },
+    t(key, { done: known.done, total: known.total }),
+  );
+}
+
 function documentCard(page, doc, editable) {
   const version = doc.version;
   const editing = page.ui.editingDocument === doc.id;
@@ -710,6 +745,7 @@ function documentCard(page, doc, editable) {
         version.filename ? h("span", { class: "document-file" }, version.filename) : null,
       ),
       doc.access ? h("p", { class: "document-meta", "data-testid": "document-access" }, accessSummary(page, doc)) : null,
+      premarkStatus(page, doc),
       reviewInfo(doc),
     ),
     h("div", { class: "document-tools" }, tools),

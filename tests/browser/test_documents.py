@@ -149,6 +149,11 @@ def test_office_uploads_edits_versions_audits_and_recalls_a_document(page: Page,
     expect(card).to_contain_text("5 trang")
     stored = call_api(page, "GET", f"/api/documents/{stored['id']}")
     assert [v["number"] for v in stored["versions"]] == [1, 2]
+    # Its pages are watermarked in advance for each reader, in the background; the card
+    # follows the progress until every page of the new version is done.
+    expect(card.get_by_test_id("document-premark")).to_have_text(
+        re.compile(r"^Đã in dấu chìm trước cho người được xem: (\d+)/\1 trang\.$"), timeout=120_000
+    )
 
     # A classified page leaves the server watermarked, and the audit list says so.
     served = page.request.get(f"{server.url}/api/versions/{stored['version']['id']}/pages/2?w=320")
