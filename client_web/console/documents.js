@@ -643,14 +643,11 @@ function premarkStatus(page, doc) {
     });
   }
   if (!known.total) return null;
-  let key = "documents.premark_idle";
-  if (known.done >= known.total) key = "documents.premark_done";
-  else if (known.running) key = "documents.premark_running";
-  return h(
-    "p",
-    { class: "document-meta", "data-testid": "document-premark" },
-    t(key, { done: known.done, total: known.total }),
-  );
+  const figures = { done: known.done, total: known.total };
+  let text = t("documents.premark_idle", figures);
+  if (known.done >= known.total) text = t("documents.premark_done", figures);
+  else if (known.running) text = t("documents.premark_running", figures);
+  return h("p", { class: "document-meta", "data-testid": "document-premark" }, text);
 }
 
 function documentCard(page, doc, editable) {
