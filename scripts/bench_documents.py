@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -62,21 +63,32 @@ uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", http="httptoo
 # -- seeding ----------------------------------------------------------------------------------
 
 
-async def seed(database_url: str, data_dir: Path, tablets: int, secret: str, pdf: bytes) -> dict[str, Any]:
+async def seed(
+    database_url: str, data_dir: Path, tablets: int, secret: str, pdf: bytes, short_pdf: bytes
+) -> dict[str, Any]:
     """A meeting with N delegates (each with a session) and the same 50-page PDF twice:
-    once ordinary, once classified (Mật)."""
+    once ordinary, once classified (Mật); a short classified document that the bench has
+    the server mark in advance; and the office's session, which asks for that."""
     from _bench_world import seed_world, seeding
     from phonghop.documents.inspection import inspect_pdf_async
     from phonghop.documents.intake import store_upload
     from phonghop.domain.meeting import Classification
     from phonghop.services import documents
+    from phonghop.services.accounts import start_session
     from phonghop.services.documents import DocumentFields
+    from phonghop.web.cookies import SESSION_COOKIE, sign
 
     async def chunks() -> Any:
         yield pdf
 
     blob = await store_upload(chunks(), data_dir / "blobs", max_bytes=1 << 30)
     info = await inspect_pdf_async(blob.path)
+
+    async def short_chunks() -> Any:
+        yield short_pdf
+
+    short_blob = await store_upload(short_chunks(), data_dir / "blobs", max_bytes=1 << 30)
+    short_info = await inspect_pdf_async(short_blob.path)
     async with seeding(database_url) as uow:
         world = await seed_world(uow, tablets=tablets, secret=secret, secretary=False)
         ordinary = await documents.add_document(
@@ -90,7 +102,32 @@ async def seed(database_url: str, data_dir: Path, tablets: int, secret: str, pdf
             blob,
             info,
         )
+        premarked = await documents.add_document(
+            uow,
+            world.office,
+            world.meeting_id,
+            DocumentFields(title="Tài liệu mật (đánh dấu trước)", classification=Classification.CONFIDENTIAL),
+            short_blob,
+            short_info,
+        )
+        # The same short file as an ordinary document: a page turn to a version the tablets
+        # have not seen yet, like the classified one (both need an access decision).
+        turn = await documents.add_document(
+            uow,
+            world.office,
+            world.meeting_id,
+            DocumentFields(title="Tài liệu thường (lật trang)"),
+            short_blob,
+            short_info,
+        )
+        office = await start_session(uow, max_age=3600, user_id=world.office.user_id)
         return {
+            "office_cookie": f"{SESSION_COOKIE}={sign(secret, office.token)}",
+            "office_csrf": office.csrf_token,
+            "premarked_document": premarked.id,
+            "premarked": premarked.versions[-1].id,
+            "premarked_pages": short_info.page_count,
+            "turn_ordinary": turn.versions[-1].id,
             "cookies": list(world.delegate_cookies),
             "sha256": blob.sha256,
             "pages": info.page_count,
@@ -185,6 +222,53 @@ def prefetch(
     }
 
 
+# -- classified pages marked in advance --------------------------------------------------------
+
+
+def office_request(port: int, seeded: dict[str, Any], method: str, path: str, body: Any = None) -> Any:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}",
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={
+            "Cookie": seeded["office_cookie"],
+            "X-CSRF-Token": seeded["office_csrf"],
+            "Content-Type": "application/json",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        return json.loads(answer.read())
+
+
+def premark(port: int, seeded: dict[str, Any], server_pid: int) -> dict[str, Any]:
+    """Have the server mark the short classified document for every delegate (as after
+    publishing: here by re-saving its access list) and time it."""
+    document = seeded["premarked_document"]
+    cpu0, start = cpu_seconds(server_pid), time.perf_counter()
+    office_request(port, seeded, "PATCH", f"/api/documents/{document}", {"access": {"mode": "all"}})
+    while True:
+        progress = office_request(port, seeded, "GET", f"/api/documents/{document}/premark")
+        if progress["total"] and progress["done"] >= progress["total"]:
+            break
+        time.sleep(0.5)
+    wall = time.perf_counter() - start
+    return {
+        "marked_pages": progress["total"],
+        "seconds": round(wall, 1),
+        "pages_per_second": round(progress["total"] / wall, 1),
+        "workers": os.cpu_count(),
+        "server_process_cpu_s": round(cpu_seconds(server_pid) - cpu0, 1),
+    }
+
+
+def page_turn(port: int, version: int, cookies: list[str], processes: int, server_pid: int) -> dict[str, Any]:
+    """Every tablet asks for the page the presenter turned to, at once (page 1 of a version
+    it has not asked anything of yet, in each case)."""
+    return prefetch(
+        port, [([f"/api/versions/{version}/pages/1?w={WIDTH}"], c) for c in cookies], processes, server_pid
+    )
+
+
 # -- main -------------------------------------------------------------------------------------
 
 
@@ -203,6 +287,9 @@ def main() -> int:
     parser.add_argument("--classified-tablets", type=int, default=40)
     parser.add_argument("--pages", type=int, default=50)
     parser.add_argument("--processes", type=int, default=2, help="load generator processes")
+    parser.add_argument(
+        "--premark-pages", type=int, default=2, help="pages of the classified document marked in advance"
+    )
     parser.add_argument("--skip-render", action="store_true", help="leave out the rendering figures")
     parser.add_argument("--json", action="store_true", help="print one JSON object with every figure")
     args = parser.parse_args()
@@ -215,7 +302,16 @@ def main() -> int:
         secret = secrets.token_hex(16)
         data_dir = tmp / "data"
         database_url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
-        seeded = asyncio.run(seed(database_url, data_dir, args.tablets, secret, build_document(args.pages)))
+        seeded = asyncio.run(
+            seed(
+                database_url,
+                data_dir,
+                args.tablets,
+                secret,
+                build_document(args.pages),
+                build_document(args.premark_pages),
+            )
+        )
         env = {
             **os.environ,
             "PHONGHOP_DATABASE_URL": database_url,
@@ -257,6 +353,17 @@ def main() -> int:
                 args.tablets * seeded["pages"] / classified["pages_per_second"], 1
             )
             figures["classified"] = classified
+            # A page turn to 1,600 tablets: an ordinary page, a classified page marked in
+            # advance, and a classified page not marked yet (the cold case).
+            cookies = seeded["cookies"]
+            figures["turn_ordinary"] = page_turn(
+                port, seeded["ordinary"], cookies, args.processes, server.pid
+            )
+            figures["premarking"] = premark(port, seeded, server.pid)
+            figures["turn_premarked"] = page_turn(
+                port, seeded["premarked"], cookies, args.processes, server.pid
+            )
+            figures["turn_cold"] = page_turn(port, seeded["classified"], cookies, args.processes, server.pid)
         finally:
             for proc in (server, static):
                 if proc is not None:
@@ -271,6 +378,13 @@ def main() -> int:
         figures["ordinary"]["server_cpu_ms_per_page"]
         / figures["static_file_server"]["server_cpu_ms_per_page"],
         2,
+    )
+    turn_s = figures["turn_ordinary"]["seconds_until_every_tablet_has_every_page"]
+    figures["ratio_turn_premarked_vs_ordinary"] = round(
+        figures["turn_premarked"]["seconds_until_every_tablet_has_every_page"] / turn_s, 2
+    )
+    figures["ratio_turn_cold_vs_ordinary"] = round(
+        figures["turn_cold"]["seconds_until_every_tablet_has_every_page"] / turn_s, 2
     )
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))
@@ -298,14 +412,32 @@ def main() -> int:
         ("static file server", "static_file_server"),
         ("phonghop, ordinary", "ordinary"),
         ("phonghop, classified", "classified"),
+        ("turn: ordinary page", "turn_ordinary"),
+        ("turn: classified, marked", "turn_premarked"),
+        ("turn: classified, cold", "turn_cold"),
     ):
         print(f"{label:28}" + "".join(f"{figures[key][c]:>24}" for c in columns))
-    for label, key in (("ordinary", "ordinary"), ("classified", "classified")):
+    for label, key in (
+        ("ordinary", "ordinary"),
+        ("classified", "classified"),
+        ("turn, marked", "turn_premarked"),
+        ("turn, cold", "turn_cold"),
+    ):
         if figures[key]["first_error"]:
             print(f"first error ({label}): {figures[key]['first_error']}")
     print(
         f"ratio phonghop/static (ordinary): time {figures['ratio_ordinary_vs_static']}x, "
         f"CPU per page {figures['ratio_cpu_per_page_vs_static']}x"
+    )
+    pm = figures["premarking"]
+    print(
+        f"marking in advance: {pm['marked_pages']} pages in {pm['seconds']} s "
+        f"({pm['pages_per_second']} pages/s, {pm['workers']} processes)"
+    )
+    print(
+        f"a page turn to {args.tablets} tablets: classified marked in advance "
+        f"{figures['ratio_turn_premarked_vs_ordinary']}x an ordinary page, "
+        f"not yet marked {figures['ratio_turn_cold_vs_ordinary']}x"
     )
     print(
         f"classified, extrapolated to {args.tablets} tablets: "
