@@ -157,11 +157,18 @@ def test_access_changes_and_new_versions_apply_at_once(room: Room) -> None:
     assert page(tablet, r.json()["version"]["id"], 4).status_code == 200
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Both databases: the pool and its timeout behave alike."""
+    url: str = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "migrated_postgres_url")
+    return url
+
+
 @contextmanager
-def one_connection_room(tmp_path: Any, sqlite_url: str, pool_timeout: float) -> Iterator[tuple[Room, int]]:
+def one_connection_room(tmp_path: Any, database_url: str, pool_timeout: float) -> Iterator[tuple[Room, int]]:
     """A served meeting whose database pool has one connection; (room, a 2-page version)."""
     settings = make_settings(
-        tmp_path / "data", sqlite_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout=pool_timeout
+        tmp_path / "data", database_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout=pool_timeout
     )
     world = seed_world(settings)
     with TestClient(create_app(settings)) as base:
@@ -173,10 +180,10 @@ def one_connection_room(tmp_path: Any, sqlite_url: str, pool_timeout: float) -> 
             room.close()
 
 
-def test_first_pages_asked_together_share_one_connection(tmp_path: Any, sqlite_url: str) -> None:
+def test_first_pages_asked_together_share_one_connection(tmp_path: Any, database_url: str) -> None:
     """Tablets asking for their first page while the database is busy are answered from
     one unit of work once a connection frees up, not one connection each."""
-    with one_connection_room(tmp_path, sqlite_url, pool_timeout=60) as (room, version):
+    with one_connection_room(tmp_path, database_url, pool_timeout=60) as (room, version):
         base = room.base
         tablets = [room.tablet_client(i) for i in range(2, len(room.meeting["participants"]))]
         grants, db = grants_of(base), base.app_state["phonghop"].db
@@ -192,8 +199,8 @@ def test_first_pages_asked_together_share_one_connection(tmp_path: Any, sqlite_u
         assert len(checkouts) == 1
 
 
-def test_overload_is_answered_503_with_retry_after(tmp_path: Any, sqlite_url: str) -> None:
-    with one_connection_room(tmp_path, sqlite_url, pool_timeout=0.2) as (room, version):
+def test_overload_is_answered_503_with_retry_after(tmp_path: Any, database_url: str) -> None:
+    with one_connection_room(tmp_path, database_url, pool_timeout=0.2) as (room, version):
         tablet = room.tablet_client(2)
         db: Database = room.base.app_state["phonghop"].db
         held = room.base.portal.call(db.engine.connect)  # type: ignore[union-attr]

@@ -331,6 +331,7 @@ async def start_premarking(request: Request, document_id: int) -> None:
         doc, meeting, participants = await documents.entitled_readers(uow, document_id)
     classification = Classification(doc.classification)
     if not classification.is_classified or doc.recalled_at is not None:
+        premarker.drop(doc.id)  # no longer classified: its copies are not needed
         return
     version = doc.versions[-1]
     when = datetime.now(_office_zone(request)).strftime("%d/%m/%Y %H:%M")
