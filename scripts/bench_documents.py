@@ -16,13 +16,14 @@
 The load generator runs on the same two cores as the server, in ``--processes`` processes:
 compare ratios, not absolute times. No pass/fail.
 
-    PYTHONPATH=server .venv/bin/python scripts/bench_documents.py [--tablets 1600] [--json]
+    PYTHONPATH=server .venv/bin/python scripts/bench_documents.py [--tablets 1600] [--db postgres] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import multiprocessing
 import os
@@ -287,6 +288,10 @@ def main() -> int:
     parser.add_argument("--classified-tablets", type=int, default=40)
     parser.add_argument("--pages", type=int, default=50)
     parser.add_argument("--processes", type=int, default=2, help="load generator processes")
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument(
+        "--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres", help="admin URL"
+    )
     parser.add_argument(
         "--premark-pages", type=int, default=2, help="pages of the classified document marked in advance"
     )
@@ -297,11 +302,17 @@ def main() -> int:
     if not args.skip_render:
         figures["render"] = render_figures()
 
-    with tempfile.TemporaryDirectory(prefix="bench-documents-") as scratch:
-        tmp = Path(scratch)
+    from _bench_world import postgres_database
+
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-documents-")))
         secret = secrets.token_hex(16)
         data_dir = tmp / "data"
-        database_url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
+        if args.db == "postgres":
+            database_url = stack.enter_context(postgres_database(args.postgres))
+        else:
+            database_url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
+        figures["database"] = args.db
         seeded = asyncio.run(
             seed(
                 database_url,
