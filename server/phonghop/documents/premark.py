@@ -5,7 +5,7 @@ Marking a page for one delegate costs a decode, a mask and a JPEG encode (tens o
 moment of the turn. A classified document is usually published days before the meeting,
 so the marks are made then, in the background: every page of the current version for
 every participant who may read it, at the widths tablets ask for, the presenter's
-current page first. Serving a pre-marked page is then a file read, as for an ordinary
+current page first (and a page the presenter turns to meanwhile jumps the queue). Serving a pre-marked page is then a file read, as for an ordinary
 page (``web.documents.page_image``); a page not yet marked is marked when asked (the
 cold case), as before.
 
@@ -24,6 +24,7 @@ server, so that marking a congress's documents never slows a meeting that is run
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import hashlib
 import logging
@@ -80,6 +81,28 @@ def _mark(source: str, jobs: list[tuple[tuple[str, ...], str]], settings: Render
     return len(jobs)
 
 
+class PageOrder:
+    """The pages still to mark: the presenter's page first, then on from there; a page the
+    presenter turns to while the job runs jumps the queue."""
+
+    def __init__(self, page_count: int, first: int | None = None) -> None:
+        pages = list(range(1, page_count + 1))
+        if first is not None and 1 <= first <= page_count:
+            pages = pages[first - 1 :] + pages[: first - 1]
+        self._pages = collections.deque(pages)
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    def next(self) -> int | None:
+        return self._pages.popleft() if self._pages else None
+
+    def move_to_front(self, page: int) -> None:
+        if page in self._pages:
+            self._pages.remove(page)
+            self._pages.appendleft(page)
+
+
 @dataclass(frozen=True)
 class Job:
     """Every page of one version, for these readers, at these widths."""
@@ -106,6 +129,9 @@ class PreMarker:
         self.workers = workers or os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = None
         self._jobs: dict[int, asyncio.Task[None]] = {}
+        #: The running jobs' remaining pages, by version, and each version's document.
+        self._orders: dict[int, PageOrder] = {}
+        self._documents: dict[int, int] = {}
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -139,18 +165,16 @@ class PreMarker:
         previous = self._jobs.pop(job.version_id, None)
         if previous is not None:
             previous.cancel()
+        self._documents[job.version_id] = job.document_id
         self._jobs[job.version_id] = asyncio.get_running_loop().create_task(self._run(job))
 
     async def _run(self, job: Job) -> None:
-        order = list(range(1, job.page_count + 1))
-        first = job.first_page
-        if first is not None and 1 <= first <= job.page_count:
-            order = order[first - 1 :] + order[: first - 1]  # from the presenter's page on
+        order = self._orders[job.version_id] = PageOrder(job.page_count, job.first_page)
         loop = asyncio.get_running_loop()
         limit = asyncio.Semaphore(self.workers * 2)
         pending: set[asyncio.Future[Any]] = set()
         try:
-            for page in order:
+            while (page := order.next()) is not None:
                 for width in job.widths:
                     source = await self.pages.get_or_render_async(job.sha256, page, width)
                     paths = [
@@ -176,13 +200,21 @@ class PreMarker:
             raise
         except Exception:
             log.exception("pre-marking version %d stopped; its pages are marked when asked", job.version_id)
+        finally:
+            if self._orders.get(job.version_id) is order:
+                del self._orders[job.version_id]
 
     def on_event(self, event: dict[str, Any]) -> None:
         """Drop the marks a recall or a new version makes useless (every instance sees the
         event; removing what is already gone is harmless)."""
         kind = str(event.get("type", ""))
         data = event.get("data") or {}
-        if kind == "document.recalled":
+        if kind == "presenter.page_changed":
+            # The room is about to ask for that page: mark it next.
+            for version_id, order in self._orders.items():
+                if self._documents.get(version_id) == data.get("document_id"):
+                    order.move_to_front(int(data["page"]))
+        elif kind == "document.recalled":
             self.drop(int(data["document_id"]))
         elif kind == "document.updated" and isinstance(data.get("document"), dict):
             doc = data["document"]
