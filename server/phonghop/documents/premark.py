@@ -5,7 +5,8 @@ Marking a page for one delegate costs a decode, a mask and a JPEG encode (tens o
 moment of the turn. A classified document is usually published days before the meeting,
 so the marks are made then, in the background: every page of the current version for
 every participant who may read it, at the widths tablets ask for, the presenter's
-current page first (and a page the presenter turns to meanwhile jumps the queue). Serving a pre-marked page is then a file read, as for an ordinary
+current page first (and a page the presenter turns to meanwhile jumps the queue).
+Serving a pre-marked page is then a file read, as for an ordinary
 page (``web.documents.page_image``); a page not yet marked is marked when asked (the
 cold case), as before.
 

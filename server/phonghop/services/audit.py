@@ -66,7 +66,13 @@ class PageViews:
         self._waiting = False
 
     def record(
-        self, actor: Actor, document_id: int, page: int, *, action: str = "document.page_viewed", **detail: Any
+        self,
+        actor: Actor,
+        document_id: int,
+        page: int,
+        *,
+        action: str = "document.page_viewed",
+        **detail: Any,
     ) -> None:
         """Also ``document.page_served`` (a watermarked page sent): a congress turning a
         classified page is 1,600 of those in a second."""
