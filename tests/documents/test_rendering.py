@@ -265,27 +265,26 @@ def test_worker_killed_mid_render_is_replaced_and_the_request_retried(
 
 
 def test_slow_page_times_out_and_the_pool_recovers(tmp_path: Path) -> None:
+    # Orders of magnitude apart, whatever the machine's load: a page that takes pdfium about
+    # half a minute against a 3 s limit, and a plain page that takes milliseconds.
     heavy = tmp_path / "heavy.pdf"
-    heavy.write_bytes(heavy_pdf())
+    heavy.write_bytes(heavy_pdf(curves=25_000))
     light = tmp_path / "light.pdf"
     light.write_bytes(make_pdf())
-    settings = RenderSettings(workers=1, process=ProcessLimits(wall_seconds=0.2))
+    settings = RenderSettings(workers=1, process=ProcessLimits(wall_seconds=3))
     with RenderPool(settings) as pool:
-        started = time.monotonic()
         with pytest.raises(InvalidInput) as refused:
             pool.render_page(heavy, 1, 2048, "webp")
         assert refused.value.code == "pdf_render_timeout"
-        assert time.monotonic() - started < 2
 
         assert pool.render_page(light, 1, 256, "webp").width == 256
         [pid] = pool.worker_pids()
 
-        # Asked again, the hostile page is refused at once, without costing a worker.
-        started = time.monotonic()
+        # Asked again, the hostile page is refused without costing a worker: the same
+        # worker is still there (a render that ran into the limit again would have killed it).
         with pytest.raises(InvalidInput) as again:
             pool.render_page(heavy, 1, 2048, "webp")
         assert (again.value.code, again.value.params) == (refused.value.code, refused.value.params)
-        assert time.monotonic() - started < 0.1
         assert pool.worker_pids() == [pid]
 
 

@@ -40,6 +40,10 @@ class Server:
             port=self.port,
             ws="websockets-sansio",
             ws_per_message_deflate=False,
+            # No keepalive pings: a tablet that stops reading cannot answer them, and on a
+            # loaded machine the ping timeout (not the buffer limit under test) would close
+            # it first, with another code. The buffer limit alone must close it.
+            ws_ping_interval=None,
             log_level="warning",
             lifespan="on",
         )
@@ -131,7 +135,11 @@ async def test_fast_path_and_slow_tablet_resync(server: Server) -> None:
         # megabytes for it (autotuning would make "how much until it is behind" depend on
         # the machine), so phonghop's own limit is reached after a bounded number of frames.
         connect(
-            ws_url, sock=_small_socket(server.port), additional_headers={"Cookie": slow}, max_size=2**24
+            ws_url,
+            sock=_small_socket(server.port),
+            additional_headers={"Cookie": slow},
+            max_size=2**24,
+            ping_interval=None,
         ) as laggard,
     ):
         for ws in (console, tablet, laggard):
