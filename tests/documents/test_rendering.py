@@ -240,11 +240,17 @@ def test_killed_idle_worker_is_replaced(tmp_path: Path) -> None:
         assert pool.worker_pids() != [pid]
 
 
+def _cpu_ticks(pid: int) -> int:
+    """User + system CPU time of a process, in clock ticks (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
 def test_worker_killed_mid_render_is_replaced_and_the_request_retried(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "heavy.pdf"
-    path.write_bytes(heavy_pdf())
+    path.write_bytes(heavy_pdf(curves=5_000))  # seconds of rendering at 2048 px
     results: list[int] = []
     with RenderPool(RenderSettings(workers=1)) as pool:
         pool.render_page(path, 1, 256, "webp")  # worker started, document open
@@ -254,8 +260,13 @@ def test_worker_killed_mid_render_is_replaced_and_the_request_retried(
             target=lambda: results.append(pool.render_page(path, 1, 2048, "webp").width)
         )
         with caplog.at_level(logging.WARNING, logger="phonghop.documents.rendering"):
+            busy_since = _cpu_ticks(pid)
             request.start()
-            time.sleep(0.3)  # the render takes about a second
+            # Killed once it is really rendering (its CPU time grows), not after a guess.
+            deadline = time.monotonic() + 60
+            while _cpu_ticks(pid) < busy_since + 5:
+                assert time.monotonic() < deadline, "the worker never started rendering"
+                time.sleep(0.01)
             os.kill(pid, signal.SIGKILL)
             request.join()
 
