@@ -106,7 +106,7 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     )
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120  # start-up under a loaded machine can take tens of seconds
         while True:
             try:
                 with urllib.request.urlopen(url + "/healthz", timeout=2) as r:

@@ -37,7 +37,7 @@ def test_redis_down_at_start_is_degraded_reported_and_logged(
         assert r.status_code == 200
         checks = {"redis": "degraded: not connected", "database": "ok"}
         assert r.json() == {"status": "degraded", "checks": checks}
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # start-up under a loaded machine can take tens of seconds
         while "redis bus unavailable at start" not in caplog.text:  # the first attempt failed
             assert time.monotonic() < deadline, caplog.text
             client.get("/healthz")
