@@ -260,13 +260,19 @@ async def _serve(
         conn.push(_error(command_id, code or "hello_required", lang, params))
     await _resume(conn, hub, state, actor, meeting_id, command, lang)
 
-    # 2. commands, at most settings.command_rate a second after a burst (a flood is refused
-    # command by command with an error frame; the connection stays open)
+    # 2. commands; a participant's tablet at most settings.command_rate a second after a
+    # burst (a flood is refused command by command with an error frame; the connection
+    # stays open). Controllers, who run the meeting (a presenter turning pages fast), are
+    # not limited.
     clock = asyncio.get_running_loop().time
-    bucket = TokenBucket(state.settings.command_rate, state.settings.command_burst, clock())
+    bucket = (
+        None
+        if conn.controller
+        else TokenBucket(state.settings.command_rate, state.settings.command_burst, clock())
+    )
     while True:
         raw = await _receive_text(websocket)
-        if not bucket.take(clock()):
+        if bucket is not None and not bucket.take(clock()):
             command_id = _command_id(raw)
             conn.push(_error(command_id, "command_rate_limited", lang, {"seconds": round(bucket.wait(), 1)}))
             continue
