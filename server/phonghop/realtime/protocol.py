@@ -477,7 +477,7 @@ class DeviceWaiting(EventData):
 
 
 class DeviceChanged(EventData):
-    """A participant's devices changed (joined, confirmed, replaced, revoked)."""
+    """A participant's devices changed (confirmed, revoked, device limit, new personal code)."""
 
     participant_id: int
 
