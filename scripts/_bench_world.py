@@ -3,7 +3,8 @@
 ``bench_fanout.py``, ``bench_votes.py`` and ``bench_documents.py`` all need the demo's
 shape scaled up: one issuing body, its office user, a meeting, optionally a secretary,
 and N delegates, each participant with a session signed into a cookie as a tablet would
-hold it. :func:`seed_world` writes those rows; each bench then adds its own (a long
+hold it, got through the identity step (the personal code on the invitation).
+:func:`seed_world` writes those rows; each bench then adds its own (a long
 document, an open poll, two uploaded documents) in the same unit of work, opened by
 :func:`seeding`.
 
@@ -25,12 +26,13 @@ from datetime import UTC, datetime
 
 from phonghop.domain.meeting import MeetingAction
 from phonghop.domain.permissions import Actor, MeetingRole, UserRole
-from phonghop.services import meetings
-from phonghop.services.accounts import Passwords, create_user, start_session
+from phonghop.services import identity, meetings
+from phonghop.services.accounts import Passwords, create_user
 from phonghop.services.bodies import create_body
 from phonghop.services.meetings import MeetingFields, ParticipantFields
 from phonghop.storage import migrate
 from phonghop.storage.db import Database, UnitOfWork
+from phonghop.storage.models import Meeting, Participant
 from phonghop.web.cookies import SESSION_COOKIE, sign
 
 SESSION_SECONDS = 3600
@@ -113,9 +115,20 @@ async def seed_world(
         delegate_ids.append(delegate.id)
     await meetings.change_state(uow, actor, meeting.id, MeetingAction.SCHEDULE)
 
+    join_code = (await uow.session.get(Meeting, meeting.id)).join_code  # type: ignore[union-attr]
+    passwords = Passwords(1, 8192)
+
     async def cookie_of(participant_id: int) -> str:
-        session = await start_session(uow, max_age=SESSION_SECONDS, participant_id=participant_id)
-        return f"{SESSION_COOKIE}={sign(secret, session.token)}"
+        """The cookie a tablet gets from POST /api/join with the personal code printed on
+        the participant's invitation: the same identity step, no back door."""
+        participant = await uow.session.get(Participant, participant_id)
+        assert participant is not None and join_code is not None
+        request = identity.JoinRequest(code=join_code, personal_code=participant.personal_code)
+        joined = await identity.join_meeting(
+            uow, passwords, request, max_age=SESSION_SECONDS, now=datetime.now(UTC), address="127.0.0.1"
+        )
+        assert joined.error is None and joined.session is not None, joined.error
+        return f"{SESSION_COOKIE}={sign(secret, joined.session.token)}"
 
     the_secretary = None
     if secretary_id is not None:

@@ -66,7 +66,16 @@ async def seed(database_url: str, data_dir: Path, tablets: int, secret: str) -> 
         )
         await live.show_page(uow, world.require_secretary().actor, world.meeting_id, document.id, 2)
         meeting = await meetings.reissue_join_code(uow, world.office, world.meeting_id)
+        from sqlalchemy import select
+
+        from phonghop.storage.models import Participant
+
+        people = await uow.session.scalars(
+            select(Participant).where(Participant.meeting_id == world.meeting_id)
+        )
+        personal = {str(p.id): p.personal_code for p in people}
         return {
+            "personal": personal,
             "meeting_id": world.meeting_id,
             "code": meeting.join_code,
             "participants": list(world.delegate_ids),
@@ -113,13 +122,15 @@ class Http:
             self._conn[1].close()
 
 
-async def join_tablet(http: Http, code: str, participant_id: int) -> None:
+async def join_tablet(http: Http, code: str, participant_id: int, personal_code: str) -> None:
     """The identity step, in one place so that it can follow the tablet app when it
     changes: the list behind the code, then joining as one name on it."""
     status, _, body = await http.request("GET", f"/api/join/{code}")
     if status != 200:
         raise RuntimeError(f"join list: HTTP {status} {body[:200]!r}")
-    payload = json.dumps({"code": code, "participant_id": participant_id}).encode()
+    payload = json.dumps(
+        {"code": code, "participant_id": participant_id, "personal_code": personal_code}
+    ).encode()
     status, _, body = await http.request("POST", "/api/join", payload)
     if status != 200 or not http.cookie:
         raise RuntimeError(f"join: HTTP {status} {body[:200]!r}")
@@ -132,7 +143,7 @@ async def one_tablet(
 
     start = time.perf_counter()
     http = Http(port)
-    await join_tablet(http, seeded["code"], participant_id)
+    await join_tablet(http, seeded["code"], participant_id, seeded["personal"][str(participant_id)])
     ws = await connect(
         f"ws://127.0.0.1:{port}/ws/meetings/{seeded['meeting_id']}",
         additional_headers={"Cookie": http.cookie},

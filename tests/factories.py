@@ -128,6 +128,39 @@ def prepared_meeting(client: TestClient, world: World) -> dict[str, Any]:
     return result
 
 
+def personal_code(staff: TestClient, meeting_id: int, participant_id: int) -> str:
+    """The personal code the office prints on this participant's invitation."""
+    r = staff.get(f"/api/meetings/{meeting_id}/personal-codes")
+    assert r.status_code == 200, r.text
+    code: str = next(
+        p["personal_code"] for p in r.json()["participants"] if p["participant_id"] == participant_id
+    )
+    return code
+
+
+def join_tablet(
+    tablet: TestClient, staff: TestClient, meeting_id: int, participant_id: int
+) -> dict[str, Any]:
+    """``tablet`` joins the meeting as the participant with the code from their invitation
+    (fetched by ``staff``, the office or a controller), or with their account for a chair or
+    secretary who has one; sets the CSRF header; the session."""
+    detail = staff.get(f"/api/meetings/{meeting_id}").json()
+    body: dict[str, Any] = {"code": detail["join_code"], "participant_id": participant_id}
+    codes = staff.get(f"/api/meetings/{meeting_id}/personal-codes").json()["participants"]
+    if next(c["sign_in"] for c in codes if c["participant_id"] == participant_id) == "account":
+        # a chair or secretary with an account signs in with it (the test world's password)
+        user_id = next(p["user_id"] for p in detail["participants"] if p["id"] == participant_id)
+        users = staff.get("/api/users").json()["users"]
+        body.update(username=next(u["username"] for u in users if u["id"] == user_id), password=PASSWORD)
+    else:
+        body["personal_code"] = personal_code(staff, meeting_id, participant_id)
+    r = tablet.post("/api/join", json=body)
+    assert r.status_code == 200, r.text
+    tablet.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+    result: dict[str, Any] = r.json()
+    return result
+
+
 def companion(base: TestClient) -> TestClient:
     """Another browser (its own cookies) talking to the same running app as ``base``.
 

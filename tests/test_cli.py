@@ -45,6 +45,10 @@ def test_demo_then_serve_answers_healthz(env: dict[str, str]) -> None:
     again = run(["demo", "--no-serve"], env)
     assert again.returncode == 0 and "already there, reused" in again.stdout
     code = first.stdout.split("join code:")[1].split()[0]
+    # the demo prints each delegate's personal code: "    ABCD2345  Name"
+    personal = (
+        first.stdout.split("personal codes on the invitations")[1].split("&personal=CODE)")[1].split()[0]
+    )
     assert code in again.stdout  # the same meeting, not a second one
 
     port = free_port()
@@ -73,7 +77,7 @@ def test_demo_then_serve_answers_healthz(env: dict[str, str]) -> None:
         # a delegate's tablet joins and finds one document per agenda item, pages ready
         join = urllib.request.Request(
             f"http://127.0.0.1:{port}/api/join",
-            data=json.dumps({"code": code, "participant_id": info["participants"][2]["id"]}).encode(),
+            data=json.dumps({"code": code, "personal_code": personal}).encode(),
             headers={"Content-Type": "application/json", "Origin": f"http://127.0.0.1:{port}"},
         )
         with urllib.request.urlopen(join, timeout=5) as r:
@@ -128,6 +132,16 @@ def test_db_upgrade_and_user_add(env: dict[str, str]) -> None:
     assert weak.returncode == 2 and "password_too_short" in weak.stderr
     dup = run(["user", "add", "thuky", "--full-name", "Thư ký", "--password", "mat-khau-2026"], env)
     assert dup.returncode == 2 and "username_taken" in dup.stderr
+    # the administrator's reset from the machine, and lifting the sign-in locks
+    reset = run(["user", "passwd", "thuky", "--password-stdin"], env, input="mat-khau-moi-2027\n")
+    assert reset.returncode == 0 and "0 session(s) ended" in reset.stdout, reset.stderr
+    weak = run(["user", "passwd", "thuky", "--password-stdin"], env, input="123\n")
+    assert weak.returncode == 2 and "password_too_short" in weak.stderr
+    assert (
+        run(["user", "passwd", "khong-co", "--password-stdin"], env, input="mat-khau-moi-2027\n").returncode
+        == 2
+    )
+    assert run(["user", "unlock", "thuky"], env).returncode == 0
 
 
 def test_upgrade_takes_a_backup_and_refuses_a_newer_database(env: dict[str, str]) -> None:

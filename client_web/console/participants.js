@@ -6,6 +6,7 @@ import { showError, showNotice } from "../shared/banner.js";
 import { confirmAction } from "../shared/dialog.js";
 import { busy, field, h } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
+import { devicesSection } from "./devices.js";
 
 export const MEETING_ROLES = ["chair", "secretary", "delegate", "guest"];
 
@@ -242,5 +243,6 @@ export function participantsSection(page) {
     detail.participants.length
       ? h("ol", { class: "person-list" }, detail.participants.map((p, i) => row(page, p, i)))
       : h("p", { class: "empty-inline" }, t("participants.empty")),
+    detail.participants.length ? devicesSection(page) : null,
   );
 }

@@ -93,8 +93,13 @@ export async function login(username, password) {
   return remember(await post("/api/session", { username, password }));
 }
 
-export async function joinMeeting(code, participantId) {
-  return remember(await post("/api/join", { code, participant_id: participantId }));
+/** Join with the code and who holds the tablet: `proof` is {personal_code} or
+ * {username, password}, or {} to wait for the secretary (then `{pending: true}` comes back). */
+export async function joinMeeting(code, participantId, proof = {}) {
+  const body = { code, ...proof };
+  if (participantId != null) body.participant_id = participantId;
+  const answer = await post("/api/join", body);
+  return answer.pending ? answer : remember(answer);
 }
 
 export async function logout() {

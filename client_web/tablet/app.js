@@ -2,10 +2,10 @@
 // a cookie, so reloading the page stays in the meeting; without network, the session and
 // the meeting kept in sessionStorage and the service worker's cache let it start anyway.
 
-import { ApiError, currentSession, get } from "../shared/api.js";
+import { ApiError, currentSession, get, joinMeeting } from "../shared/api.js";
 import { showError } from "../shared/banner.js";
 import { initI18n, otherLanguage, setLanguage } from "../shared/i18n.js";
-import { cleanCode, renderCodeEntry, renderNamePicker } from "./join.js";
+import { cleanCode, renderCodeEntry, renderNamePicker, renderWaiting } from "./join.js";
 import { TabletScreen } from "./screen.js";
 
 const main = document.getElementById("main");
@@ -17,6 +17,11 @@ let redraw = () => {};
 
 function codeFromHash() {
   const match = /(?:^#|&)join=([^&]+)/.exec(window.location.hash);
+  return match ? cleanCode(decodeURIComponent(match[1])) : "";
+}
+
+function personalFromHash() {
+  const match = /(?:^#|&)personal=([^&]+)/.exec(window.location.hash);
   return match ? cleanCode(decodeURIComponent(match[1])) : "";
 }
 
@@ -45,6 +50,24 @@ function showNamePicker(code, info) {
         session = joined;
         forgetHash();
         showMeeting();
+      },
+      onPending: (answer) => {
+        redraw = () =>
+          renderWaiting(main, {
+            name: answer.full_name,
+            deviceId: answer.device_id,
+            onJoined: (joined) => {
+              session = joined;
+              keepSession(joined);
+              forgetHash();
+              showMeeting();
+            },
+            onRefused: (err) => {
+              showCodeEntry(code);
+              showError(err);
+            },
+          });
+        redraw();
       },
       onBack: () => {
         forgetHash();
@@ -129,9 +152,21 @@ async function boot() {
       showError(err);
       return;
     }
+    const personal = personalFromHash();
     if (inMeeting && session.meeting_id === info.meeting.id) {
       forgetHash();
       showMeeting();
+    } else if (personal) {
+      // the QR code on the invitation: the join code and the personal code, no typing
+      try {
+        session = await joinMeeting(code, null, { personal_code: personal });
+        keepSession(session);
+        forgetHash();
+        showMeeting();
+      } catch (err) {
+        showNamePicker(code, info);
+        showError(err);
+      }
     } else {
       showNamePicker(code, info);
     }

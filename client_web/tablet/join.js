@@ -72,7 +72,7 @@ export function renderCodeEntry(root, { code = "", onInfo }) {
 }
 
 /** Step 2: pick a name. `onJoined(session)` after POST /api/join succeeded. */
-export function renderNamePicker(root, { code, info, onJoined, onBack }) {
+export function renderNamePicker(root, { code, info, onJoined, onPending, onBack }) {
   let chosen = null;
   const enter = h("button", {
     type: "button",
@@ -99,12 +99,12 @@ export function renderNamePicker(root, { code, info, onJoined, onBack }) {
               event.currentTarget.setAttribute("aria-pressed", "true");
               enter.disabled = false;
               enter.textContent = t("tablet.enter_as", { name: p.full_name });
+              showProof(p);
             },
           },
         },
         h("span", { class: "person-name" }, p.full_name),
         p.title ? h("span", { class: "person-title" }, p.title) : null,
-        h("span", { class: "badge" }, t(`meeting_role.${p.role}`)),
       ),
     ),
   );
@@ -124,16 +124,42 @@ export function renderNamePicker(root, { code, info, onJoined, onBack }) {
           },
         })
       : null;
-  enter.addEventListener("click", async () => {
-    if (!chosen) return;
+  // Who holds the tablet: the personal code from the invitation, or the account's password
+  // (chair, secretary); without either, the secretary confirms the device from the console.
+  const personal = h("input", { name: "personal_code", class: "code-input", maxlength: 20, autocomplete: "off",
+    autocapitalize: "characters", spellcheck: "false", "data-testid": "join-personal-code" });
+  const username = h("input", { name: "username", autocomplete: "username", "data-testid": "join-username" });
+  const password = h("input", { name: "password", type: "password", autocomplete: "current-password",
+    "data-testid": "join-password" });
+  const waitButton = h("button", { type: "button", class: "btn btn-block", "data-testid": "join-wait",
+    text: t("tablet.ask_secretary") });
+  const proofBox = h("section", { class: "panel", hidden: true, "data-testid": "join-proof" });
+  function showProof(p) {
+    proofBox.hidden = false;
+    proofBox.replaceChildren(
+      ...(p.sign_in === "account"
+        ? [h("h2", {}, t("tablet.sign_in_account")), field(t("tablet.username"), username), field(t("tablet.password"), password)]
+        : [h("h2", {}, t("tablet.personal_code")), h("p", { class: "muted" }, t("tablet.personal_code_hint")),
+           field(t("tablet.personal_code_label"), personal), waitButton]),
+    );
+  }
+  async function send(proof) {
     clearBanner();
     try {
-      const session = await busy(enter, () => joinMeeting(code, chosen.id));
-      onJoined(session);
+      const answer = await busy(enter, () => joinMeeting(code, chosen.id, proof));
+      if (answer.pending) onPending(answer);
+      else onJoined(answer);
     } catch (err) {
       showError(err);
     }
+  }
+  enter.addEventListener("click", () => {
+    if (!chosen) return;
+    if (chosen.sign_in === "account") send({ username: username.value.trim(), password: password.value });
+    else if (cleanCode(personal.value)) send({ personal_code: cleanCode(personal.value) });
+    else showError(t("tablet.personal_code_required"));
   });
+  waitButton.addEventListener("click", () => chosen && send({}));
   root.replaceChildren(
     h(
       "div",
@@ -153,6 +179,7 @@ export function renderNamePicker(root, { code, info, onJoined, onBack }) {
         search,
         info.participants.length ? list : h("p", { class: "empty-inline" }, t("tablet.no_participants")),
       ),
+      proofBox,
       h(
         "div",
         { class: "join-actions" },
@@ -161,4 +188,32 @@ export function renderNamePicker(root, { code, info, onJoined, onBack }) {
       ),
     ),
   );
+}
+
+/** Step 3 without proof: the device waits until the secretary confirms it (or refuses). */
+export function renderWaiting(root, { name, deviceId, onJoined, onRefused }) {
+  root.replaceChildren(
+    h(
+      "div",
+      { class: "join-screen" },
+      h(
+        "section",
+        { class: "panel", "data-testid": "join-waiting" },
+        h("h1", {}, t("tablet.waiting_title")),
+        h("p", {}, t("tablet.waiting_text", { name })),
+        h("p", { class: "muted" }, t("tablet.waiting_device", { device: deviceId })),
+      ),
+    ),
+  );
+  const timer = window.setInterval(async () => {
+    try {
+      const session = await get("/api/session");
+      window.clearInterval(timer);
+      onJoined(session);
+    } catch (err) {
+      if (err?.code === "device_pending" || err?.status === 0) return;
+      window.clearInterval(timer);
+      onRefused(err);
+    }
+  }, 2000);
 }

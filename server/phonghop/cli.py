@@ -246,6 +246,53 @@ def cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def cmd_user_passwd(settings: Settings, args: argparse.Namespace) -> int:
+    """Reset a password as the machine's owner: every session of the account ends."""
+    from phonghop.errors import PhonghopError
+    from phonghop.services.accounts import Passwords, reset_password, user_by_name
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Mật khẩu mới / new password: ")
+
+    async def run() -> int:
+        db = Database(settings.database_url)
+        try:
+            async with db.unit() as uow:
+                user = await user_by_name(uow, args.username)
+                passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib)
+                ended = await reset_password(uow, passwords, None, user.id, password)
+            print(f"password of {user.username} changed; {ended} session(s) ended")
+        except PhonghopError as exc:
+            return _fail(exc.code)
+        finally:
+            await db.dispose()
+        return 0
+
+    return asyncio.run(run())
+
+
+def cmd_user_unlock(settings: Settings, args: argparse.Namespace) -> int:
+    from phonghop.errors import PhonghopError
+    from phonghop.services.accounts import unlock_user, user_by_name
+
+    async def run() -> int:
+        db = Database(settings.database_url)
+        try:
+            async with db.unit() as uow:
+                user = await user_by_name(uow, args.username)
+                count = await unlock_user(uow, None, user.id)
+            print(f"{count} sign-in lock(s) of {user.username} lifted")
+        except PhonghopError as exc:
+            return _fail(exc.code)
+        finally:
+            await db.dispose()
+        return 0
+
+    return asyncio.run(run())
+
+
 def cmd_body_add(settings: Settings, args: argparse.Namespace) -> int:
     from phonghop.services.bodies import create_body
 
@@ -357,6 +404,13 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.add_argument("--body-id", type=int)
     add.set_defaults(func=cmd_user_add)
+    passwd = user.add_parser("passwd", help="set a new password (ends every session of the account)")
+    passwd.add_argument("username")
+    passwd.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    passwd.set_defaults(func=cmd_user_passwd)
+    unlock = user.add_parser("unlock", help="lift the sign-in locks of an account")
+    unlock.add_argument("username")
+    unlock.set_defaults(func=cmd_user_unlock)
 
     body = sub.add_parser("body", help="issuing bodies").add_subparsers(dest="body_command", required=True)
     badd = body.add_parser("add", help="create an issuing body")

@@ -79,6 +79,10 @@ class Settings:
     outbound_limit_bytes: int = 1 << 20
     heartbeat_seconds: float = 20.0
     max_message_bytes: int = 64 * 1024
+    #: Commands per second one websocket connection may send, after a burst of
+    #: ``command_burst``; beyond that each is refused with ``command_rate_limited``.
+    command_rate: float = 10.0
+    command_burst: int = 30
     #: HTTPS: the certificate (chain) and key; when unset, ``<data>/tls/server.crt`` and
     #: ``server.key`` from ``phonghop tls init`` are used if they exist.
     tls_cert: Path | None = None

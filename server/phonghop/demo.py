@@ -31,9 +31,10 @@ from phonghop.services import documents, followup, meetings, notices
 from phonghop.services.accounts import Passwords, create_user
 from phonghop.services.bodies import DEMO_FLAG, create_body
 from phonghop.services.documents import DocumentFields
+from phonghop.services.identity import sign_in_with
 from phonghop.services.meetings import AgendaFields, MeetingFields, ParticipantFields
 from phonghop.storage.db import Database, UnitOfWork
-from phonghop.storage.models import IssuingBody, Meeting, User
+from phonghop.storage.models import IssuingBody, Meeting, Participant, User
 
 DEMO_BODY = "TỈNH ỦY SÔNG LAM"
 DEMO_PASSWORD = "phonghop-demo"
@@ -101,6 +102,18 @@ class Demo:
     created: bool
     #: The meeting has been closed (or cancelled): ``--reset`` starts a new one.
     ended: bool = False
+    #: (name, personal code) of each participant who joins a tablet with the code on the
+    #: invitation (the chair and the secretary sign in with their accounts instead)
+    personal_codes: tuple[tuple[str, str], ...] = ()
+
+
+async def _personal_codes(uow: UnitOfWork, meeting_id: int) -> tuple[tuple[str, str], ...]:
+    rows = await uow.session.scalars(
+        select(Participant)
+        .where(Participant.meeting_id == meeting_id)
+        .order_by(Participant.position, Participant.id)
+    )
+    return tuple((p.full_name, p.personal_code or "") for p in rows if sign_in_with(p) == "code")
 
 
 def demo_start(now: datetime) -> datetime:
@@ -209,7 +222,12 @@ async def seed_demo(settings: Settings, *, reset: bool = False, now: datetime | 
                 )
                 if meeting is not None and meeting.join_code and not reset:
                     return Demo(
-                        body.id, meeting.id, meeting.join_code, created=False, ended=meeting.state in ENDED
+                        body.id,
+                        meeting.id,
+                        meeting.join_code,
+                        created=False,
+                        ended=meeting.state in ENDED,
+                        personal_codes=await _personal_codes(uow, meeting.id),
                     )
                 users = {
                     u.username: u
@@ -221,7 +239,8 @@ async def seed_demo(settings: Settings, *, reset: bool = False, now: datetime | 
                 await _demo_notice_settings(uow, settings, body, users["quantri"], now)
             meeting = await _create_meeting(uow, settings, body.id, users, demo_start(now))
             assert meeting.join_code
-            return Demo(body.id, meeting.id, meeting.join_code, created=True)
+            codes = await _personal_codes(uow, meeting.id)
+            return Demo(body.id, meeting.id, meeting.join_code, created=True, personal_codes=codes)
     finally:
         await db.dispose()
 
@@ -400,8 +419,15 @@ Phòng họp không giấy — demo ({state})
     quantri   quản trị / administrator
     Đại biểu / delegates: chọn tên trên máy tính bảng / pick a name on the tablet
 
+  Mã cá nhân trên giấy mời / personal codes on the invitations
+  (máy tính bảng: nhập mã tham dự, chọn tên, nhập mã cá nhân / on a tablet: join code,
+  pick the name, then the personal code; or open {base}/tablet/#join={demo.join_code}&personal=CODE)
+
   Thông báo được ký bằng chứng thư THỬ NGHIỆM của demo (không có giá trị pháp lý):
   notices are signed with the demo's TEST certificate (no legal value): {demo_certificate_path(settings)}
 """,
         flush=True,
     )
+    for name, code in demo.personal_codes:
+        print(f"    {code}  {name}", flush=True)
+    print(flush=True)

@@ -69,6 +69,8 @@ class Server:
     join_code: str
     meeting_id: int
     data_dir: Path
+    #: each delegate's personal code, as the demo prints them (name -> code)
+    personal_codes: dict[str, str] = field(default_factory=dict)
 
 
 def _free_port() -> int:
@@ -120,8 +122,15 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         code = re.search(r"join code:\s+(\S+)", printed)
         meeting = re.search(r"meeting id:\s+(\d+)", printed)
         assert code and meeting, printed
+        codes = {
+            m.group(2).strip(): m.group(1) for m in re.finditer(r"^    ([A-Z2-9]{8})  (.+)$", printed, re.M)
+        }
         yield Server(
-            url=url, join_code=code.group(1), meeting_id=int(meeting.group(1)), data_dir=data / "data"
+            url=url,
+            join_code=code.group(1),
+            meeting_id=int(meeting.group(1)),
+            data_dir=data / "data",
+            personal_codes=codes,
         )
     finally:
         process.terminate()
@@ -263,6 +272,11 @@ def configure_notices(page: Page) -> None:
     call_api(page, "PUT", "/api/notice-settings", NOTICE_SETTINGS)
 
 
+def personal_code(server: Any, name: str) -> str:
+    """The personal code the demo printed for the delegate whose name contains ``name``."""
+    return next(code for full, code in server.personal_codes.items() if name in full)
+
+
 def join_tablet(page: Page, server: Server, name: str) -> None:
     """Join the demo meeting on ``page`` as the delegate ``name``, as from the QR link, and
     wait until the tablet is connected."""
@@ -270,6 +284,7 @@ def join_tablet(page: Page, server: Server, name: str) -> None:
 
     page.goto(f"{server.url}/tablet/#join={server.join_code}")
     page.get_by_role("button", name=re.compile(name)).click()
+    page.get_by_test_id("join-personal-code").fill(personal_code(server, name))
     page.get_by_role("button", name=f"Vào cuộc họp: {name}").click()
     expect(page.get_by_test_id("connection-status")).to_have_text("Đã kết nối")
 

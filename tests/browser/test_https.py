@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.browser.conftest import TABLET, _free_port, launch_chromium
+from tests.browser.conftest import TABLET, _free_port, launch_chromium, personal_code
 from tests.conftest import service_missing
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ HOST = "phonghop.vp.lan"
 class LanServer:
     url: str
     join_code: str
+    personal_codes: dict[str, str]
     ca: Path
 
 
@@ -95,7 +96,11 @@ def lan_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LanServer]:
                 time.sleep(0.2)
         code = re.search(r"join code:\s+(\S+)", log_path.read_text(encoding="utf-8"))
         assert code
-        yield LanServer(url=f"https://{HOST}:{port}", join_code=code.group(1), ca=ca)
+        printed = log_path.read_text(encoding="utf-8")
+        codes = {
+            m.group(2).strip(): m.group(1) for m in re.finditer(r"^    ([A-Z2-9]{8})  (.+)$", printed, re.M)
+        }
+        yield LanServer(url=f"https://{HOST}:{port}", join_code=code.group(1), ca=ca, personal_codes=codes)
     finally:
         process.terminate()
         process.wait(timeout=15)
@@ -133,6 +138,7 @@ def test_the_tablet_installs_and_works_offline_over_https(
         page.goto(f"{lan_server.url}/tablet/#join={lan_server.join_code}")
         assert page.evaluate("() => window.isSecureContext") is True
         page.get_by_role("button", name=re.compile("Trần Quốc Hưng")).click()
+        page.get_by_test_id("join-personal-code").fill(personal_code(lan_server, "Trần Quốc Hưng"))
         page.get_by_role("button", name="Vào cuộc họp: Trần Quốc Hưng").click()
         expect(page.get_by_test_id("connection-status")).to_have_text("Đã kết nối")
         # The service worker takes over, and the meeting's pages are prefetched into its cache.

@@ -18,7 +18,7 @@ if not SERVICES_REQUIRED:  # in CI a missing Playwright is an error, not a skip
 
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, WebSocket, expect
 
-from tests.browser.conftest import LAPTOP, TABLET, Server, Watch, open_context, sign_in
+from tests.browser.conftest import LAPTOP, TABLET, Server, Watch, open_context, personal_code, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -44,6 +44,7 @@ def tablet(browser: Browser, watch: Watch) -> Iterator[BrowserContext]:
 def join(page: Page, server: Server, name: str) -> None:
     page.goto(f"{server.url}/tablet/#join={server.join_code}")
     page.get_by_role("button", name=re.compile(name)).click()
+    page.get_by_test_id("join-personal-code").fill(personal_code(server, name))
     page.get_by_role("button", name=f"Vào cuộc họp: {name}").click()
     page.get_by_test_id("tablet-agenda").wait_for()
 
@@ -56,6 +57,7 @@ def test_delegate_joins_from_the_qr_link_and_sees_the_agenda(tablet: BrowserCont
     )
     expect(page.get_by_test_id("join-enter")).to_be_disabled()  # nobody picked yet
     page.get_by_role("button", name=re.compile("Trần Quốc Hưng")).click()
+    page.get_by_test_id("join-personal-code").fill(personal_code(server, "Trần Quốc Hưng"))
     page.get_by_role("button", name="Vào cuộc họp: Trần Quốc Hưng").click()
 
     expect(page.get_by_test_id("meeting-title")).to_have_text(
@@ -98,6 +100,7 @@ def test_delegate_types_the_code_and_searches_without_diacritics(
     expect(names).to_have_count(1)
     expect(names).to_contain_text("Đặng Văn Lực")
     names.click()
+    page.get_by_test_id("join-personal-code").fill(personal_code(server, "Đặng Văn Lực"))
     page.get_by_role("button", name="Vào cuộc họp: Đặng Văn Lực").click()
     expect(page.get_by_test_id("tablet-agenda-item")).to_have_count(4)
 
@@ -167,6 +170,7 @@ def test_screens_fit_a_tablet_and_a_laptop(
         check_layout(page)
         page.screenshot(path=str(shots / f"tablet-join-{screen}.png"))
         page.get_by_role("button", name=re.compile("Võ Thị Minh Nguyệt")).click()
+        page.get_by_test_id("join-personal-code").fill(personal_code(server, "Võ Thị Minh Nguyệt"))
         page.get_by_test_id("join-enter").click()
         page.get_by_test_id("tablet-agenda").wait_for()
         check_layout(page)

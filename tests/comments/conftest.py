@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 from phonghop.documents.samples import sample_documents
 from phonghop.storage.db import Database
 from phonghop.storage.models import Document
-from tests.factories import PASSWORD, World, companion, login, prepared_meeting, upload_document
+from tests.factories import PASSWORD, World, companion, join_tablet, login, prepared_meeting, upload_document
 from tests.notices_service.conftest import run_in_app
 from tests.opinions import conftest as opinions_conftest
 from tests.realtime.helpers import Peer
@@ -156,12 +156,7 @@ def tablets(base: TestClient, draft: Draft, office: TestClient) -> Iterator[dict
     out: dict[str, Tablet] = {}
     for name, index in (("member1", 2), ("member2", 3)):
         client = companion(base)
-        r = client.post(
-            "/api/join",
-            json={"code": draft.meeting["join_code"], "participant_id": draft.participant(index)},
-        )
-        assert r.status_code == 200, r.text
-        client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+        join_tablet(client, office, meeting_id, draft.participant(index))
         peer = Peer(client, meeting_id)
         peer.hello()
         out[name] = Tablet(client, peer)

@@ -15,7 +15,7 @@ from phonghop.services import polls
 from phonghop.services.invitations import escape_text, fold_line
 from phonghop.services.polls import PollFields
 from phonghop.storage.db import Database
-from tests.factories import World, companion, login, new_meeting, prepared_meeting
+from tests.factories import World, companion, join_tablet, login, new_meeting, prepared_meeting
 from tests.notices_service.conftest import error_of, run_in_app
 
 
@@ -33,10 +33,7 @@ def on_tablet(
     base: TestClient, office: TestClient, meeting: dict[str, Any], participant_id: int
 ) -> TestClient:
     client = companion(base)
-    code = office.get(f"/api/meetings/{meeting['id']}").json()["join_code"]
-    r = client.post("/api/join", json={"code": code, "participant_id": participant_id})
-    assert r.status_code == 200, r.text
-    client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+    join_tablet(client, office, meeting["id"], participant_id)
     return client
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.factories import World, companion, login, new_meeting
+from tests.factories import World, companion, join_tablet, login, new_meeting
 from tests.notices_service import conftest as notices_conftest
 
 base = notices_conftest.base
@@ -80,10 +80,7 @@ def staff(base: TestClient, username: str) -> TestClient:
 
 def on_tablet(base: TestClient, office: TestClient, meeting_id: int, participant_id: int) -> TestClient:
     client = companion(base)
-    code = office.get(f"/api/meetings/{meeting_id}").json()["join_code"]
-    r = client.post("/api/join", json={"code": code, "participant_id": participant_id})
-    assert r.status_code == 200, r.text
-    client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+    join_tablet(client, office, meeting_id, participant_id)
     return client
 
 

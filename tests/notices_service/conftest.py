@@ -17,7 +17,7 @@ from phonghop.domain.permissions import Actor, UserRole
 from phonghop.services import polls
 from phonghop.services.polls import PollFields
 from phonghop.storage.db import Database
-from tests.factories import World, companion, login, prepared_meeting, seed_world
+from tests.factories import World, companion, join_tablet, login, prepared_meeting, seed_world
 from tests.pki import Signer, signer
 from tests.realtime.helpers import Peer
 
@@ -255,7 +255,8 @@ def error_of(response: Any, status: int) -> dict[str, Any]:
 def tablet(base: TestClient, held: HeldMeeting, index: int) -> TestClient:
     """A tablet joined to the meeting as its ``index``-th participant."""
     client = companion(base)
-    code = held.secretary.get(f"/api/meetings/{held.id}").json()["join_code"]
-    r = client.post("/api/join", json={"code": code, "participant_id": held.participants[index]})
-    assert r.status_code == 200, r.text
+    csrf = client.headers.get("X-CSRF-Token")
+    join_tablet(client, held.secretary, held.id, held.participants[index])
+    if csrf is None:
+        del client.headers["X-CSRF-Token"]  # as before: callers set it when they need it
     return client

@@ -16,7 +16,7 @@ from phonghop.config import Settings
 from phonghop.ops.backup import create_backup, restore_backup
 from phonghop.storage import migrate
 from tests.conftest import fresh_postgres_database, make_settings
-from tests.factories import companion, login, seed_world
+from tests.factories import companion, join_tablet, login, seed_world
 from tests.realtime.helpers import Peer, Room
 
 
@@ -31,11 +31,10 @@ def announce(console: Peer, text: str) -> None:
 
 def tablet_on(base: TestClient, meeting: dict[str, Any], index: int) -> TestClient:
     client = companion(base)
-    r = client.post(
-        "/api/join",
-        json={"code": meeting["join_code"], "participant_id": meeting["participants"][index]["id"]},
-    )
-    assert r.status_code == 200, r.text
+    office = companion(base)
+    login(office, "office")
+    join_tablet(client, office, meeting["id"], meeting["participants"][index]["id"])
+    del client.headers["X-CSRF-Token"]
     return client
 
 

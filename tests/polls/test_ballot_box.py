@@ -19,7 +19,7 @@ from phonghop.errors import PhonghopError
 from phonghop.services import ballots, polls
 from phonghop.services.ballots import BallotQueue
 from phonghop.storage.db import Database
-from phonghop.storage.models import Meeting, PollVoter
+from phonghop.storage.models import Meeting, Participant, PollVoter
 from tests.polls.conftest import Setup, build
 from tests.realtime.cluster import Instance, LivePeer, instance_env, session_cookie
 
@@ -308,7 +308,11 @@ async def test_an_instance_killed_with_ballots_in_its_box_acknowledged_none_and_
         try:
             cookies = []
             for actor in setup.voters[:K]:
-                join = {"code": code, "participant_id": actor.participant_id}
+                async with db.unit(write=False) as uow:
+                    personal = await uow.session.scalar(
+                        select(Participant.personal_code).where(Participant.id == actor.participant_id)
+                    )
+                join = {"code": code, "participant_id": actor.participant_id, "personal_code": personal}
                 cookies.append((await asyncio.to_thread(session_cookie, server.url, "/api/join", join))[0])
             peers = [LivePeer(c, setup.meeting_id) for c in cookies]
             for peer in peers[:3]:

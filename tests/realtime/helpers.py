@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from tests.factories import World, blank_pdf, companion, login, prepared_meeting, upload_document
+from tests.factories import World, blank_pdf, companion, join_tablet, login, prepared_meeting, upload_document
 
 _ids = itertools.count(1)
 #: The log epoch each running app told its peers last: a new Peer resuming from a
@@ -98,14 +98,8 @@ class Room:
 
     def tablet_client(self, index: int = 2) -> TestClient:
         client = companion(self.base)
-        r = client.post(
-            "/api/join",
-            json={
-                "code": self.meeting["join_code"],
-                "participant_id": self.meeting["participants"][index]["id"],
-            },
-        )
-        assert r.status_code == 200, r.text
+        join_tablet(client, self.office, self.id, self.meeting["participants"][index]["id"])
+        del client.headers["X-CSRF-Token"]  # tests that post from a tablet set it themselves
         return client
 
     def peer(self, client: TestClient) -> Peer:

@@ -42,7 +42,7 @@ class Cluster:
         office, csrf = session_cookie(
             self.a.url, "/api/session", {"username": "office", "password": PASSWORD}
         )
-        h = {"Cookie": office, "X-CSRF-Token": csrf}
+        h = self.office_headers = {"Cookie": office, "X-CSRF-Token": csrf}
         meeting = httpx.post(
             self.a.url + "/api/meetings",
             headers=h,
@@ -84,10 +84,18 @@ class Cluster:
         )
 
     def tablet_cookie(self, index: int) -> str:
+        """A tablet joined as that participant with the code from their invitation."""
+        pid = self.participants[index]["id"]
+        codes = httpx.get(
+            f"{self.a.url}/api/meetings/{self.meeting_id}/personal-codes",
+            headers=self.office_headers,
+            timeout=10,
+        ).json()["participants"]
+        personal = next(c["personal_code"] for c in codes if c["participant_id"] == pid)
         cookie, _ = session_cookie(
             self.a.url,
             "/api/join",
-            {"code": self.join_code, "participant_id": self.participants[index]["id"]},
+            {"code": self.join_code, "participant_id": pid, "personal_code": personal},
         )
         return cookie
 

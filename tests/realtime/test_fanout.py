@@ -95,6 +95,13 @@ async def _session(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -
     return "phonghop_session=" + r.cookies["phonghop_session"], r.json()["csrf_token"]
 
 
+async def _personal(client: httpx.AsyncClient, headers: dict[str, str], mid: int, pid: int) -> str:
+    """The personal code printed on the participant's invitation (the identity step)."""
+    codes = (await client.get(f"/api/meetings/{mid}/personal-codes", headers=headers)).json()["participants"]
+    code: str = next(c["personal_code"] for c in codes if c["participant_id"] == pid)
+    return code
+
+
 async def test_fast_path_and_slow_tablet_resync(server: Server) -> None:
     async with httpx.AsyncClient(base_url=server.url) as client:
         office, csrf = await _session(client, "/api/session", {"username": "office", "password": PASSWORD})
@@ -119,8 +126,12 @@ async def test_fast_path_and_slow_tablet_resync(server: Server) -> None:
                 pids.append(r.json()["id"])
         code = (await client.post(f"/api/meetings/{mid}/actions/schedule", headers=h)).json()["join_code"]
         secretary, _ = await _session(client, "/api/session", {"username": "secretary", "password": PASSWORD})
-        good, _ = await _session(client, "/api/join", {"code": code, "participant_id": pids[1]})
-        slow, _ = await _session(client, "/api/join", {"code": code, "participant_id": pids[2]})
+        good, _ = await _session(
+            client, "/api/join", {"code": code, "personal_code": await _personal(client, h, mid, pids[1])}
+        )
+        slow, _ = await _session(
+            client, "/api/join", {"code": code, "personal_code": await _personal(client, h, mid, pids[2])}
+        )
 
     ws_url = server.url.replace("http", "ws") + f"/ws/meetings/{mid}"
     # Under uvicorn too, a refused tablet learns why from the close code.
@@ -210,7 +221,9 @@ async def test_a_revoked_tablet_is_told_and_closed_with_4409(server: Server) -> 
             )
         ).json()["id"]
         code = (await client.post(f"/api/meetings/{mid}/actions/schedule", headers=h)).json()["join_code"]
-        tablet, _ = await _session(client, "/api/join", {"code": code, "participant_id": pid})
+        tablet, _ = await _session(
+            client, "/api/join", {"code": code, "personal_code": await _personal(client, h, mid, pid)}
+        )
         ws_url = server.url.replace("http", "ws") + f"/ws/meetings/{mid}"
         async with connect(ws_url, additional_headers={"Cookie": tablet}) as ws:
             await _hello(ws)

@@ -30,7 +30,15 @@ from phonghop.config import Settings
 from phonghop.realtime import protocol as p
 from phonghop.translations import catalog
 from tests.codes import raised_codes
-from tests.factories import blank_pdf, companion, login, prepared_meeting, seed_world, upload_document
+from tests.factories import (
+    blank_pdf,
+    companion,
+    join_tablet,
+    login,
+    prepared_meeting,
+    seed_world,
+    upload_document,
+)
 from tests.realtime.helpers import Peer
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
@@ -513,8 +521,7 @@ def real_snapshot(settings: Settings) -> Iterator[dict[str, Any]]:
         assert secretary.post(f"/api/meetings/{mid}/actions/start").status_code == 200
         tablet = companion(base)
         delegate = meeting["participants"][2]["id"]
-        r = tablet.post("/api/join", json={"code": meeting["join_code"], "participant_id": delegate})
-        assert r.status_code == 200, r.text
+        join_tablet(tablet, office, mid, delegate)
         document = upload_document(office, mid, blank_pdf(3), title="Tờ trình")
         console = Peer(secretary, mid)
         try:

@@ -16,7 +16,7 @@ from phonghop.app import create_app
 from phonghop.config import Settings
 from phonghop.storage.db import Database
 from tests.documents.conftest import make_pdf
-from tests.factories import World, blank_pdf, companion, login, seed_world, upload_document
+from tests.factories import World, blank_pdf, companion, join_tablet, login, seed_world, upload_document
 from tests.realtime.helpers import Room
 
 PDF = {"Content-Type": "application/pdf"}
@@ -185,8 +185,7 @@ def test_guests_never_see_classified_documents(room: Room) -> None:
     ).json()
     doc = upload_document(room.office, room.id, make_pdf(), classification="confidential")
     client = companion(room.base)
-    r = client.post("/api/join", json={"code": room.meeting["join_code"], "participant_id": guest["id"]})
-    assert r.status_code == 200, r.text
+    join_tablet(client, room.office, room.id, guest["id"])
     assert client.get(f"/api/meetings/{room.id}/documents").json()["documents"] == []
     assert page(client, doc["version"]["id"]).status_code == 404
     # even when the office names the guest on the list

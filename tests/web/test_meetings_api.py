@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from phonghop.config import Settings
-from tests.factories import PASSWORD, World, login, new_meeting, prepared_meeting, seed_world
+from tests.factories import PASSWORD, World, login, new_meeting, personal_code, prepared_meeting, seed_world
 
 
 @pytest.fixture
@@ -140,7 +140,10 @@ def test_tablet_joins_with_code_and_sees_only_its_meeting(client: TestClient, wo
         # A participant of another meeting cannot be claimed with this code.
         r = tablet.post("/api/join", json={"code": code, "participant_id": second["participants"][2]["id"]})
         assert r.status_code == 403 and error_of(r)["code"] == "join_participant_mismatch"
-        r = tablet.post("/api/join", json={"code": code, "participant_id": delegate["id"]})
+        proof = personal_code(client, meeting["id"], delegate["id"])
+        r = tablet.post(
+            "/api/join", json={"code": code, "participant_id": delegate["id"], "personal_code": proof}
+        )
         assert r.status_code == 200, r.text
         assert r.json()["kind"] == "tablet" and r.json()["meeting_id"] == meeting["id"]
         tablet.headers["X-CSRF-Token"] = r.json()["csrf_token"]

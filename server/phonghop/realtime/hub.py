@@ -81,8 +81,10 @@ class Connection:
         "meeting_id",
         "participant_id",
         "sent_seq",
+        "session_id",
         "syncing",
         "tablet",
+        "user_id",
         "view",
         "ws",
     )
@@ -98,8 +100,13 @@ class Connection:
         limit: int,
         proto: Any = None,
         tablet: bool = False,
+        session_id: str = "",
+        user_id: int | None = None,
     ) -> None:
         self.ws = ws
+        #: The session row behind the socket and its account, for ``Hub.end_access``.
+        self.session_id = session_id
+        self.user_id = user_id
         #: A tablet session (joined by code), as opposed to a staff login.
         self.tablet = tablet
         self.meeting_id = meeting_id
@@ -319,6 +326,9 @@ class Hub:
     # -- events ---------------------------------------------------------------------------
 
     def deliver(self, event: dict[str, Any]) -> None:
+        if event.get("type") == "access.ended":
+            self.end_access(event)
+            return
         room = self.rooms.get(int(event["meeting_id"]))
         if room is None:
             return
@@ -382,6 +392,26 @@ class Hub:
         elif event["type"] == "presenter.cleared":
             room.presenter = None
             self.schedule_viewer_summary(room)
+
+    def end_access(self, notice: dict[str, Any]) -> None:
+        """Close the sockets of sessions, accounts or participants whose access ended
+        (services.accounts.end_access; every instance receives it through the bus)."""
+        sessions = set(notice.get("sessions") or ())
+        users = set(notice.get("users") or ())
+        participants = set(notice.get("participants") or ())
+        keep = notice.get("keep_session")
+        code = int(notice.get("close") or 4401)
+        for room in list(self.rooms.values()):
+            for conn in tuple(room.conns):
+                if conn.session_id == keep:
+                    continue
+                if (
+                    conn.session_id in sessions
+                    or (conn.user_id is not None and conn.user_id in users)
+                    or (conn.participant_id is not None and conn.participant_id in participants)
+                ):
+                    room.conns.discard(conn)
+                    self._spawn(conn.close(code, "access ended"))
 
     def _fill_gap_soon(self, room: Room, delay: float = GAP_WAIT) -> None:
         if room.gap_task is not None and not room.gap_task.done():

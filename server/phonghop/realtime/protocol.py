@@ -37,6 +37,8 @@ CLOSE_CODES: dict[int, str] = {
     4404: "no such meeting",
     4408: "hello not received in time after connecting",
     4409: "recalled: the session was revoked by the office",
+    4410: "replaced: the same participant joined on another device",
+    4412: "rights changed: reconnect to get the new ones",
 }
 
 ID = Annotated[int | str, Field(union_mode="left_to_right")]
@@ -465,6 +467,21 @@ class SessionsRevoked(EventData):
     participant_id: int
 
 
+class DeviceWaiting(EventData):
+    """A device chose a name without proof and waits for a controller's confirmation."""
+
+    device_id: str
+    participant_id: int
+    full_name: str
+    user_agent: str
+
+
+class DeviceChanged(EventData):
+    """A participant's devices changed (confirmed, revoked, device limit, new personal code)."""
+
+    participant_id: int
+
+
 class AnnotationSaved(EventData):
     """An annotation was created or changed. ``annotation`` is there only while others
     may see it (shared or shown); a private one's owner fetches it (see protocol.md)."""
@@ -553,6 +570,8 @@ EVENT_MODELS: dict[str, type[EventData]] = {
     "annotation.saved": AnnotationSaved,
     "annotation.deleted": AnnotationDeleted,
     "participant.sessions_revoked": SessionsRevoked,
+    "device.waiting": DeviceWaiting,
+    "device.changed": DeviceChanged,
     "invitation.answered": InvitationLine,
     "invitation.substitute_decided": InvitationLine,
     "event.withheld": EventWithheld,

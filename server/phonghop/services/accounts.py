@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,15 +22,15 @@ from phonghop.domain.permissions import (
     require_office,
 )
 from phonghop.domain.text import normalize
-from phonghop.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited, Unauthenticated
+from phonghop.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unauthenticated
 from phonghop.realtime.protocol import audience_of
+from phonghop.services import throttle
 from phonghop.services.audit import record_audit
 from phonghop.services.events import append_event
 from phonghop.storage.db import UnitOfWork
 from phonghop.storage.models import (
     AuthSession,
     IssuingBody,
-    LoginThrottle,
     Meeting,
     Participant,
     Unit,
@@ -69,52 +68,46 @@ def check_password_rules(password: str) -> None:
 
 
 # -- throttling password guesses ----------------------------------------------------------
-
-#: Failures allowed within ``LOGIN_WINDOW`` before the account, or the address, is locked.
-ACCOUNT_FAILURES = 5
-ADDRESS_FAILURES = 20
-LOGIN_WINDOW = timedelta(minutes=15)
-LOGIN_LOCK = timedelta(minutes=15)
-
-
-def _throttle_keys(username: str, address: str) -> list[tuple[str, int]]:
-    keys = [(f"user:{username.strip().lower()[:80]}", ACCOUNT_FAILURES)]
-    if address:
-        keys.append((f"addr:{address[:64]}", ADDRESS_FAILURES))
-    return keys
+#
+# Design (docs/api.md, "Sign-in throttling"): guesses count against the pair (account,
+# address) and against the address, with locks that double each time; never against the
+# account alone, so someone in another seat cannot lock the secretary out. A browser that
+# signed in to the account before (a signed "known device" cookie) is not throttled at
+# all, and an administrator can lift an account's locks.
 
 
-async def check_login_allowed(uow: UnitOfWork, username: str, address: str) -> None:
+def _login_keys(username: str, address: str) -> list[tuple[str, throttle.Limit]]:
+    name = username.strip().lower()[:80]
+    return [
+        (f"login:{name}|{address[:64]}", throttle.ACCOUNT_AT_ADDRESS),
+        (f"addr:{address[:64]}", throttle.ADDRESS),
+    ]
+
+
+async def check_login_allowed(uow: UnitOfWork, username: str, address: str, now: datetime) -> None:
     """Refuse at once, before the (deliberately slow) password check, while locked."""
-    now = utcnow()
-    for key, _limit in _throttle_keys(username, address):
-        row = await uow.session.get(LoginThrottle, key)
-        if row is not None and row.locked_until is not None and row.locked_until > now:
-            minutes = max(1, math.ceil((row.locked_until - now).total_seconds() / 60))
-            raise RateLimited("login_locked", minutes=minutes)
+    await throttle.check(uow, [k for k, _ in _login_keys(username, address)], now, "login_locked")
 
 
-async def record_login_failure(uow: UnitOfWork, username: str, address: str) -> None:
-    """Count a failed sign-in; lock the account or the address when it passes its limit."""
-    now = utcnow()
-    for key, limit in _throttle_keys(username, address):
-        row = await uow.session.get(LoginThrottle, key, with_for_update=True)
-        if row is None:
-            row = LoginThrottle(key=key, failures=0, window_started=now)
-            uow.session.add(row)
-        if now - row.window_started > LOGIN_WINDOW:
-            row.failures, row.window_started = 0, now
-        row.failures += 1
-        if row.failures >= limit:
-            row.locked_until = now + LOGIN_LOCK
-            row.failures, row.window_started = 0, now
-            record_audit(uow, None, "login.locked", target_type="login", target_id=key, remote_addr=address)
+async def record_login_failure(uow: UnitOfWork, username: str, address: str, now: datetime) -> None:
+    """Count a failed sign-in against the pair (account, address) and the address."""
+    await throttle.fail(uow, _login_keys(username, address), now, address)
 
 
-async def clear_login_failures(uow: UnitOfWork, username: str) -> None:
-    row = await uow.session.get(LoginThrottle, _throttle_keys(username, "")[0][0])
-    if row is not None:
-        await uow.session.delete(row)
+async def clear_login_failures(uow: UnitOfWork, username: str, address: str) -> None:
+    await throttle.clear(uow, [_login_keys(username, address)[0][0]])
+
+
+async def unlock_user(uow: UnitOfWork, actor: Actor | None, user_id: int) -> int:
+    """An administrator lifts every sign-in lock on the account; how many were lifted."""
+    if actor is not None:
+        require_admin(actor)
+    user = await uow.session.get(User, user_id)
+    if user is None or (actor is not None and user.body_id != actor.body_id):
+        raise NotFound("user_not_found")
+    count = await throttle.clear_prefix(uow, f"login:{user.username}|")
+    record_audit(uow, actor, "user.unlocked", target_type="user", target_id=user.id, count=count)
+    return count
 
 
 def _hash_token(token: str) -> str:
@@ -126,6 +119,7 @@ class NewSession:
     token: str  # goes (signed) into the cookie; only its hash is stored
     csrf_token: str
     max_age: int
+    device_id: str = ""
 
 
 async def create_user(
@@ -215,11 +209,16 @@ async def update_user(uow: UnitOfWork, actor: Actor, user_id: int, changes: dict
     if changes.get("role") is not None:
         if user.id == actor.user_id and changes["role"] != UserRole.ADMIN:
             raise Conflict("cannot_demote_self")
+        if user.role != UserRole(changes["role"]).value:
+            # Live sockets carry the old rights: they reconnect and get the new ones.
+            end_access(uow, close=CLOSE_RIGHTS_CHANGED, users=[user.id])
         user.role = UserRole(changes["role"]).value
     if changes.get("active") is not None:
         if user.id == actor.user_id and not changes["active"]:
             raise Conflict("cannot_demote_self")
         user.active = bool(changes["active"])
+        if not user.active:
+            await _end_user_sessions(uow, user.id)
     await uow.session.flush()
     record_audit(uow, actor, "user.updated", target_type="user", target_id=user.id, fields=sorted(changes))
     return user
@@ -240,9 +239,13 @@ async def start_session(
     user_id: int | None = None,
     participant_id: int | None = None,
     user_agent: str = "",
+    pending: bool = False,
+    proof: str = "",
+    address: str = "",
 ) -> NewSession:
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24)
+    device_id = secrets.token_hex(4)
     uow.session.add(
         AuthSession(
             id=_hash_token(token),
@@ -251,31 +254,124 @@ async def start_session(
             csrf_token=csrf,
             expires_at=utcnow() + timedelta(seconds=max_age),
             user_agent=user_agent[:300],
+            pending=pending,
+            device_id=device_id,
+            proof=proof,
+            address=address[:64],
         )
     )
-    return NewSession(token=token, csrf_token=csrf, max_age=max_age)
+    return NewSession(token=token, csrf_token=csrf, max_age=max_age, device_id=device_id)
+
+
+# -- ending access: the sessions' rows, then (after commit) every instance's sockets -----------
+
+#: Close codes (realtime.protocol.CLOSE_CODES) for the ways access ends.
+CLOSE_SIGNED_OUT = 4401
+CLOSE_REMOVED = 4403
+CLOSE_REVOKED = 4409
+CLOSE_REPLACED = 4410
+CLOSE_RIGHTS_CHANGED = 4412
+
+
+def end_access(
+    uow: UnitOfWork,
+    *,
+    close: int,
+    sessions: list[str] | None = None,
+    users: list[int] | None = None,
+    participants: list[int] | None = None,
+    keep_session: str | None = None,
+) -> None:
+    """After commit, close the live sockets of these sessions, accounts or participants on
+    every instance (the hub of each, through the bus); ``keep_session`` stays open."""
+    uow.events.append(
+        {
+            "type": "access.ended",
+            "close": close,
+            "sessions": sorted(sessions or []),
+            "users": sorted(users or []),
+            "participants": sorted(participants or []),
+            "keep_session": keep_session,
+        }
+    )
 
 
 async def end_session(uow: UnitOfWork, token: str) -> None:
+    """Sign out: this session ends, and its sockets close (4401) on every instance."""
+    session_id = _hash_token(token)
     await uow.session.execute(
-        update(AuthSession).where(AuthSession.id == _hash_token(token)).values(revoked_at=utcnow())
+        update(AuthSession).where(AuthSession.id == session_id).values(revoked_at=utcnow())
     )
+    end_access(uow, close=CLOSE_SIGNED_OUT, sessions=[session_id])
+
+
+async def _end_user_sessions(uow: UnitOfWork, user_id: int, keep_session: str | None = None) -> int:
+    """Every session of the account (its tablets signed in with it too), but ``keep_session``."""
+    query = update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+    if keep_session is not None:
+        query = query.where(AuthSession.id != keep_session)
+    result = await uow.session.execute(query.values(revoked_at=utcnow()))
+    end_access(uow, close=CLOSE_SIGNED_OUT, users=[user_id], keep_session=keep_session)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def end_all_sessions(uow: UnitOfWork, actor: Actor) -> int:
     """ "Sign out everywhere": every session of the actor's account; how many were open."""
     if actor.user_id is None:
         raise PermissionDenied("staff_account_required")
-    result = await uow.session.execute(
-        update(AuthSession)
-        .where(AuthSession.user_id == actor.user_id, AuthSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
-    count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    count = await _end_user_sessions(uow, actor.user_id)
     record_audit(
         uow, actor, "session.signed_out_everywhere", target_type="user", target_id=actor.user_id, count=count
     )
     return count
+
+
+async def change_password(
+    uow: UnitOfWork, passwords: Passwords, actor: Actor, session_id: str, current: str, new: str
+) -> int:
+    """Change one's own password; every other session of the account ends. How many ended."""
+    if actor.user_id is None:
+        raise PermissionDenied("staff_account_required")
+    user = await uow.session.get(User, actor.user_id)
+    assert user is not None
+    if not passwords.verify(user.password_hash, current):
+        raise PermissionDenied("password_wrong")
+    check_password_rules(new)
+    user.password_hash = passwords.hash(new)
+    count = await _end_user_sessions(uow, user.id, keep_session=session_id)
+    record_audit(uow, actor, "user.password_changed", target_type="user", target_id=user.id, ended=count)
+    return count
+
+
+async def reset_password(
+    uow: UnitOfWork, passwords: Passwords, actor: Actor | None, user_id: int, new: str
+) -> int:
+    """An administrator (or the command line, ``actor`` None) sets a new password; every
+    session of the account ends and its locks are lifted. How many sessions ended."""
+    if actor is not None:
+        require_admin(actor)
+    user = await uow.session.get(User, user_id)
+    if user is None or (actor is not None and user.body_id != actor.body_id):
+        raise NotFound("user_not_found")
+    check_password_rules(new)
+    user.password_hash = passwords.hash(new)
+    count = await _end_user_sessions(uow, user.id)
+    await throttle.clear_prefix(uow, f"login:{user.username}|")
+    record_audit(uow, actor, "user.password_reset", target_type="user", target_id=user.id, ended=count)
+    return count
+
+
+async def is_user(uow: UnitOfWork, username: str, user_id: int) -> bool:
+    """Whether ``username`` names the account ``user_id`` (a known device's account)."""
+    found = await uow.session.scalar(select(User.id).where(User.username == username.strip().lower()))
+    return found == user_id
+
+
+async def user_by_name(uow: UnitOfWork, username: str) -> User:
+    user = await uow.session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise NotFound("user_not_found")
+    return user
 
 
 async def revoke_participant_sessions(uow: UnitOfWork, actor: Actor, participant_id: int) -> int:
@@ -320,6 +416,11 @@ class SessionInfo:
     csrf_token: str
     user: User | None
     participant: Participant | None
+    #: the session row's id (the token's hash): what ``end_access`` names
+    session_id: str = ""
+    #: the account behind the session, a tablet signed in with one included
+    account_id: int | None = None
+    device_id: str = ""
 
 
 async def resolve_session(uow: UnitOfWork, token: str) -> SessionInfo:
@@ -327,10 +428,15 @@ async def resolve_session(uow: UnitOfWork, token: str) -> SessionInfo:
     row = await uow.session.get(AuthSession, _hash_token(token))
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
         raise Unauthenticated("session_expired")
+    if row.pending:
+        raise Unauthenticated("device_pending")
+    user = None
     if row.user_id is not None:
         user = await uow.session.get(User, row.user_id)
         if user is None or not user.active:
             raise Unauthenticated("session_expired")
+    if row.participant_id is None:
+        assert user is not None
         actor = Actor(
             body_id=user.body_id,
             user_id=user.id,
@@ -338,14 +444,31 @@ async def resolve_session(uow: UnitOfWork, token: str) -> SessionInfo:
             name=user.full_name,
             unit_id=user.unit_id,
         )
-        return SessionInfo(actor=actor, csrf_token=row.csrf_token, user=user, participant=None)
-    participant = await uow.session.get(Participant, row.participant_id) if row.participant_id else None
+        return SessionInfo(
+            actor=actor,
+            csrf_token=row.csrf_token,
+            user=user,
+            participant=None,
+            session_id=row.id,
+            account_id=user.id,
+        )
+    # A tablet: joined with a personal code, confirmed by the secretary, or signed in with
+    # the participant's account; it acts as that participant in its meeting only.
+    participant = await uow.session.get(Participant, row.participant_id)
     if participant is None:
         raise Unauthenticated("session_expired")
     meeting = await uow.session.get(Meeting, participant.meeting_id)
     assert meeting is not None
     actor = participant_actor(meeting, participant)
-    return SessionInfo(actor=actor, csrf_token=row.csrf_token, user=None, participant=participant)
+    return SessionInfo(
+        actor=actor,
+        csrf_token=row.csrf_token,
+        user=None,
+        participant=participant,
+        session_id=row.id,
+        account_id=row.user_id,
+        device_id=row.device_id,
+    )
 
 
 def participant_actor(meeting: Meeting, participant: Participant) -> Actor:
@@ -397,25 +520,6 @@ async def meeting_for_code(uow: UnitOfWork, code: str) -> Meeting:
     if MeetingState(meeting.state) in (MeetingState.CLOSED, MeetingState.CANCELLED):
         raise Conflict("meeting_not_open_for_join")
     return meeting
-
-
-async def join_meeting(
-    uow: UnitOfWork, *, code: str, participant_id: int, max_age: int, user_agent: str = ""
-) -> tuple[Participant, NewSession]:
-    """A tablet joins with the meeting's code and the delegate's name from its list."""
-    meeting = await meeting_for_code(uow, code)
-    participant = await uow.session.get(Participant, participant_id)
-    if participant is None or participant.meeting_id != meeting.id:
-        raise PermissionDenied("join_participant_mismatch")
-    session = await start_session(uow, max_age=max_age, participant_id=participant.id, user_agent=user_agent)
-    record_audit(
-        uow,
-        Actor(body_id=meeting.body_id, participant_id=participant.id, meeting_id=meeting.id),
-        "tablet.joined",
-        target_type="meeting",
-        target_id=meeting.id,
-    )
-    return participant, session
 
 
 async def list_users(uow: UnitOfWork, actor: Actor) -> list[User]:

@@ -21,7 +21,7 @@ from phonghop.domain.permissions import (
 )
 from phonghop.domain.text import normalize
 from phonghop.errors import Conflict, InvalidInput, NotFound
-from phonghop.services.accounts import new_join_code
+from phonghop.services.accounts import CLOSE_REMOVED, CLOSE_RIGHTS_CHANGED, end_access, new_join_code
 from phonghop.services.audit import record_audit
 from phonghop.services.events import append_event
 from phonghop.storage.db import UnitOfWork
@@ -315,6 +315,9 @@ async def update_participant(
     if fields.title is not None:
         participant.title = normalize(fields.title)
     if fields.role is not None:
+        if participant.role != fields.role.value:
+            # Its live sockets hold the old role: they reconnect and get the new one.
+            end_access(uow, close=CLOSE_RIGHTS_CHANGED, participants=[participant.id])
         participant.role = fields.role.value
     if fields.voting_member is not None:
         participant.voting_member = fields.voting_member
@@ -333,6 +336,7 @@ async def remove_participant(uow: UnitOfWork, actor: Actor, meeting_id: int, par
         raise Conflict("meeting_not_editable", state=meeting.state)
     participant = await _load_participant(uow, actor, meeting.id, participant_id)
     await uow.session.delete(participant)
+    end_access(uow, close=CLOSE_REMOVED, participants=[participant_id])
     await append_event(
         uow, meeting.id, "participant.removed", {"participant_id": participant_id}, actor=actor
     )

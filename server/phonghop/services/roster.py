@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from phonghop.services import accounts, meetings
+from phonghop.services.identity import sign_in_with
 from phonghop.storage.db import Database
 
 #: Codes kept at most (one per meeting with tablets joining; far more than a site has).
@@ -88,7 +89,9 @@ class JoinLists:
                     "location": meeting.location,
                 },
                 "participants": [
-                    {"id": p.id, "full_name": p.full_name, "title": p.title, "role": p.role}
+                    # no roles: what a person needs to find their own name, and how
+                    # they prove it is them (services.identity)
+                    {"id": p.id, "full_name": p.full_name, "title": p.title, "sign_in": sign_in_with(p)}
                     for p in sorted(detail.participants, key=lambda p: (p.position, p.id))
                 ],
             }

@@ -7,6 +7,7 @@ timezone-aware timestamps stored as UTC, strings for enums (checked in the domai
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -137,6 +138,11 @@ class Meeting(Base):
     )
 
 
+def new_personal_code() -> str:
+    """Eight characters read aloud without confusion (no 0/O, 1/I): 40 random bits."""
+    return "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(8))
+
+
 class Participant(Base):
     """A person's place in one meeting: role, vote right, attendance."""
 
@@ -159,6 +165,11 @@ class Participant(Base):
     #: Rights a substitute may lack (services.invitations): seeing the documents, speaking.
     can_read: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     can_speak: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    #: The personal code printed on this person's invitation (giấy mời), which proves who
+    #: holds a tablet (services.identity); None for a participant who must use an account.
+    personal_code: Mapped[str | None] = mapped_column(String(20), nullable=True, default=new_personal_code)
+    #: How many devices may be live for this person at once (the office may allow two).
+    devices_allowed: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     meeting: Mapped[Meeting] = relationship(back_populates="participants")
 
@@ -221,6 +232,13 @@ class AuthSession(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     user_agent: Mapped[str] = mapped_column(String(300), default="")
+    #: A tablet that chose a name without proof waits here until the secretary confirms it.
+    pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: The public name of this device in the console (the id itself is the token's hash).
+    device_id: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    #: How the holder proved who they are: account | personal_code | confirmed | "" (staff).
+    proof: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    address: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class AuditEntry(Base):
@@ -322,6 +340,8 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_started: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Lockouts so far: each one lasts twice as long as the one before.
+    strikes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class DocumentPage(Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import secrets
 from typing import Any
 
 import segno
@@ -13,14 +14,17 @@ from starlette.routing import BaseRoute, Route
 from phonghop.domain.meeting import MeetingAction, MeetingState
 from phonghop.domain.permissions import can_run_meeting
 from phonghop.errors import InvalidInput, NotFound, PermissionDenied, Unauthenticated
-from phonghop.services import accounts, bodies, meetings
+from phonghop.services import accounts, bodies, identity, meetings
 from phonghop.services.accounts import SessionInfo
 from phonghop.services.meetings import AgendaFields, MeetingFields, ParticipantFields
 from phonghop.services.roster import etag_matches
-from phonghop.storage.models import User
+from phonghop.storage.models import User, utcnow
 from phonghop.web import schemas
 from phonghop.web.context import app_state, authenticate, check_origin, path_int, read_json, session_token
-from phonghop.web.cookies import SESSION_COOKIE, sign
+from phonghop.web.cookies import DEVICE_COOKIE, SESSION_COOKIE, sign, unsign
+
+#: How long a browser that signed in stays a "known device" of that account (one year).
+KNOWN_DEVICE_MAX_AGE = 365 * 24 * 3600
 
 
 def _session_json(info: SessionInfo) -> dict[str, Any]:
@@ -64,32 +68,59 @@ def _set_session_cookie(request: Request, response: Response, token: str, max_ag
 # -- sessions -------------------------------------------------------------------------------
 
 
+def _address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _known_device(request: Request) -> int | None:
+    """The account this browser signed in to before (the signed ``phonghop_device`` cookie)."""
+    value = unsign(app_state(request).settings.secret_key, request.cookies.get(DEVICE_COOKIE))
+    head = (value or "").split(".", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
 async def login(request: Request) -> Response:
     check_origin(request)
     body = await read_json(request, schemas.LoginIn)
     state = app_state(request)
-    address = request.client.host if request.client else ""
+    address, now = _address(request), utcnow()
+    known = _known_device(request)
     async with state.db.unit(write=False) as uow:
-        await accounts.check_login_allowed(uow, body.username, address)
+        exempt = known is not None and await accounts.is_user(uow, body.username, known)
+        if not exempt:
+            await accounts.check_login_allowed(uow, body.username, address, now)
     try:
         async with state.db.unit(write=False) as uow:
             user = await accounts.authenticate(uow, state.passwords, body.username, body.password)
     except Unauthenticated:
-        async with state.db.unit() as uow:
-            await accounts.record_login_failure(uow, body.username, address)
+        if not exempt:
+            async with state.db.unit() as uow:
+                await accounts.record_login_failure(uow, body.username, address, now)
         raise
     async with state.db.unit() as uow:
-        await accounts.clear_login_failures(uow, body.username)
+        if not exempt:  # a known device's success says nothing of the others at its address
+            await accounts.clear_login_failures(uow, body.username, address)
         new = await accounts.start_session(
             uow,
             max_age=state.settings.session_max_age,
             user_id=user.id,
             user_agent=request.headers.get("user-agent", ""),
+            address=address,
         )
     async with state.db.unit(write=False) as uow:
         info = await accounts.resolve_session(uow, new.token)
     response = JSONResponse(_session_json(info))
     _set_session_cookie(request, response, new.token, new.max_age)
+    if known != user.id:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            sign(state.settings.secret_key, f"{user.id}.{secrets.token_urlsafe(12)}"),
+            max_age=KNOWN_DEVICE_MAX_AGE,
+            httponly=True,
+            secure=state.settings.cookie_secure or request.url.scheme == "https",
+            samesite="lax",
+            path="/api/session",
+        )
     return response
 
 
@@ -137,10 +168,20 @@ async def revoke_participant_sessions(request: Request) -> Response:
 
 
 async def join_info(request: Request) -> Response:
-    """What a tablet shows after the code is typed: the meeting and whom to pick. Served
-    from memory (``services.roster``); a tablet that has this version gets 304."""
+    """What a tablet shows after the code is typed: the meeting, and the names to pick from
+    (no roles: only what a person needs to find their own name, and how they sign in).
+    Served from memory (``services.roster``); a tablet that has this version gets 304.
+    Wrong codes are throttled per address."""
     state = app_state(request)
-    entry = await state.extra["join_lists"].get(state.db, request.path_params["code"])
+    address, now = _address(request), utcnow()
+    async with state.db.unit(write=False) as uow:
+        await identity.check_lookup_allowed(uow, address, now)
+    try:
+        entry = await state.extra["join_lists"].get(state.db, request.path_params["code"])
+    except NotFound:
+        async with state.db.unit() as uow:
+            await identity.record_lookup_failure(uow, address, now)
+        raise
     headers = {"ETag": entry.etag, "Cache-Control": "private, no-cache"}
     if etag_matches(request.headers.get("if-none-match"), entry.etag):
         return Response(status_code=304, headers=headers)
@@ -148,22 +189,78 @@ async def join_info(request: Request) -> Response:
 
 
 async def join(request: Request) -> Response:
+    """The join code and who holds the tablet: a personal code, the participant's account,
+    or nothing (then the device waits for the secretary: 202 and ``device_pending``)."""
     check_origin(request)
     body = await read_json(request, schemas.JoinIn)
     state = app_state(request)
     async with state.db.unit() as uow:
-        _participant, new = await accounts.join_meeting(
+        joined = await identity.join_meeting(
             uow,
-            code=body.code,
-            participant_id=body.participant_id,
+            state.passwords,
+            identity.JoinRequest(
+                code=body.code,
+                participant_id=body.participant_id,
+                personal_code=body.personal_code,
+                username=body.username,
+                password=body.password,
+            ),
             max_age=state.settings.session_max_age,
+            now=utcnow(),
             user_agent=request.headers.get("user-agent", ""),
+            address=_address(request),
         )
-    async with state.db.unit(write=False) as uow:
-        info = await accounts.resolve_session(uow, new.token)
-    response = JSONResponse(_session_json(info))
+    if joined.error is not None:
+        raise joined.error
+    new = joined.session
+    assert new is not None and joined.participant is not None
+    if joined.pending:
+        response = JSONResponse(
+            {
+                "pending": True,
+                "device_id": new.device_id,
+                "csrf_token": new.csrf_token,
+                "full_name": joined.participant.full_name,
+            },
+            status_code=202,
+        )
+    else:
+        async with state.db.unit(write=False) as uow:
+            info = await accounts.resolve_session(uow, new.token)
+        response = JSONResponse(_session_json(info))
     _set_session_cookie(request, response, new.token, new.max_age)
     return response
+
+
+async def change_password(request: Request) -> Response:
+    """Change one's own password; every other session of the account ends."""
+    body = await read_json(request, schemas.PasswordChangeIn)
+    state = app_state(request)
+    async with state.db.unit() as uow:
+        info = await authenticate(request, uow, method="PUT")
+        count = await accounts.change_password(
+            uow, state.passwords, info.actor, info.session_id, body.current_password, body.new_password
+        )
+    return JSONResponse({"ended": count})
+
+
+async def reset_password(request: Request) -> Response:
+    """An administrator sets a new password for an account: all its sessions end."""
+    body = await read_json(request, schemas.PasswordResetIn)
+    state = app_state(request)
+    async with state.db.unit() as uow:
+        info = await authenticate(request, uow, method="POST")
+        count = await accounts.reset_password(
+            uow, state.passwords, info.actor, path_int(request, "user_id"), body.password
+        )
+    return JSONResponse({"ended": count})
+
+
+async def unlock_user(request: Request) -> Response:
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow, method="POST")
+        count = await accounts.unlock_user(uow, info.actor, path_int(request, "user_id"))
+    return JSONResponse({"unlocked": count})
 
 
 # -- meetings ---------------------------------------------------------------------------------
@@ -436,6 +533,9 @@ routes: list[BaseRoute] = [
     Route("/api/session", current_session, methods=["GET"]),
     Route("/api/session", logout, methods=["DELETE"]),
     Route("/api/sessions", logout_everywhere, methods=["DELETE"]),
+    Route("/api/session/password", change_password, methods=["PUT"]),
+    Route("/api/users/{user_id:int}/password", reset_password, methods=["POST"]),
+    Route("/api/users/{user_id:int}/unlock", unlock_user, methods=["POST"]),
     Route("/api/join/{code:str}", join_info, methods=["GET"]),
     Route("/api/join", join, methods=["POST"]),
     Route("/api/users", list_users, methods=["GET"]),

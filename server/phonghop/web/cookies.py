@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from phonghop.errors import PermissionDenied
 
 SESSION_COOKIE = "phonghop_session"
+#: A browser that signed in to an account before: its sign-ins are never throttled.
+DEVICE_COOKIE = "phonghop_device"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

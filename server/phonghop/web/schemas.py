@@ -33,7 +33,24 @@ class LoginIn(Body):
 
 class JoinIn(Body):
     code: Annotated[str, Field(min_length=4, max_length=20)]
-    participant_id: int
+    #: the name picked from the list; optional with a personal code (it names the person)
+    participant_id: int | None = None
+    personal_code: Annotated[str, Field(min_length=1, max_length=20)] | None = None
+    username: Annotated[str, Field(min_length=1, max_length=80)] | None = None
+    password: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+
+
+class PasswordChangeIn(Body):
+    current_password: Annotated[str, Field(min_length=1, max_length=200)]
+    new_password: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class PasswordResetIn(Body):
+    password: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class DevicesAllowedIn(Body):
+    devices: Annotated[int, Field(ge=1, le=3)]
 
 
 class MeetingIn(Body):

@@ -20,6 +20,7 @@ from phonghop.domain.permissions import Actor, can_run_meeting
 from phonghop.errors import NotFound, PermissionDenied, PhonghopError, Unauthenticated
 from phonghop.realtime import protocol as p
 from phonghop.realtime._transport import SCOPE_KEY
+from phonghop.realtime.bucket import TokenBucket
 from phonghop.realtime.hub import RESYNC_CLOSE, Connection, Hub, dumps, message_for
 from phonghop.realtime.replay import resume_events
 from phonghop.services import accounts, live, meetings
@@ -111,6 +112,18 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
+def _command_id(raw: str | None) -> Any:
+    """The id of a refused command, read cheaply (None when it has none)."""
+    if raw is None or len(raw) > 4096:
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    command_id = data.get("id") if isinstance(data, dict) else None
+    return command_id if isinstance(command_id, int | str) and not isinstance(command_id, bool) else None
+
+
 def _parse(raw: str) -> tuple[Any, Any | None, str | None, dict[str, Any] | None]:
     """(command id, command, error code, error params) for one text frame."""
     try:
@@ -161,6 +174,7 @@ async def meeting_socket(websocket: WebSocket) -> None:
     refusal: int | None = None
     actor: Actor | None = None
     tablet_session = False
+    session_id, account_id = "", None
     token = session_token(websocket)
     if not origin_allowed(websocket.headers, websocket.url.scheme, settings.allowed_origins):
         refusal = 1008
@@ -171,6 +185,7 @@ async def meeting_socket(websocket: WebSocket) -> None:
             async with _gate(state), state.db.unit(write=False) as uow:
                 info = await accounts.resolve_session(uow, token)
                 tablet_session = info.participant is not None
+                session_id, account_id = info.session_id, info.account_id
                 meeting = await meetings.load_meeting(uow, info.actor, path_int(websocket, "meeting_id"))
                 actor = await meetings.actor_in_meeting(uow, info.actor, meeting)
         except Unauthenticated:
@@ -195,6 +210,8 @@ async def meeting_socket(websocket: WebSocket) -> None:
         limit=settings.outbound_limit_bytes,
         proto=websocket.scope.get(SCOPE_KEY),
         tablet=tablet_session,
+        session_id=session_id,
+        user_id=account_id,
     )
     code = 1000
     try:
@@ -243,9 +260,22 @@ async def _serve(
         conn.push(_error(command_id, code or "hello_required", lang, params))
     await _resume(conn, hub, state, actor, meeting_id, command, lang)
 
-    # 2. commands
+    # 2. commands; a participant's tablet at most settings.command_rate a second after a
+    # burst (a flood is refused command by command with an error frame; the connection
+    # stays open). Controllers, who run the meeting (a presenter turning pages fast), are
+    # not limited.
+    clock = asyncio.get_running_loop().time
+    bucket = (
+        None
+        if conn.controller
+        else TokenBucket(state.settings.command_rate, state.settings.command_burst, clock())
+    )
     while True:
         raw = await _receive_text(websocket)
+        if bucket is not None and not bucket.take(clock()):
+            command_id = _command_id(raw)
+            conn.push(_error(command_id, "command_rate_limited", lang, {"seconds": round(bucket.wait(), 1)}))
+            continue
         if raw is None:
             conn.push(_error(None, "frame_binary_unsupported", lang))
             continue

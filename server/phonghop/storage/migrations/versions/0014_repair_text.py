@@ -38,7 +38,7 @@ def _repair_table(conn: sa.Connection, table: sa.Table) -> None:
     if not keys or not (texts or jsons):
         return
     changed: list[dict[str, Any]] = []
-    rows = conn.execute(sa.select(*keys, *texts, *jsons).execution_options(yield_per=BATCH))
+    rows = conn.execute(sa.select(*keys, *texts, *jsons)).all()
     for row in rows:
         values = row._mapping
         fix: dict[str, Any] = {}

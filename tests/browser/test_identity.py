@@ -1,0 +1,70 @@
+"""Who holds the tablet, in the browser: a delegate joins with their personal code; a
+device waits for the secretary's confirmation; a stolen join code alone gets nowhere."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, expect
+
+from tests.browser.conftest import TABLET, Server, Watch, join_tablet, open_context, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def tablet(browser: Browser, watch: Watch) -> Iterator[BrowserContext]:
+    ctx = open_context(browser, watch, TABLET)
+    watch.allow("Failed to load resource")  # the waiting tablet's GET /api/session answers 401
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+def test_a_delegate_joins_with_the_personal_code(tablet: BrowserContext, server: Server) -> None:
+    page = tablet.new_page()
+    join_tablet(page, server, "Trần Quốc Hưng")
+    expect(page.locator("#user-name")).to_have_text(re.compile("Trần Quốc Hưng"))
+
+
+def test_a_device_waits_for_the_secretarys_confirmation(
+    tablet: BrowserContext, context: BrowserContext, server: Server
+) -> None:
+    page = tablet.new_page()
+    page.goto(f"{server.url}/tablet/#join={server.join_code}")
+    page.get_by_role("button", name=re.compile("Đặng Văn Lực")).click()
+    page.get_by_test_id("join-wait").click()
+    expect(page.get_by_test_id("join-waiting")).to_contain_text("Đặng Văn Lực")
+
+    console = context.new_page()
+    sign_in(console, server, "thuky")
+    console.goto(f"{server.url}/console/#/meetings/{server.meeting_id}/participants")
+    waiting = console.get_by_test_id("devices-waiting")
+    expect(waiting).to_contain_text("Đặng Văn Lực")
+    waiting.get_by_test_id("device-confirm").click()
+    expect(console.get_by_test_id("devices-live")).to_contain_text("Đặng Văn Lực")
+
+    expect(page.get_by_test_id("connection-status")).to_have_text("Đã kết nối", timeout=20_000)
+
+
+def test_a_stolen_join_code_alone_gets_nowhere(tablet: BrowserContext, server: Server) -> None:
+    page = tablet.new_page()
+    page.goto(f"{server.url}/tablet/#join={server.join_code}")
+    names = page.get_by_test_id("name-list")
+    expect(names).not_to_contain_text("Thư ký")  # no roles on the anonymous list
+    # a delegate's place needs the code from the invitation
+    page.get_by_role("button", name=re.compile("Ngô Thanh Sơn")).click()
+    page.get_by_test_id("join-personal-code").fill("AAAA2222")
+    page.get_by_test_id("join-enter").click()
+    expect(page.get_by_role("alert")).to_contain_text("Mã cá nhân không đúng")
+    # the first name on the list (the chair) asks for the account's password
+    names.get_by_role("button").first.click()
+    expect(page.get_by_test_id("join-password")).to_be_visible()
+    page.get_by_test_id("join-username").fill("bithu")
+    page.get_by_test_id("join-password").fill("khong-phai-mat-khau")
+    page.get_by_test_id("join-enter").click()
+    expect(page.get_by_role("alert")).to_contain_text("Tên đăng nhập hoặc mật khẩu không đúng")
+    expect(page.get_by_test_id("connection-status")).to_have_count(0)
