@@ -26,7 +26,7 @@ from phonghop.services.page_grants import PageGrants
 from phonghop.storage.db import Database
 from phonghop.storage.models import AuthSession, utcnow
 from tests.conftest import make_settings
-from tests.factories import World, blank_pdf, seed_world, upload_document, wait_for
+from tests.factories import World, blank_pdf, companion, login, seed_world, upload_document, wait_for
 from tests.realtime.helpers import Room
 
 TTL = 60.0
@@ -131,6 +131,19 @@ def test_revoked_sessions_and_recalls_apply_at_once(room: Room) -> None:
     recalled = page(b, version, 2)
     assert recalled.status_code == 409 and recalled.json()["error"]["code"] == "document_recalled"
     assert page(b, other_version, 2).status_code == 200
+
+
+def test_an_account_signed_out_everywhere_reads_no_cached_page(room: Room) -> None:
+    """Ending access (sign out everywhere, a reset, a deactivation) reaches the cached
+    decisions at once, not after the cache's bound."""
+    doc = upload_document(room.office, room.id, blank_pdf(2), title="Tờ trình")
+    version = doc["version"]["id"]
+    assert page(room.secretary_client, version).status_code == 200
+    elsewhere = companion(room.base)
+    login(elsewhere, "secretary")
+    assert elsewhere.delete("/api/sessions").status_code == 200
+    gone = page(room.secretary_client, version, 2)  # the clock has not moved
+    assert gone.status_code == 401, gone.text
 
 
 def test_access_changes_and_new_versions_apply_at_once(room: Room) -> None:

@@ -5,12 +5,12 @@ A 1,600-seat congress opening a 50-page document asks for 80,000 page images, th
 read this version? :class:`PageGrants` keeps the answer per (session token, version) for
 ``ttl`` seconds and drops a meeting's answers as soon as an event that can change them
 passes through the bus (``document.*``: recall, new version, access change;
-``participant.*``: a participant removed or their sessions revoked; ``meeting.*``), on
-every instance. Logging out drops the session's answers on the instance that served it.
-The bound on staleness is therefore: at once where the bus is up; ``ttl`` seconds
-(``PHONGHOP_PAGE_GRANT_SECONDS``, 60 by default) on another instance while Redis is
-unreachable, or for a logout made on another instance. An answer never outlives its
-session's expiry.
+``participant.*``: a participant removed or their sessions revoked; ``meeting.*``;
+``access.ended``: a sign-out everywhere, reset, deactivation or device taken over), on
+every instance (a logout is an ``access.ended`` too). The bound on staleness is
+therefore: at once where the bus is up; ``ttl`` seconds (``PHONGHOP_PAGE_GRANT_SECONDS``,
+60 by default) on another instance while Redis is unreachable. An answer never outlives
+its session's expiry.
 
 A miss does not take a pooled connection of its own: misses that arrive together wait
 for one loader, which resolves up to ``batch`` of them in one read-only unit of work
@@ -99,6 +99,14 @@ class PageGrants:
         self._entries[(token, version_id)] = (now + lifetime, access.meeting_id, access)
 
     def on_event(self, event: dict[str, Any]) -> None:
+        if event.get("type") == "access.ended":
+            # Sessions, accounts or participants lost their access (sign-out everywhere, a
+            # password reset, a deactivation, a device taken over): rare, and named by
+            # session hash, account or participant rather than by token, so every decision
+            # is dropped instead of being mapped back.
+            self._epoch += 1
+            self._entries.clear()
+            return
         if str(event.get("type", "")).startswith(self.PREFIXES):
             self._epoch += 1
             meeting_id = int(event["meeting_id"])
