@@ -55,6 +55,10 @@ CSP = (
     "base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
 )
 PASSWORD = "phonghop-demo"
+#: The demo meeting's title names the month it is held in (today's, in the office's zone).
+DEMO_MEETING_TITLE = re.compile(
+    r"^Hội nghị Ban Thường vụ Tỉnh ủy \(phiên thường kỳ tháng (0[1-9]|1[0-2])/\d{4}\)$"
+)
 TABLET: ViewportSize = {"width": 800, "height": 1280}  # a 10-inch tablet in portrait
 TABLET_LANDSCAPE: ViewportSize = {"width": 1280, "height": 800}
 LAPTOP: ViewportSize = {"width": 1280, "height": 800}

@@ -110,6 +110,7 @@ def check_lan_console(page: Page, server: Server) -> None:
     expect(download).to_have_attribute("href", re.compile(r"/tls/ca\.crt$"))
     qr = card.get_by_test_id("tls-qr")
     expect(qr).to_be_visible()
+    expect(qr).to_have_js_property("complete", True)  # loaded, not only laid out
     assert page.evaluate("() => document.querySelector('[data-testid=tls-qr]').naturalWidth") > 0
     expect(card).to_contain_text("Máy tính bảng Android")
     expect(card).to_contain_text("Cài đặt tin cậy chứng nhận")

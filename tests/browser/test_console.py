@@ -14,12 +14,12 @@ if not SERVICES_REQUIRED:  # in CI a missing Playwright is an error, not a skip
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Server, Watch, call_api, sign_in
+from tests.browser.conftest import DEMO_MEETING_TITLE, Server, Watch, call_api, sign_in
 from tests.browser.test_client_files import html_problems
 
 pytestmark = pytest.mark.browser
 
-DEMO_TITLE = "Hội nghị Ban Thường vụ Tỉnh ủy (phiên thường kỳ tháng 12/2026)"
+DEMO_TITLE = DEMO_MEETING_TITLE
 
 
 def agenda_titles(page: Page) -> list[str]:

@@ -117,6 +117,8 @@ def test_a_consultation_on_a_draft_ends_in_the_comment_table(
         member.get_by_role("link", name="Lấy ý kiến").click()
         member.get_by_test_id("consultation-card").first.click()
         expect(member.get_by_test_id("draft-page")).to_be_visible()
+        # Visible is not loaded: wait for the image to be complete (a condition, not a delay).
+        expect(member.get_by_test_id("draft-page")).to_have_js_property("complete", True)
         assert member.get_by_test_id("draft-page").evaluate("img => img.naturalWidth") > 0
         answer = member.get_by_test_id("answer-form")
         answer.get_by_test_id("choice-other").check()

@@ -18,7 +18,16 @@ if not SERVICES_REQUIRED:  # in CI a missing Playwright is an error, not a skip
 
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, WebSocket, expect
 
-from tests.browser.conftest import LAPTOP, TABLET, Server, Watch, open_context, personal_code, sign_in
+from tests.browser.conftest import (
+    DEMO_MEETING_TITLE,
+    LAPTOP,
+    TABLET,
+    Server,
+    Watch,
+    open_context,
+    personal_code,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -60,9 +69,7 @@ def test_delegate_joins_from_the_qr_link_and_sees_the_agenda(tablet: BrowserCont
     page.get_by_test_id("join-personal-code").fill(personal_code(server, "Trần Quốc Hưng"))
     page.get_by_role("button", name="Vào cuộc họp: Trần Quốc Hưng").click()
 
-    expect(page.get_by_test_id("meeting-title")).to_have_text(
-        "Hội nghị Ban Thường vụ Tỉnh ủy (phiên thường kỳ tháng 12/2026)"
-    )
+    expect(page.get_by_test_id("meeting-title")).to_have_text(DEMO_MEETING_TITLE)
     expect(page.get_by_test_id("meeting-location")).to_have_text("Phòng họp số 1, Trụ sở Tỉnh ủy")
     expect(page.get_by_test_id("meeting-time")).to_have_text(
         # the demo meeting is today, starting soon, and ends the same day (tests/test_demo.py)
