@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -325,6 +326,12 @@ def test_websocket_fuzz_every_frame_answered_and_the_socket_stays_open(room: Roo
 
     run()
     assert sent == WS_EXAMPLES * 10
-    for peer in (tablet, console):
-        assert peer.call("ping")["ok"]
+    # Healthy after: the console (never rate-limited) at once; the tablet once its
+    # command budget refills (the fuzz is a flood, refused with command_rate_limited).
+    assert console.call("ping")["ok"]
+    deadline = time.monotonic() + 60
+    while not (reply := tablet.call("ping"))["ok"]:
+        assert reply["error"]["code"] == "command_rate_limited", reply
+        assert time.monotonic() < deadline, "the tablet's command budget never refilled"
+        time.sleep(0.2)
     assert room.office.get("/healthz").status_code == 200

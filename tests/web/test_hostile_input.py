@@ -104,13 +104,13 @@ def test_a_lone_surrogate_in_annotation_data_is_refused_and_resuming_still_works
     console = room.peer(room.secretary_client)
     console.hello()
     assert console.call("announcement.make", text="Nghỉ giải lao")["ok"]
-    again = room.peer(room.tablet_client(2))
+    again = room.peer(client)  # the same tablet, back after a Wi-Fi drop
     again.applied = before
     assert again.hello(last_seq=before)["result"]["mode"] == "replay"
     again.sync()
     assert [e["type"] for e in again.events][-1] == "announcement.made"
     # The same text, decomposed (NFD), is stored NFC.
-    saved = tablet.call(
+    saved = again.call(
         "annotation.save",
         client_id="offline-0002",
         document_version_id=version,
