@@ -419,12 +419,12 @@ Phòng họp không giấy — demo ({state})
     quantri   quản trị / administrator
     Đại biểu / delegates: chọn tên trên máy tính bảng / pick a name on the tablet
 
+  Thông báo được ký bằng chứng thư THỬ NGHIỆM của demo (không có giá trị pháp lý):
+  notices are signed with the demo's TEST certificate (no legal value): {demo_certificate_path(settings)}
+
   Mã cá nhân trên giấy mời / personal codes on the invitations
   (máy tính bảng: nhập mã tham dự, chọn tên, nhập mã cá nhân / on a tablet: join code,
   pick the name, then the personal code; or open {base}/tablet/#join={demo.join_code}&personal=CODE)
-
-  Thông báo được ký bằng chứng thư THỬ NGHIỆM của demo (không có giá trị pháp lý):
-  notices are signed with the demo's TEST certificate (no legal value): {demo_certificate_path(settings)}
 """,
         flush=True,
     )

@@ -106,6 +106,8 @@ def test_a_save_sent_again_after_a_dropped_connection_is_one_annotation(room: Ro
 def test_private_annotations_stay_on_the_owners_devices(room: Room) -> None:
     version = version_of(room, blank_pdf(2))
     owner_client = room.tablet_client(2)
+    room.allow_devices(2, 2)
+    room.allow_devices(3, 2)  # the neighbour reads over HTTP from a second tablet below
     owner, owner_other_device = room.peer(owner_client), room.peer(room.tablet_client(2))
     neighbour = room.peer(room.tablet_client(3))
     chair = room.peer(room.tablet_client(0))

@@ -27,6 +27,7 @@ TEXT_FILES = sorted(
 # Keys built at run time from a value, and the values they are built from.
 DYNAMIC_KEYS: dict[str, set[str]] = {
     "action.{}": {a.value for a in MeetingAction},
+    "devices.proof_{}": {"personal_code", "account", "confirmed"},  # console/devices.js, a session's proof
     "action_done.{}": {a.value for a in MeetingAction},
     "confirm.{}.title": {"close", "cancel"},  # console/meeting.js CONFIRMED_ACTIONS
     "confirm.{}.message": {"close", "cancel"},

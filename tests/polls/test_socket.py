@@ -68,6 +68,7 @@ def test_a_vote_from_open_to_close_as_each_screen_sees_it(room: Room) -> None:
     poll = create_poll(room, agenda_item_id=room.meeting["agenda"][0]["id"], eligibility="voting_members")
     console = room.peer(room.secretary_client)
     console.hello()
+    room.allow_devices(2, 2)
     first_device = room.peer(room.tablet_client(2))
     first_device.hello()
     second_device = room.peer(room.tablet_client(2))  # the same delegate's other tablet

@@ -96,6 +96,15 @@ class Room:
             == "in_progress"
         )
 
+    def allow_devices(self, index: int, devices: int) -> None:
+        """The office lets participant ``index`` keep ``devices`` live tablets at once (one
+        by default: another device of the same person takes the seat)."""
+        pid = self.meeting["participants"][index]["id"]
+        r = self.office.put(
+            f"/api/meetings/{self.id}/participants/{pid}/devices-allowed", json={"devices": devices}
+        )
+        assert r.status_code == 200, r.text
+
     def tablet_client(self, index: int = 2) -> TestClient:
         client = companion(self.base)
         join_tablet(client, self.office, self.id, self.meeting["participants"][index]["id"])
