@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
+from phonghop import clock
 from phonghop.config import Settings
 from phonghop.documents.inspection import PdfInfo, inspect_pdf_async
 from phonghop.documents.intake import StoredBlob, store_upload
@@ -209,7 +210,7 @@ def demo_certificate_path(settings: Settings) -> Path:
 async def seed_demo(settings: Settings, *, reset: bool = False, now: datetime | None = None) -> Demo:
     """Create the demo, or reuse it; with ``reset``, a new demo meeting (today, starting
     soon) with the same people, the earlier meetings staying in the history."""
-    now = (now or datetime.now(UTC)).astimezone(ZoneInfo(settings.timezone))
+    now = (now or clock.now()).astimezone(ZoneInfo(settings.timezone))
     demo_certificate(demo_certificate_path(settings), now=now)
     db = Database(settings.database_url)
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib)

@@ -10,6 +10,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -26,6 +27,7 @@ from tests.browser.conftest import Server, call_api, configure_notices, sign_in,
 
 pytestmark = pytest.mark.browser
 
+OFFICE = ZoneInfo("Asia/Ho_Chi_Minh")
 SCREENS = Path(os.environ.get("PHONGHOP_SCREENSHOTS") or "/work/screens")
 
 
@@ -34,11 +36,14 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=True)
 
 
-def hold_demo_meeting(page: Page, server: Server) -> None:
+def hold_demo_meeting(page: Page, server: Server) -> int:
     """The office holds the demo meeting (roll call, conclusions with lead units), issues
-    its notice and marks one task done; another meeting this year is cancelled."""
+    its notice and marks one task done; another meeting of the same year is cancelled.
+    Returns that year (the office's), which need not be today's when a run crosses New
+    Year's Eve."""
     meeting = server.meeting_id
     detail: dict[str, Any] = call_api(page, "GET", f"/api/meetings/{meeting}")
+    starts = datetime.fromisoformat(detail["starts_at"]).astimezone(OFFICE)
     people = [p["id"] for p in detail["participants"]]
     call_api(page, "POST", f"/api/meetings/{meeting}/actions/start")
     marks = ["present"] * 6 + ["present_online"] * 3 + ["absent"] * 2
@@ -66,22 +71,28 @@ def hold_demo_meeting(page: Page, server: Server) -> None:
     first = next(t for t in tasks if t["text"] == "Hoàn thiện kế hoạch năm 2027")
     call_api(page, "POST", f"/api/tasks/{first['id']}/updates", {"state": "done", "note": "Đã trình"})
 
-    earlier = datetime.now(UTC).replace(month=1, day=15, hour=1, minute=0, second=0, microsecond=0)
+    earlier = datetime(starts.year, 1, 15, 8, 0, tzinfo=OFFICE)
     other = call_api(
         page, "POST", "/api/meetings", {"title": "Hội nghị đột xuất", "starts_at": earlier.isoformat()}
     )
     call_api(page, "POST", f"/api/meetings/{other['id']}/actions/schedule")
     call_api(page, "POST", f"/api/meetings/{other['id']}/actions/cancel")
+    return starts.year
 
 
 def test_statistics_screen_charts_and_exports(page: Page, server: Server, tmp_path: Path) -> None:
     sign_in(page, server, "quantri")
     configure_notices(page)
     switch_user(page, "vanphong")
-    hold_demo_meeting(page, server)
+    year = hold_demo_meeting(page, server)
 
     page.get_by_role("link", name="Thống kê", exact=True).click()
     expect(page.get_by_role("heading", name="Thống kê", exact=True)).to_be_visible()
+    # The screen opens on the office's current year; the meeting's year is asked for
+    # explicitly so that a run crossing midnight on 31 December sees the same figures.
+    page.get_by_label("Từ ngày", exact=True).fill(f"{year}-01-01")
+    page.get_by_label("Đến ngày", exact=True).fill(f"{year}-12-31")
+    page.get_by_role("button", name="Xem thống kê").click()
     expect(page.get_by_test_id("card-held")).to_contain_text("1")
     expect(page.get_by_test_id("card-held")).to_contain_text("1 đã hủy")
     expect(page.get_by_test_id("card-notices")).to_contain_text("1")

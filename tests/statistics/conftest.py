@@ -2,14 +2,15 @@
 
 The office is in Hồ Chí Minh City (UTC+7), and the meetings sit on the edges of the
 office's days: a meeting at 06:00 on 1 June office time is still 31 May in UTC, one at
-00:30 on 1 January is still the previous year in UTC. Everything happens in the office's
-current year (``YEAR``), since notices are issued, and tasks marked done, "today".
+00:30 on 1 January is still the previous year in UTC. Everything happens in the year of
+the tests' own "today" (``TODAY``), since notices are issued, and tasks marked done, "today".
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from starlette.testclient import TestClient
 
+from phonghop import clock
 from phonghop.config import Settings
 from tests.conftest import make_settings
 from tests.factories import World, blank_pdf, companion, login, new_meeting, upload_document
@@ -30,12 +32,22 @@ configured = notices_conftest.configured
 
 ZONE = "Asia/Ho_Chi_Minh"
 
+# The office's "today" for every test here, whatever the machine's date: the server reads
+# the clock these tests install, so notices issued "today" and tasks done "today" land in
+# YEAR even when a run crosses midnight on New Year's Eve.
+TODAY = date(2026, 9, 15)
+YEAR = TODAY.year
+
+
+@pytest.fixture(autouse=True)
+def office_clock() -> Iterator[None]:
+    start = datetime.combine(TODAY, time(10, 0), ZoneInfo(ZONE))
+    with clock.use(clock.running_from(start)):
+        yield
+
 
 def office_today() -> date:
-    return datetime.now(ZoneInfo(ZONE)).date()
-
-
-YEAR = office_today().year
+    return clock.today(ZoneInfo(ZONE))
 
 
 def local(text: str) -> str:

@@ -6,7 +6,7 @@ back."""
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import update
 from starlette.testclient import TestClient
 
+from phonghop import clock
 from phonghop.domain.permissions import Actor, UserRole
 from phonghop.domain.text import compare_key
 from phonghop.services import followup, statistics
@@ -374,3 +375,15 @@ def test_a_participant_without_the_read_right_is_no_recipient(
 
 def test_the_statuses_counted_are_the_dashboard_statuses() -> None:
     assert sorted(statistics.TASK_STATUSES) == sorted(followup.STATUSES)
+
+
+def test_the_default_year_turns_with_the_office_clock_not_with_utc(base: TestClient, world: World) -> None:
+    # 31 December, 23:59:30 in the office is still the old year; 30 s later the office's
+    # year has turned while UTC is still on 31 December (17:00).
+    eve = datetime(YEAR, 12, 31, 23, 59, 30, tzinfo=ZoneInfo(ZONE))
+    with clock.use(lambda: eve):
+        office = companion(base)
+        login(office, "office")
+        assert stats(office)["period"] == WHOLE_YEAR
+    with clock.use(lambda: eve + timedelta(seconds=30)):
+        assert stats(office)["period"] == {"from": f"{YEAR + 1}-01-01", "to": f"{YEAR + 1}-12-31"}

@@ -7,7 +7,7 @@ Exports are in Vietnamese; ``?lang=en`` gives English headers.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import Field
@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from phonghop import clock
 from phonghop.exports.tables import write_docx, write_xlsx
 from phonghop.services import annotations as annotation_service
 from phonghop.services import comments
@@ -41,7 +42,7 @@ def _document(request: Request) -> int:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 async def list_tables(request: Request) -> Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from datetime import date, timedelta, timezone, tzinfo
 from typing import Any, TypeVar
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ValidationError
 from starlette.requests import HTTPConnection, Request
 
+from phonghop import clock
 from phonghop.config import Settings
 from phonghop.domain.hygiene import MAX_DEPTH, TextRefused, clean
 from phonghop.errors import (
@@ -127,7 +128,7 @@ def office_zone(conn: HTTPConnection) -> tzinfo:
 
 def office_today(conn: HTTPConnection) -> date:
     """Today's date in the offices' time zone."""
-    return datetime.now(UTC).astimezone(office_zone(conn)).date()
+    return clock.today(office_zone(conn))
 
 
 def download_headers(filename: str, *, fallback: str | None = None, inline: bool = False) -> dict[str, str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from phonghop import metrics
+from phonghop import clock, metrics
 from phonghop.documents.files import DocumentFiles
 from phonghop.documents.inspection import inspect_pdf_async
 from phonghop.documents.intake import StoredBlob, store_upload
@@ -306,7 +305,7 @@ async def recipient_lines(request: Request, access: PageAccess) -> tuple[str, ..
                 user = await uow.session.get(User, actor.user_id)
                 if user is not None:
                     name, title = user.full_name, user.title
-    when = datetime.now(_office_zone(request)).strftime("%d/%m/%Y %H:%M")
+    when = clock.now().astimezone(_office_zone(request)).strftime("%d/%m/%Y %H:%M")
     return watermark_lines(name, title, when, Classification(access.classification))
 
 
@@ -334,7 +333,7 @@ async def start_premarking(request: Request, document_id: int) -> None:
         premarker.drop(doc.id)  # no longer classified: its copies are not needed
         return
     version = doc.versions[-1]
-    when = datetime.now(_office_zone(request)).strftime("%d/%m/%Y %H:%M")
+    when = clock.now().astimezone(_office_zone(request)).strftime("%d/%m/%Y %H:%M")
     readers = [
         Reader(
             participant_id=p.id,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import Field
@@ -10,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from phonghop import clock
 from phonghop.services import notifications
 from phonghop.web.context import app_state, authenticate, read_json
 from phonghop.web.errors import request_language
@@ -37,7 +37,7 @@ async def mark_read(request: Request) -> Response:
     body = await read_json(request, ReadIn)
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow, method="POST")
-        changed = await notifications.mark_read(uow, info.actor, body.ids, datetime.now(UTC))
+        changed = await notifications.mark_read(uow, info.actor, body.ids, clock.now())
     return JSONResponse({"marked": changed})
 
 

@@ -9,7 +9,7 @@ draft lets its members read the draft's pages through it (``/document``, ``/page
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import AwareDatetime, Field
@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from phonghop import clock
 from phonghop.documents.files import DocumentFiles
 from phonghop.documents.watermark import watermark_page_file_async
 from phonghop.services import documents, opinions
@@ -54,7 +55,7 @@ def _id(request: Request) -> int:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 async def list_consultations(request: Request) -> Response:

@@ -8,12 +8,13 @@ tasks are overdue, the default year) is the office's date too.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime
+from datetime import date
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from phonghop import clock
 from phonghop.exports.tables import write_docx_tables, write_xlsx_sheets
 from phonghop.services import statistics
 from phonghop.web.context import app_state, authenticate, download_headers, office_zone
@@ -32,7 +33,7 @@ def _period(request: Request, today: date) -> statistics.Period:
 
 async def get_statistics(request: Request) -> Response:
     tz = office_zone(request)
-    today = datetime.now(UTC).astimezone(tz).date()
+    today = clock.today(tz)
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
         stats = await statistics.statistics(uow, info.actor, _period(request, today), today=today, tz=tz)
@@ -41,7 +42,7 @@ async def get_statistics(request: Request) -> Response:
 
 async def _export(request: Request, kind: str) -> Response:
     tz = office_zone(request)
-    today = datetime.now(UTC).astimezone(tz).date()
+    today = clock.today(tz)
     lang = request_language(request)
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
