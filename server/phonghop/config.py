@@ -8,29 +8,34 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 
-def _env_int(env: dict[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
+def env_field(name: str, default: Any, *, minimum: int | None = None) -> Any:
+    """A setting read from the environment variable ``name``; ``default`` is its one
+    default, used when the variable is unset or empty (README's table lists it, and
+    tests/test_config.py checks the two agree)."""
+    return field(default=default, metadata={"env": name, "minimum": minimum})
+
+
+def _whole(name: str, raw: str) -> int:
     try:
         return int(raw)
     except ValueError:
         raise SystemExit(f"{name} must be a whole number, got {raw!r}") from None
 
 
-def _env_optional_int(env: dict[str, str], name: str) -> int | None:
-    return _env_int(env, name, 0) if env.get(name) else None
+def _number(name: str, raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a number, got {raw!r}") from None
 
 
-def _env_widths(env: dict[str, str], name: str, default: tuple[int, ...]) -> tuple[int, ...]:
-    raw = env.get(name)
-    if raw is None:
-        return default
+def _widths(name: str, raw: str) -> tuple[int, ...]:
     from phonghop.documents.files import PAGE_WIDTHS
 
     try:
@@ -42,37 +47,58 @@ def _env_widths(env: dict[str, str], name: str, default: tuple[int, ...]) -> tup
     return widths
 
 
-def _env_bool(env: dict[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
+def _origins(name: str, raw: str) -> tuple[str, ...]:
+    return tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+
+
+def _log_format(name: str, raw: str) -> str:
+    # anything else: text on a terminal, JSON for services (cli.run_server decides)
+    return {"text": "text", "json": "json"}.get(raw.strip().lower(), "auto")
+
+
+#: How the text of an environment variable becomes a setting, by the field's declared type.
+_PARSERS: dict[str, Callable[[str, str], Any]] = {
+    "str": lambda name, raw: raw,
+    "str | None": lambda name, raw: raw,
+    "int": _whole,
+    "int | None": _whole,
+    "float": _number,
+    "bool": lambda name, raw: raw.strip().lower() in {"1", "true", "yes", "on"},
+    "Path": lambda name, raw: Path(raw),
+    "Path | None": lambda name, raw: Path(raw).resolve(),
+    "tuple[int, ...]": _widths,
+    "tuple[str, ...]": _origins,
+}
+#: Settings whose text needs more than their type says.
+_SPECIAL: dict[str, Callable[[str, str], Any]] = {"log_format": _log_format}
 
 
 @dataclass(frozen=True)
 class Settings:
-    data_dir: Path
-    database_url: str
-    redis_url: str | None = None
-    secret_key: str = ""
-    host: str = "127.0.0.1"
-    port: int = 8000
-    public_url: str | None = None
+    #: Unset in the environment: ``./data``.
+    data_dir: Path = field(metadata={"env": "PHONGHOP_DATA_DIR"})
+    #: Unset in the environment: SQLite, ``phonghop.db`` in the data directory.
+    database_url: str = field(metadata={"env": "PHONGHOP_DATABASE_URL"})
+    redis_url: str | None = env_field("PHONGHOP_REDIS_URL", None)
+    secret_key: str = env_field("PHONGHOP_SECRET_KEY", "")
+    host: str = env_field("PHONGHOP_HOST", "127.0.0.1")
+    port: int = env_field("PHONGHOP_PORT", 8000)
+    public_url: str | None = env_field("PHONGHOP_PUBLIC_URL", None)
     #: Origins allowed to open websockets and send state-changing requests, besides the
     #: request's own host. Comma separated in PHONGHOP_ALLOWED_ORIGINS.
-    allowed_origins: tuple[str, ...] = ()
-    session_max_age: int = 12 * 3600
-    cookie_secure: bool = False
-    max_upload_mb: int = 200
+    allowed_origins: tuple[str, ...] = env_field("PHONGHOP_ALLOWED_ORIGINS", ())
+    session_max_age: int = env_field("PHONGHOP_SESSION_MAX_AGE", 12 * 3600)
+    cookie_secure: bool = env_field("PHONGHOP_COOKIE_SECURE", False)
+    max_upload_mb: int = env_field("PHONGHOP_MAX_UPLOAD_MB", 200)
     #: Sandboxed pdfium processes rendering pages (each up to 1 GiB).
-    render_workers: int = 2
+    render_workers: int = env_field("PHONGHOP_RENDER_WORKERS", 2)
     #: The offices' time zone: watermarks and notices show local time.
-    timezone: str = "Asia/Ho_Chi_Minh"
+    timezone: str = env_field("PHONGHOP_TIMEZONE", "Asia/Ho_Chi_Minh")
     #: Argon2 cost; tests lower it, production keeps the library's defaults.
-    argon2_time_cost: int = 3
-    argon2_memory_kib: int = 65536
+    argon2_time_cost: int = env_field("PHONGHOP_ARGON2_TIME_COST", 3)
+    argon2_memory_kib: int = env_field("PHONGHOP_ARGON2_MEMORY_KIB", 65536)
     #: Secret ballots written together, at least (the box of docs/voting.md).
-    secret_ballot_batch: int = 5
+    secret_ballot_batch: int = env_field("PHONGHOP_SECRET_BALLOT_BATCH", 5, minimum=1)
     #: Events kept for replay on reconnect before a client gets a snapshot instead.
     replay_limit: int = 1000
     #: Per-connection outbound buffer (bytes) above which a tablet is told to resync.
@@ -85,38 +111,39 @@ class Settings:
     command_burst: int = 30
     #: HTTPS: the certificate (chain) and key; when unset, ``<data>/tls/server.crt`` and
     #: ``server.key`` from ``phonghop tls init`` are used if they exist.
-    tls_cert: Path | None = None
-    tls_key: Path | None = None
+    tls_cert: Path | None = env_field("PHONGHOP_TLS_CERT", None)
+    tls_key: Path | None = env_field("PHONGHOP_TLS_KEY", None)
     #: With HTTPS on, a plain-HTTP port that redirects to it (0: none).
-    http_redirect_port: int = 0
+    http_redirect_port: int = env_field("PHONGHOP_HTTP_PORT", 0)
     #: Scheduled backups into <data>/backups every so many hours (0: off), keeping the newest N.
-    backup_every_hours: float = 0.0
-    backup_keep: int = 14
-    #: Server logs: "json" (one object per line, with request and meeting ids) or "text".
-    log_format: str = "json"
+    backup_every_hours: float = env_field("PHONGHOP_BACKUP_EVERY_HOURS", 0.0)
+    backup_keep: int = env_field("PHONGHOP_BACKUP_KEEP", 14)
+    #: Server logs: "json" (one object per line, with request and meeting ids), "text", or
+    #: "auto": text when the logs go to a terminal, JSON otherwise.
+    log_format: str = env_field("PHONGHOP_LOG_FORMAT", "auto")
     #: /metrics answers the machine itself, or a request with "Authorization: Bearer <token>".
-    metrics_token: str = ""
+    metrics_token: str = env_field("PHONGHOP_METRICS_TOKEN", "")
     #: E-mail copies of notifications through the LAN's SMTP server (empty host: none).
-    smtp_host: str = ""
-    smtp_port: int = 25
-    smtp_from: str = "phonghop@localhost"
-    smtp_starttls: bool = False
-    smtp_username: str = ""
-    smtp_password: str = ""
+    smtp_host: str = env_field("PHONGHOP_SMTP_HOST", "")
+    smtp_port: int = env_field("PHONGHOP_SMTP_PORT", 25)
+    smtp_from: str = env_field("PHONGHOP_SMTP_FROM", "phonghop@localhost")
+    smtp_starttls: bool = env_field("PHONGHOP_SMTP_STARTTLS", False)
+    smtp_username: str = env_field("PHONGHOP_SMTP_USERNAME", "")
+    smtp_password: str = env_field("PHONGHOP_SMTP_PASSWORD", "")
     #: Seconds between two runs of the reminder and e-mail job (0: the job does not run).
-    reminder_interval: float = 60.0
+    reminder_interval: float = env_field("PHONGHOP_REMINDER_INTERVAL", 60.0)
     #: Database connection pool: connections kept, extra ones allowed under load (None:
     #: the engine's default for the dialect, see ``storage.db.create_engine``), and how
     #: long a request waits for one before it is answered 503 with Retry-After.
-    db_pool_size: int | None = None
-    db_max_overflow: int | None = None
-    db_pool_timeout: float = 5.0
+    db_pool_size: int | None = env_field("PHONGHOP_DB_POOL_SIZE", None)
+    db_max_overflow: int | None = env_field("PHONGHOP_DB_MAX_OVERFLOW", None)
+    db_pool_timeout: float = env_field("PHONGHOP_DB_POOL_TIMEOUT", 5.0)
     #: Seconds a page-access decision is reused without asking the database again (the
     #: bound on its staleness when the event bus cannot tell this instance of a change).
-    page_grant_seconds: float = 60.0
+    page_grant_seconds: float = env_field("PHONGHOP_PAGE_GRANT_SECONDS", 60.0)
     #: Widths at which classified pages are marked in advance for every entitled reader
     #: (those the meeting's tablets ask for; empty: no pre-marking).
-    premark_widths: tuple[int, ...] = (1280,)
+    premark_widths: tuple[int, ...] = env_field("PHONGHOP_PREMARK_WIDTHS", (1280,))
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -142,52 +169,23 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
-        env = dict(os.environ if environ is None else environ)
-        data_dir = Path(env.get("PHONGHOP_DATA_DIR") or "./data").resolve()
-        database_url = env.get("PHONGHOP_DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir / 'phonghop.db'}"
-        origins = tuple(
-            o.strip().rstrip("/") for o in env.get("PHONGHOP_ALLOWED_ORIGINS", "").split(",") if o.strip()
-        )
-        return cls(
-            data_dir=data_dir,
-            database_url=normalize_database_url(database_url),
-            redis_url=env.get("PHONGHOP_REDIS_URL") or None,
-            secret_key=env.get("PHONGHOP_SECRET_KEY", ""),
-            host=env.get("PHONGHOP_HOST", "127.0.0.1"),
-            port=_env_int(env, "PHONGHOP_PORT", 8000),
-            public_url=env.get("PHONGHOP_PUBLIC_URL") or None,
-            allowed_origins=origins,
-            session_max_age=_env_int(env, "PHONGHOP_SESSION_MAX_AGE", 12 * 3600),
-            cookie_secure=_env_bool(env, "PHONGHOP_COOKIE_SECURE", False),
-            max_upload_mb=_env_int(env, "PHONGHOP_MAX_UPLOAD_MB", 200),
-            render_workers=_env_int(env, "PHONGHOP_RENDER_WORKERS", 2),
-            timezone=env.get("PHONGHOP_TIMEZONE") or "Asia/Ho_Chi_Minh",
-            tls_cert=Path(env["PHONGHOP_TLS_CERT"]).resolve() if env.get("PHONGHOP_TLS_CERT") else None,
-            tls_key=Path(env["PHONGHOP_TLS_KEY"]).resolve() if env.get("PHONGHOP_TLS_KEY") else None,
-            http_redirect_port=_env_int(env, "PHONGHOP_HTTP_PORT", 0),
-            backup_every_hours=float(env.get("PHONGHOP_BACKUP_EVERY_HOURS") or 0),
-            backup_keep=_env_int(env, "PHONGHOP_BACKUP_KEEP", 14),
-            # unset: text on a terminal, JSON for services (cli.run_server decides)
-            log_format={"text": "text", "json": "json"}.get(
-                env.get("PHONGHOP_LOG_FORMAT", "").lower(), "auto"
-            ),
-            metrics_token=env.get("PHONGHOP_METRICS_TOKEN", ""),
-            smtp_host=env.get("PHONGHOP_SMTP_HOST", ""),
-            smtp_port=_env_int(env, "PHONGHOP_SMTP_PORT", 25),
-            smtp_from=env.get("PHONGHOP_SMTP_FROM") or "phonghop@localhost",
-            smtp_starttls=_env_bool(env, "PHONGHOP_SMTP_STARTTLS", False),
-            smtp_username=env.get("PHONGHOP_SMTP_USERNAME", ""),
-            smtp_password=env.get("PHONGHOP_SMTP_PASSWORD", ""),
-            reminder_interval=float(env.get("PHONGHOP_REMINDER_INTERVAL") or 60),
-            db_pool_size=_env_optional_int(env, "PHONGHOP_DB_POOL_SIZE"),
-            db_max_overflow=_env_optional_int(env, "PHONGHOP_DB_MAX_OVERFLOW"),
-            db_pool_timeout=float(env.get("PHONGHOP_DB_POOL_TIMEOUT") or 5),
-            page_grant_seconds=float(env.get("PHONGHOP_PAGE_GRANT_SECONDS") or 60),
-            premark_widths=_env_widths(env, "PHONGHOP_PREMARK_WIDTHS", (1280,)),
-            argon2_time_cost=_env_int(env, "PHONGHOP_ARGON2_TIME_COST", 3),
-            argon2_memory_kib=_env_int(env, "PHONGHOP_ARGON2_MEMORY_KIB", 65536),
-            secret_ballot_batch=max(1, _env_int(env, "PHONGHOP_SECRET_BALLOT_BATCH", 5)),
-        )
+        """The settings from ``PHONGHOP_*`` variables; an unset or empty one keeps the
+        field's default. A value that cannot be read stops the program with its name."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            name = f.metadata.get("env")
+            raw = env.get(name, "") if name else ""
+            if not name or not raw:
+                continue
+            parse = _SPECIAL.get(f.name) or _PARSERS[str(f.type)]
+            value = parse(name, raw)
+            if f.metadata.get("minimum") is not None:
+                value = max(f.metadata["minimum"], value)
+            values[f.name] = value
+        data_dir = Path(values.get("data_dir", "./data")).resolve()
+        database_url = values.get("database_url") or f"sqlite+aiosqlite:///{data_dir / 'phonghop.db'}"
+        return cls(**{**values, "data_dir": data_dir, "database_url": normalize_database_url(database_url)})
 
     def with_secret(self) -> Settings:
         """The same settings with a secret key: the configured one, else one kept in the
