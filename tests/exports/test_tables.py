@@ -7,10 +7,13 @@ from __future__ import annotations
 import io
 import time
 import zipfile
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from types import SimpleNamespace
 
 import pytest
 from docx import Document
 from openpyxl import load_workbook
+from openpyxl.writer import excel as openpyxl_writer
 
 from phonghop.exports.tables import Column, Table, write_docx, write_xlsx
 
@@ -122,3 +125,25 @@ def test_the_same_table_gives_the_same_docx_bytes_on_another_day(monkeypatch: py
     monkeypatch.setattr(time, "time", lambda: now + 400 * 86400 + 59)
     assert write_docx(TABLE) == first
     assert {e.date_time for e in zipfile.ZipFile(io.BytesIO(first)).infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_the_same_table_gives_the_same_xlsx_bytes_on_another_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    """openpyxl writes the time of saving into the ZIP entries and the workbook's core
+    properties; both are fixed, so the workbook written 400 days later is the same bytes."""
+    first = write_xlsx(TABLE)
+    later = datetime.now(UTC) + timedelta(days=400, seconds=59)
+
+    class Later(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> Later:
+            return cls.fromtimestamp(later.timestamp(), tz)
+
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 400 * 86400 + 59)
+    monkeypatch.setattr(openpyxl_writer, "datetime", SimpleNamespace(datetime=Later, timezone=timezone))
+    assert write_xlsx(TABLE) == first
+    package = zipfile.ZipFile(io.BytesIO(first))
+    assert {e.date_time for e in package.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    core = package.read("docProps/core.xml").decode()
+    assert core.count("1980-01-01T00:00:00Z") == 2, core
+    assert load_workbook(io.BytesIO(first)).properties.modified == datetime(1980, 1, 1)

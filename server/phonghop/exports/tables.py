@@ -200,7 +200,7 @@ def write_xlsx_sheets(tables: Sequence[Table]) -> bytes:
         _fill_sheet(sheet, table)
     out = io.BytesIO()
     book.save(out)
-    return out.getvalue()
+    return fixed_package(out.getvalue(), core_dates=True)
 
 
 def _fill_sheet(sheet: Any, table: Table) -> None:
