@@ -23,7 +23,7 @@ per member, documents and the paper they saved, notices issued, follow-up per un
   per page, i.e. single-sided printing; reams are of 500 sheets.
 * **Notices** issued in the period (by date of issue), per number sequence.
 * **Follow-up**: the tasks from the conclusions of the period's meetings, per lead unit,
-  by :func:`phonghop.services.followup.status_of` as of ``today``.
+  by :func:`phonghop.domain.tasks.status_of` as of ``today``.
 
 Every figure is computed by a fixed number of SQL statements, whatever the number of
 meetings (GROUP BY where the database can count; only the document rows, whose access

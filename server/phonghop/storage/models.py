@@ -644,7 +644,7 @@ class Task(Base):
     the unique constraint makes a second notice of the same meeting (a correction) add no
     second task for it. ``notice_id`` is the notice whose issuing made the task. The text,
     units and deadline are copied: conclusions are frozen once a notice is issued.
-    ``state`` follows :data:`phonghop.services.followup.TRANSITIONS`; ``done_on`` is the
+    ``state`` follows :data:`phonghop.domain.tasks.TRANSITIONS`; ``done_on`` is the
     office's date when it was last marked done.
     """
 
