@@ -26,9 +26,9 @@ try:
 except ImportError:  # run from a checkout without PYTHONPATH=server
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "server"))
 
+from phonghop.demo.notices import PARTY_BODY, PASSED_VOTE, STATE_BODY, sample_record
 from phonghop.domain.notice import NoticeFormat, NoticeSettings, draft_notice, issue_notice
 from phonghop.notices import build_document, write_docx, write_pdf
-from phonghop.notices.samples import PARTY_BODY, PASSED_VOTE, STATE_BODY, sample_record
 
 BODIES = {NoticeFormat.PARTY: PARTY_BODY, NoticeFormat.STATE: STATE_BODY}
 

@@ -42,7 +42,8 @@ except ImportError:  # run from a checkout without PYTHONPATH
 import pypdfium2 as pdfium
 from pypdf import PdfWriter
 
-from phonghop.documents import PageCache, RenderPool, RenderSettings, blob_path, sample_documents
+from phonghop.demo.documents import sample_documents
+from phonghop.documents import PageCache, RenderPool, RenderSettings, blob_path
 from phonghop.documents.rendering import ImageFormat, encode_image
 
 

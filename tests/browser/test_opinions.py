@@ -22,7 +22,7 @@ from docx import Document as DocxDocument
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 
-from phonghop.documents.samples import sample_documents
+from phonghop.demo.documents import sample_documents
 from tests.browser.conftest import (
     PASSWORD,
     TABLET,

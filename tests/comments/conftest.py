@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import update
 from starlette.testclient import TestClient
 
-from phonghop.documents.samples import sample_documents
+from phonghop.demo.documents import sample_documents
 from phonghop.storage.db import Database
 from phonghop.storage.models import Document
 from tests.factories import PASSWORD, World, companion, join_tablet, login, prepared_meeting, upload_document

@@ -9,8 +9,9 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject
 
-from phonghop.documents import inspect_pdf, sample_documents, search_pages
-from phonghop.documents import samples as samples_module
+from phonghop.demo import documents as samples_module
+from phonghop.demo.documents import sample_documents
+from phonghop.documents import inspect_pdf, search_pages
 
 DOCUMENTS = sample_documents()
 

@@ -13,6 +13,7 @@ import pypdfium2 as pdfium
 import pytest
 from pypdf import PdfReader
 
+from phonghop.demo.notices import PARTY_BODY, PASSED_VOTE, STATE_BODY, sample_record
 from phonghop.domain.notice import (
     IssuingBody,
     MeetingRecord,
@@ -23,7 +24,6 @@ from phonghop.domain.notice import (
     draft_notice,
     issue_notice,
 )
-from phonghop.notices.samples import PARTY_BODY, PASSED_VOTE, STATE_BODY, sample_record
 
 MM = 72 / 25.4
 

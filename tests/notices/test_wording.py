@@ -20,6 +20,7 @@ import docx
 import pytest
 from pypdf import PdfReader
 
+from phonghop.demo.notices import PARTY_BODY, STATE_BODY
 from phonghop.domain.notice import (
     Absentee,
     AgendaItem,
@@ -40,7 +41,6 @@ from phonghop.domain.notice import (
     issue_notice,
 )
 from phonghop.notices import build_document, write_docx, write_pdf
-from phonghop.notices.samples import PARTY_BODY, STATE_BODY
 
 STATE_BODY_NO_RECIPIENTS = replace(STATE_BODY, default_recipients=())
 PARTY_BODY_NO_RECIPIENTS = replace(PARTY_BODY, default_recipients=())

@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from phonghop.demo.notices import sample_record
 from phonghop.domain import notice as nd
 from phonghop.domain.permissions import Actor, UserRole
 from phonghop.errors import Conflict, InvalidInput
-from phonghop.notices.samples import sample_record
 from phonghop.services import notices
 from phonghop.services.bodies import create_body
 from phonghop.storage.db import Database

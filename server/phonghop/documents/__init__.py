@@ -34,7 +34,6 @@ from phonghop.documents.rendering import (
     RenderPool,
     RenderSettings,
 )
-from phonghop.documents.samples import SampleDocument, sample_documents
 from phonghop.documents.search import Hit, search_pages
 from phonghop.documents.watermark import (
     watermark_image,
@@ -56,12 +55,10 @@ __all__ = [
     "RenderPool",
     "RenderSettings",
     "RenderedPage",
-    "SampleDocument",
     "StoredBlob",
     "blob_path",
     "inspect_pdf",
     "inspect_pdf_async",
-    "sample_documents",
     "search_pages",
     "store_upload",
     "sweep_partial_uploads",

@@ -4,7 +4,7 @@ The demo (``scripts/demo``), the tablet app's development mode and the tests nee
 that look and read like the real thing — Vietnamese administrative prose, the Party and
 State header layouts, tables, numbered articles, page numbers from page 2 — without
 shipping anyone's real documents. "Tỉnh ủy Sông Lam" and every person, number and
-project in these documents are invented; the texts are in ``_sample_texts``.
+project in these documents are invented; the texts are in ``document_texts``.
 
 The layout follows DOMAIN.md (Hướng dẫn 36-HD/VPTW for Party documents, Nghị định
 30/2020 for State ones): A4, margins 20/20/30/15 mm, Liberation Serif (metric-compatible
@@ -39,8 +39,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from phonghop.demo.document_texts import SPECS, DocumentSpec, Header, TableBlock
 from phonghop.documents import _fonts
-from phonghop.documents._sample_texts import SPECS, DocumentSpec, Header, TableBlock
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 LEFT, RIGHT, TOP, BOTTOM = 30 * mm, 15 * mm, 20 * mm, 20 * mm

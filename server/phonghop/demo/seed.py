@@ -23,9 +23,9 @@ from sqlalchemy import select
 
 from phonghop import clock
 from phonghop.config import Settings
+from phonghop.demo.documents import SampleDocument, sample_documents
 from phonghop.documents.inspection import PdfInfo, inspect_pdf_async
 from phonghop.documents.intake import StoredBlob, store_upload
-from phonghop.documents.samples import SampleDocument, sample_documents
 from phonghop.domain.meeting import Classification, MeetingAction, MeetingState
 from phonghop.domain.permissions import Actor, MeetingRole, UserRole
 from phonghop.services import documents, followup, meetings, notices

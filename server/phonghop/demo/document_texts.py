@@ -1,4 +1,4 @@
-"""Texts of the demo documents (see ``samples``). Everything here is fictitious.
+"""Texts of the demo documents (see ``phonghop.demo.documents``). Everything here is fictitious.
 
 "Tỉnh Sông Lam", its committees, people, projects and figures are invented for the demo;
 national documents cited (Nghị quyết 57-NQ/TW, the Party's 14th Congress) are real and
