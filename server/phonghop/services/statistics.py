@@ -189,10 +189,6 @@ async def _meetings_per_month(uow: UnitOfWork, body_id: int, period: Period, tz:
     }
 
 
-def _count_if(condition: Any) -> Any:
-    return func.sum(case((condition, 1), else_=0))
-
-
 async def _attendance(uow: UnitOfWork, body_id: int, period: Period, tz: tzinfo) -> dict[str, Any]:
     since, until = period.bounds(tz)
     held = _meetings_of(body_id, since, until).where(Meeting.state == MeetingState.CLOSED.value)
