@@ -79,9 +79,9 @@ async def readyz(request: Request) -> Response:
     instance get every event at once, those on others from the log a moment later."""
     state = app_state(request)
     checks: dict[str, str] = {}
-    if state.extra.get("stopping"):
+    if state.stopping:
         checks["instance"] = "error: shutting down"
-    bus = state.extra.get("bus")
+    bus = state.bus
     if bus is not None and bus.name == "redis":
         checks["redis"] = "ok" if bus.healthy else "degraded: not connected"
     try:
@@ -146,15 +146,14 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
             settings=settings,
             db=db,
             passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
-            extra={
-                "hub": hub,
-                "bus": bus,
-                "documents": files,
-                "page_views": page_views,
-                "grants": grants,
-                "join_lists": join_lists,
-                "premarker": premarker,
-            },
+            hub=hub,
+            bus=bus,
+            files=files,
+            page_views=page_views,
+            grants=grants,
+            join_lists=join_lists,
+            premarker=premarker,
+            db_gate=asyncio.Semaphore(socket.DB_GATE),
         )
         # Everything allocated so far lives as long as the process: keep it out of the
         # collector's way, so a full collection does not stall a page turn.
@@ -172,7 +171,7 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
         try:
             yield {"phonghop": state}
         finally:
-            state.extra["stopping"] = True  # /readyz: take this instance out of rotation
+            state.stopping = True  # /readyz: take this instance out of rotation
             for task in (scheduled, reminders):
                 if task is not None:
                     task.cancel()

@@ -288,7 +288,7 @@ def test_attachments_are_checked_by_content_and_size(
 
     detail = finance.get(f"/api/tasks/{tid}").json()
     assert len(detail["attachments"]) == 5
-    blob_dir = base.app_state["phonghop"].extra["documents"].blob_dir
+    blob_dir = base.app_state["phonghop"].files.blob_dir
     stored = [p for p in (blob_dir / "attachments").rglob("*") if p.is_file()]
     assert len(stored) == 5  # refused files left nothing behind
     assert list(blob_dir.glob(".upload-*.part")) == []

@@ -52,7 +52,7 @@ class Server:
 
     @property
     def hub(self) -> Hub:
-        hub: Hub = self.server.lifespan.state["phonghop"].extra["hub"]
+        hub: Hub = self.server.lifespan.state["phonghop"].hub
         return hub
 
 

@@ -47,7 +47,7 @@ def page(client: TestClient, version_id: int, n: int = 1) -> httpx.Response:
 
 
 def grants_of(base: TestClient) -> PageGrants:
-    grants: PageGrants = base.app_state["phonghop"].extra["grants"]
+    grants: PageGrants = base.app_state["phonghop"].grants
     return grants
 
 

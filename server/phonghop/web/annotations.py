@@ -56,7 +56,7 @@ async def sync_annotations(request: Request) -> Response:
 async def annotated_copy(request: Request) -> Response:
     """My annotated copy: the PDF as a download gives it, with my annotations in it."""
     state = app_state(request)
-    files: DocumentFiles = state.extra["documents"]
+    files: DocumentFiles = state.files
     async with state.db.unit() as uow:
         info = await authenticate(request, uow)
         access, rows = await annotation_service.annotated_copy(

@@ -137,7 +137,7 @@ async def logout(request: Request) -> Response:
         token = session_token(request)
         assert token is not None
         await accounts.end_session(uow, token)
-    state.extra["grants"].forget_session(token)
+    state.grants.forget_session(token)
     response = JSONResponse({"ok": True})
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -151,7 +151,7 @@ async def logout_everywhere(request: Request) -> Response:
         count = await accounts.end_all_sessions(uow, info.actor)
     token = session_token(request)
     if token is not None:
-        state.extra["grants"].forget_session(token)
+        state.grants.forget_session(token)
     response = JSONResponse({"ended": count})
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -177,7 +177,7 @@ async def join_info(request: Request) -> Response:
     async with state.db.unit(write=False) as uow:
         await identity.check_lookup_allowed(uow, address, now)
     try:
-        entry = await state.extra["join_lists"].get(state.db, request.path_params["code"])
+        entry = await state.join_lists.get(state.db, request.path_params["code"])
     except NotFound:
         async with state.db.unit() as uow:
             await identity.record_lookup_failure(uow, address, now)
@@ -332,7 +332,7 @@ async def reissue_join_code(request: Request) -> Response:
         info = await authenticate(request, uow, method="POST")
         meeting = await meetings.reissue_join_code(uow, info.actor, meeting_id)
         code = meeting.join_code
-    app_state(request).extra["join_lists"].forget_meeting(meeting_id)
+    app_state(request).join_lists.forget_meeting(meeting_id)
     return JSONResponse({"join_code": code})
 
 
@@ -341,7 +341,7 @@ async def revoke_join_code(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow, method="DELETE")
         await meetings.revoke_join_code(uow, info.actor, meeting_id)
-    app_state(request).extra["join_lists"].forget_meeting(meeting_id)
+    app_state(request).join_lists.forget_meeting(meeting_id)
     return JSONResponse({"join_code": None})
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta, timezone, tzinfo
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,6 +30,15 @@ from phonghop.storage.db import Database, UnitOfWork
 from phonghop.web.cookies import SESSION_COOKIE, check_csrf, origin_allowed, unsign
 from phonghop.web.errors import validation_to_error
 
+if TYPE_CHECKING:
+    from phonghop.documents.files import DocumentFiles
+    from phonghop.documents.premark import PreMarker
+    from phonghop.realtime.bus import Bus
+    from phonghop.realtime.hub import Hub
+    from phonghop.services.audit import PageViews
+    from phonghop.services.page_grants import PageGrants
+    from phonghop.services.roster import JoinLists
+
 MAX_JSON_BYTES = 256 * 1024
 #: The largest id each database can hold in our ``Integer`` primary keys: a path id above it
 #: names nothing (404), instead of failing in the driver.
@@ -40,12 +50,23 @@ M = TypeVar("M", bound=BaseModel)
 
 @dataclass
 class AppState:
-    """Shared resources, created in the lifespan and reached through ``request.state``."""
+    """Shared resources, created in the lifespan (``app.create_app``) and reached through
+    ``request.state``."""
 
     settings: Settings
     db: Database
     passwords: Passwords
-    extra: dict[str, Any]
+    hub: Hub
+    bus: Bus
+    files: DocumentFiles
+    page_views: PageViews
+    grants: PageGrants
+    join_lists: JoinLists
+    premarker: PreMarker
+    #: Handshakes and resumes reading the database at once (``web.socket.DB_GATE``).
+    db_gate: asyncio.Semaphore
+    #: Set when the instance shuts down: /readyz takes it out of rotation.
+    stopping: bool = False
 
 
 def app_state(conn: HTTPConnection) -> AppState:

@@ -60,7 +60,7 @@ PDF_TYPES = ("application/pdf", "application/x-pdf", "application/octet-stream")
 
 
 def _files(request: Request) -> DocumentFiles:
-    files: DocumentFiles = app_state(request).extra["documents"]
+    files: DocumentFiles = app_state(request).files
     return files
 
 
@@ -273,7 +273,7 @@ async def search(request: Request) -> Response:
 
 
 async def document_audit(request: Request) -> Response:
-    page_views: PageViews = app_state(request).extra["page_views"]
+    page_views: PageViews = app_state(request).page_views
     await page_views.flush()  # the pages this instance served a moment ago are listed too
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
@@ -316,7 +316,7 @@ def _premarked(request: Request, access: PageAccess, page: int, width: int) -> P
         return None
     name, title = access.recipient
     identity = watermark_lines(name, title, "", Classification(access.classification))
-    premarker: PreMarker = app_state(request).extra["premarker"]
+    premarker: PreMarker = app_state(request).premarker
     path = premarker.path(access.document_id, access.version_id, participant_id, identity, page, width)
     return path if path.is_file() else None
 
@@ -325,7 +325,7 @@ async def start_premarking(request: Request, document_id: int) -> None:
     """After a classified document is published or changed: its pages marked for every
     entitled reader in the background, the presenter's current page first."""
     state = app_state(request)
-    premarker: PreMarker = state.extra["premarker"]
+    premarker: PreMarker = state.premarker
     async with state.db.unit(write=False) as uow:
         doc, meeting, participants = await documents.entitled_readers(uow, document_id)
     classification = Classification(doc.classification)
@@ -360,7 +360,7 @@ async def start_premarking(request: Request, document_id: int) -> None:
 async def premark_progress(request: Request) -> Response:
     """How far the pre-marking of a classified document has gone (controllers)."""
     state = app_state(request)
-    premarker: PreMarker = state.extra["premarker"]
+    premarker: PreMarker = state.premarker
     document_id = path_int(request, "document_id")
     async with state.db.unit(write=False) as uow:
         info = await authenticate(request, uow)
@@ -393,7 +393,7 @@ async def page_image(request: Request) -> Response:
     files = _files(request)
     version_id, page = path_int(request, "version_id"), path_int(request, "page")
     width = query_int(request, "w") or 1280
-    grants: PageGrants = state.extra["grants"]
+    grants: PageGrants = state.grants
     token = session_token(request)
     if token is None:
         raise Unauthenticated("not_authenticated")
@@ -411,7 +411,7 @@ async def page_image(request: Request) -> Response:
     metrics.pages["watermarked" if access.watermark else "cached"] += 1
     if not access.watermark:
         return FileResponse(path, media_type="image/webp", headers={"ETag": etag, "Cache-Control": IMMUTABLE})
-    page_views: PageViews = state.extra["page_views"]
+    page_views: PageViews = state.page_views
     premarked = _premarked(request, access, page, width)
     if premarked is not None:
         metrics.pages["premarked"] += 1

@@ -224,7 +224,7 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def _files(request: Request) -> DocumentFiles:
-    files: DocumentFiles = app_state(request).extra["documents"]
+    files: DocumentFiles = app_state(request).files
     return files
 
 

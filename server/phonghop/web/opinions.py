@@ -142,7 +142,7 @@ async def draft_page(request: Request) -> Response:
     """A page of the draft as an image (``?w=`` as for document pages). Classified drafts
     carry the reader's name and the time, and each page served is audited."""
     state = app_state(request)
-    files: DocumentFiles = state.extra["documents"]
+    files: DocumentFiles = state.files
     page = path_int(request, "page")
     width = query_int(request, "w") or 1280
     async with state.db.unit(write=False) as uow:

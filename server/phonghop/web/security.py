@@ -167,8 +167,8 @@ async def metrics_page(request: Request) -> Response:
     given = request.headers.get("authorization", "")
     if not local and not (token and secrets.compare_digest(given, f"Bearer {token}")):
         raise PermissionDenied("metrics_forbidden")
-    files = state.extra["documents"]
-    text = metrics.exposition(state.extra["hub"], files.pages.stats, state.extra.get("bus"))
+    files = state.files
+    text = metrics.exposition(state.hub, files.pages.stats, state.bus)
     return Response(text, media_type="text/plain; version=0.0.4; charset=utf-8")
 
 

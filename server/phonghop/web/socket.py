@@ -51,13 +51,6 @@ TRY_AGAIN_LATER = 1013
 DB_GATE = 8
 
 
-def _gate(state: Any) -> asyncio.Semaphore:
-    gate: asyncio.Semaphore | None = state.extra.get("db_gate")
-    if gate is None:
-        gate = state.extra["db_gate"] = asyncio.Semaphore(DB_GATE)
-    return gate
-
-
 def _result(command_id: Any, result: dict[str, Any]) -> str:
     return dumps({"type": "result", "id": command_id, "ok": True, "result": result})
 
@@ -164,7 +157,7 @@ def _parse(raw: str) -> tuple[Any, Any | None, str | None, dict[str, Any] | None
 
 async def meeting_socket(websocket: WebSocket) -> None:
     state = app_state(websocket)
-    hub: Hub = state.extra["hub"]
+    hub: Hub = state.hub
     settings = state.settings
     lang = pick_language(websocket.query_params.get("lang") or websocket.headers.get("accept-language"))
     meeting_id = websocket.path_params["meeting_id"]
@@ -182,7 +175,7 @@ async def meeting_socket(websocket: WebSocket) -> None:
         refusal = 4401
     else:
         try:
-            async with _gate(state), state.db.unit(write=False) as uow:
+            async with state.db_gate, state.db.unit(write=False) as uow:
                 info = await accounts.resolve_session(uow, token)
                 tablet_session = info.participant is not None
                 session_id, account_id = info.session_id, info.account_id
@@ -241,7 +234,7 @@ async def _serve(
     websocket: WebSocket, conn: Connection, hub: Hub, state: Any, actor: Actor, meeting_id: int, lang: str
 ) -> None:
     max_bytes = state.settings.max_message_bytes
-    page_views: PageViews = state.extra["page_views"]
+    page_views: PageViews = state.page_views
     # 1. hello, within HELLO_TIMEOUT of connecting however many other frames come first
     deadline = asyncio.get_running_loop().time() + HELLO_TIMEOUT
     while True:
@@ -390,7 +383,7 @@ async def _resume(
     protocol = min(hello.protocol, p.PROTOCOL_VERSION)
     events = None
     if hello.last_seq is not None:
-        async with _gate(state):
+        async with state.db_gate:
             events = await resume_events(
                 state.db, meeting_id, hello.last_seq, hello.epoch, state.settings.replay_limit
             )
@@ -413,7 +406,7 @@ async def _resume(
         )
         hub.finish_sync(conn, to_seq)
         return
-    async with _gate(state), state.db.unit(write=False) as uow:
+    async with state.db_gate, state.db.unit(write=False) as uow:
         parts = await live.snapshot_parts(uow, actor, meeting_id)
         epoch = await log_epoch(uow.session)
     seq = parts.seq
