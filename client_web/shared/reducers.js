@@ -29,6 +29,21 @@ function upsertParticipant(state, data) {
   list.push({ ...data });
   list.sort(byPosition);
   state.meeting.participants = list;
+  recountEligible(state);
+}
+
+const PRESENT = new Set(["present", "present_online"]);
+
+/**
+ * Each poll's `eligible` follows the roll, as the server counts it: every voting member, or
+ * only those marked present (docs/protocol.md, `attendance.recorded` and `participant.*`).
+ */
+function recountEligible(state) {
+  const voters = state.meeting.participants.filter((p) => p.voting_member);
+  const present = voters.filter((p) => PRESENT.has(p.attendance)).length;
+  for (const poll of state.live.polls ?? []) {
+    poll.eligible = poll.eligibility === "voting_members" ? voters.length : present;
+  }
 }
 
 function setSpeakers(state, data) {
@@ -76,6 +91,7 @@ export const REDUCERS = {
   "participant.updated": upsertParticipant,
   "participant.removed": (s, d) => {
     s.meeting.participants = s.meeting.participants.filter((p) => p.id !== d.participant_id);
+    recountEligible(s);
   },
   "attendance.recorded": (s, d) => {
     const p = s.meeting.participants.find((x) => x.id === d.participant_id);
@@ -83,6 +99,7 @@ export const REDUCERS = {
       p.attendance = d.attendance;
       p.absence_reason = d.reason;
     }
+    recountEligible(s);
   },
   "agenda.item_added": (s, d) => {
     const siblings = siblingsOf(s.meeting.agenda, d.parent_id);
@@ -125,6 +142,9 @@ export const REDUCERS = {
     if (item) item.state = "done";
     if (s.live.current_item_id === d.item_id) s.live.current_item_id = null;
   },
+  "agenda.conclusion_recorded": (s, d) => {
+    s.live.conclusions = { ...(s.live.conclusions ?? {}), [String(d.item_id)]: { summary: d.summary, points: d.points } };
+  },
   "presenter.page_changed": (s, d) => {
     s.live.presenter = { document_id: d.document_id, page: d.page };
   },
@@ -146,7 +166,15 @@ export const REDUCERS = {
   },
   "poll.created": upsertPoll,
   "poll.updated": upsertPoll,
-  "poll.opened": upsertPoll,
+  "poll.opened": (s, d) => {
+    upsertPoll(s, d);
+    // A controller follows a named poll's ballots from its opening: none yet, all counts zero.
+    const poll = findPoll(s, d.poll.id);
+    if (s.me?.controller && poll.kind === "open" && poll.ballots === null) {
+      poll.ballots = [];
+      poll.counts = Object.fromEntries(poll.options.map((o) => [o.id, 0]));
+    }
+  },
   "poll.closed": upsertPoll,
   "poll.cancelled": upsertPoll,
   "poll.deleted": (s, d) => {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
@@ -20,8 +21,11 @@ async def append_event(
     *,
     actor: Actor | None = None,
     audience: str = "all",
+    at: datetime | None = None,
 ) -> MeetingEvent:
-    """Give the event the meeting's next sequence number and store it in this transaction.
+    """Give the event the meeting's next sequence number and store it in this transaction,
+    stamped ``at`` (default: now; a change that also stores its time passes the same one,
+    so the state built from the event equals a snapshot).
 
     ``UPDATE ... RETURNING`` takes the meeting row's lock on PostgreSQL until commit, so
     two instances appending to one meeting commit in sequence order; SQLite has one writer.
@@ -43,7 +47,7 @@ async def append_event(
         audience=audience,
         actor_user_id=actor.user_id if actor else None,
         actor_participant_id=actor.participant_id if actor else None,
-        created_at=utcnow(),
+        created_at=at or utcnow(),
     )
     uow.session.add(row)
     await uow.session.flush()

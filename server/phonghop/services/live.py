@@ -196,8 +196,9 @@ async def announce(uow: UnitOfWork, actor: Actor, meeting_id: int, text: str) ->
     text = normalize(text)
     if not text:
         raise InvalidInput("announcement_empty")
-    _set_live(meeting, announcement={"text": text, "at": meetings.iso(utcnow())})
-    await append_event(uow, meeting.id, "announcement.made", {"text": text}, actor=actor)
+    now = utcnow()  # the announcement's time is its event's ts (docs/protocol.md)
+    _set_live(meeting, announcement={"text": text, "at": meetings.iso(now)})
+    await append_event(uow, meeting.id, "announcement.made", {"text": text}, actor=actor, at=now)
     return {"text": text}
 
 
