@@ -101,6 +101,8 @@ function showMeeting() {
   keepSession({ kind: "tablet", meeting_id: session.meeting_id, participant: session.participant, name: session.name });
   screen?.destroy();
   screen = new TabletScreen(main, session, {
+    // The session ended with the meeting: nothing to resume after a reload.
+    onGone: () => keepSession(null),
     onEnd: (message) => {
       screen = null;
       session = null;
