@@ -137,11 +137,11 @@ def test_db_upgrade_and_user_add(env: dict[str, str]) -> None:
     assert reset.returncode == 0 and "0 session(s) ended" in reset.stdout, reset.stderr
     weak = run(["user", "passwd", "thuky", "--password-stdin"], env, input="123\n")
     assert weak.returncode == 2 and "password_too_short" in weak.stderr
-    assert (
-        run(["user", "passwd", "khong-co", "--password-stdin"], env, input="mat-khau-moi-2027\n").returncode
-        == 2
-    )
-    assert run(["user", "unlock", "thuky"], env).returncode == 0
+    nobody = run(["user", "passwd", "khong-co", "--password-stdin"], env, input="mat-khau-moi-2027\n")
+    assert nobody.returncode == 2 and "user_not_found: " in nobody.stderr  # the code and its message
+    unlocked = run(["user", "unlock", "thuky"], env)
+    assert unlocked.returncode == 0 and "sign-in lock(s) of thuky lifted" in unlocked.stdout
+    assert run(["user", "unlock", "khong-co"], env).returncode == 2
 
 
 def test_upgrade_takes_a_backup_and_refuses_a_newer_database(env: dict[str, str]) -> None:

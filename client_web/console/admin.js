@@ -5,11 +5,12 @@
 import { ApiError, apiUrl, csrfToken, del, get, patch, post, put } from "../shared/api.js";
 import { showError, showNotice } from "../shared/banner.js";
 import { dateInput, readDate } from "../shared/datefield.js";
+import { confirmAction } from "../shared/dialog.js";
 import { busy, field, h } from "../shared/dom.js";
 import { language, t } from "../shared/i18n.js";
 
 const USER_ROLES = ["member", "office", "admin"];
-const MIN_PASSWORD_LENGTH = 10; // services/accounts.py check_password_rules
+export const MIN_PASSWORD_LENGTH = 10; // services/accounts.py check_password_rules
 const AUTHORITIES = ["", "on_behalf", "deputy", "by_order", "delegated"];
 /** The layout settings offered on the form (the others keep their stored values). */
 const LAYOUT_FIELDS = [
@@ -223,6 +224,59 @@ function activeCell(page, user) {
   );
 }
 
+/** An administrator's reset: a new password for the account; all its sessions end. */
+async function resetPassword(page, user) {
+  const input = h("input", { type: "password", name: "password", autocomplete: "new-password", maxlength: 200, "data-testid": "reset-password" });
+  const ok = await confirmAction({
+    title: t("admin.reset_title", { name: user.full_name }),
+    message: t("admin.reset_message"),
+    confirmLabel: t("admin.reset_password"),
+    danger: true,
+    body: [field(t("admin.new_password"), input, t("password.rule", { min: MIN_PASSWORD_LENGTH }))],
+    validate: () => {
+      const problem = passwordProblem(input.value);
+      if (problem) showError(problem);
+      return !problem;
+    },
+  });
+  if (!ok) return;
+  const done = await page.ctx.run(() => post(`/api/users/${user.id}/password`, { password: input.value }));
+  if (done) showNotice(t("admin.reset_done", { name: user.full_name, count: done.ended }));
+}
+
+async function unlockUser(page, user) {
+  const done = await page.ctx.run(() => post(`/api/users/${user.id}/unlock`));
+  if (done) showNotice(t("admin.unlock_done", { name: user.full_name, count: done.unlocked }));
+}
+
+/** The administrator's actions on another account: reset its password, lift its locks. */
+function accountCell(page, user) {
+  if (user.id === page.ctx.session?.user?.id) {
+    return h("td", {}, h("a", { href: "#/password", class: "btn btn-small", text: t("password.title") }));
+  }
+  return h(
+    "td",
+    { class: "user-actions" },
+    h("button", {
+      type: "button",
+      class: "btn btn-small",
+      "data-testid": "user-reset-password",
+      "aria-label": t("admin.reset_title", { name: user.full_name }),
+      text: t("admin.reset_password"),
+      on: { click: () => resetPassword(page, user) },
+    }),
+    " ",
+    h("button", {
+      type: "button",
+      class: "btn btn-small",
+      "data-testid": "user-unlock",
+      "aria-label": t("admin.unlock_of", { name: user.full_name }),
+      text: t("admin.unlock"),
+      on: { click: (event) => busy(event.currentTarget, () => unlockUser(page, user)) },
+    }),
+  );
+}
+
 function usersSection(page) {
   const { users, admin } = page;
   return h(
@@ -239,9 +293,9 @@ function usersSection(page) {
         h(
           "tr",
           {},
-          [t("admin.full_name"), t("admin.username"), t("admin.role"), t("admin.unit"), t("admin.email"), t("admin.state")].map((x) =>
-            h("th", { scope: "col" }, x),
-          ),
+          [t("admin.full_name"), t("admin.username"), t("admin.role"), t("admin.unit"), t("admin.email"), t("admin.state")]
+            .concat(admin ? [t("admin.account")] : [])
+            .map((x) => h("th", { scope: "col" }, x)),
         ),
       ),
       h(
@@ -257,6 +311,7 @@ function usersSection(page) {
             h("td", {}, unitPicker(page, u)),
             emailCell(page, u),
             activeCell(page, u),
+            admin ? accountCell(page, u) : null,
           ),
         ),
       ),

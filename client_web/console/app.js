@@ -15,6 +15,7 @@ import { renderCreateMeeting, renderMeetingList } from "./meetings.js";
 import { renderNoticeEditor, renderNoticeList } from "./notices.js";
 import { renderConsultation, renderOpinionList } from "./opinions.js";
 import { renderMyInvitation } from "./invitations.js";
+import { renderPasswordPage } from "./account.js";
 import { initNotifications } from "./notifications.js";
 import { renderRunPage } from "./run.js";
 import { renderTaskDetail, renderTasksPage } from "./tasks.js";
@@ -32,6 +33,7 @@ const navStatistics = document.getElementById("nav-statistics");
 const navDrafts = document.getElementById("nav-drafts");
 const userMenu = document.getElementById("user-menu");
 const signOutEverywhere = document.getElementById("sign-out-everywhere");
+const changePassword = document.getElementById("change-password");
 const languageSwitch = document.getElementById("language-switch");
 let bell = null;
 const health = watchServerHealth(document.getElementById("bus-warning"));
@@ -121,6 +123,7 @@ function parseRoute() {
   const parts = path.split("/").filter(Boolean);
   if (parts[0] === "new") return { view: "create" };
   if (parts[0] === "admin") return { view: "admin" };
+  if (parts[0] === "password") return { view: "password" };
   if (parts[0] === "statistics") return { view: "statistics", query: new URLSearchParams(search) };
   if (parts[0] === "drafts") return { view: "drafts" };
   if (parts[0] === "tasks" && /^\d+$/.test(parts[1] ?? "")) return { view: "task", id: Number(parts[1]) };
@@ -155,6 +158,7 @@ async function route() {
     if (where.view === "run") leaveScreen = renderRunPage(ctx, token, where.id);
     else if (where.view === "create") await renderCreateMeeting(ctx, token);
     else if (where.view === "admin") await renderAdminPage(ctx, token);
+    else if (where.view === "password") renderPasswordPage(ctx, token);
     else if (where.view === "statistics") await renderStatisticsPage(ctx, token, where.query);
     else if (where.view === "drafts") await renderDraftsPage(ctx, token);
     else if (where.view === "tasks") await renderTasksPage(ctx, token, where.query);
@@ -186,6 +190,9 @@ async function boot() {
     else renderLogin(ctx, ctx.begin());
   });
   document.getElementById("https-warning").hidden = !needsHttpsWarning(window.location);
+  changePassword.addEventListener("click", () => {
+    userMenu.open = false;
+  });
   signOutEverywhere.addEventListener("click", async () => {
     userMenu.open = false;
     const ok = await confirmAction({

@@ -24,7 +24,7 @@ export { applyEvent, REDUCERS } from "./reducers.js";
 
 export const PROTOCOL = 2;
 /** Close codes after which reconnecting with the same session is pointless. */
-export const FATAL_CLOSE = new Set([1008, 4401, 4403, 4404, 4409]);
+export const FATAL_CLOSE = new Set([1008, 4401, 4403, 4404, 4409, 4411]);
 const RESYNC_CLOSE = 4001;
 const STORAGE_PREFIX = "phonghop.live.";
 

@@ -6,6 +6,7 @@ import { ApiError, currentSession, get, joinMeeting } from "../shared/api.js";
 import { showError } from "../shared/banner.js";
 import { initI18n, otherLanguage, setLanguage } from "../shared/i18n.js";
 import { cleanCode, renderCodeEntry, renderNamePicker, renderWaiting } from "./join.js";
+import { PageStore } from "./pages.js";
 import { TabletScreen } from "./screen.js";
 
 const main = document.getElementById("main");
@@ -101,6 +102,8 @@ function showMeeting() {
   keepSession({ kind: "tablet", meeting_id: session.meeting_id, participant: session.participant, name: session.name });
   screen?.destroy();
   screen = new TabletScreen(main, session, {
+    // The session ended with the meeting: nothing to resume after a reload.
+    onGone: () => keepSession(null),
     onEnd: (message) => {
       screen = null;
       session = null;
@@ -130,6 +133,9 @@ async function boot() {
   registerServiceWorker();
   try {
     session = await currentSession();
+    // The server holds no session for this tablet (it ended while the tablet was away: the
+    // meeting closed, the office revoked it): no page kept from it stays on the device.
+    if (!session) await new PageStore().clear();
   } catch (err) {
     // No answer from the server (offline): carry on with the session kept from before.
     session = err instanceof ApiError && err.status === 0 ? keptSession() : null;

@@ -47,13 +47,15 @@ function heartbeatOptions() {
 export class TabletScreen {
   /**
    * `session`: the tablet's session (kind "tablet"); `onEnd(message)`: the session is
-   * over (left, revoked, or refused by the server): show the join screen.
+   * over (left, revoked, or refused by the server): show the join screen; `onGone()`: the
+   * session ended with the meeting, whose end stays on screen until `onEnd`.
    */
-  constructor(root, session, { onEnd }) {
+  constructor(root, session, { onEnd, onGone = () => {} }) {
     this.root = root;
     this.session = session;
     this.me = session.participant;
     this.onEnd = onEnd;
+    this.onGone = onGone;
     this.meetingId = session.meeting_id;
     this.live = new LiveMeeting(this.meetingId, { identity: `p${this.me.id}`, heartbeat: heartbeatOptions() });
     this.docs = new DocumentList(this.meetingId, { persist: true }).attach(this.live);
@@ -464,6 +466,12 @@ export class TabletScreen {
   async end(message) {
     if (this._ended) return;
     this._ended = true;
+    await this.purge();
+    this.onEnd(message);
+  }
+
+  /** Stop, and delete everything this tablet kept: state, documents, pages, notes. */
+  async purge() {
     this.destroy();
     this.live.forget();
     this.docs.forget();
@@ -471,10 +479,47 @@ export class TabletScreen {
     await this.annotator.forget();
     await this.pages.clear();
     document.body.classList.remove("tablet-viewing");
-    this.onEnd(message);
+  }
+
+  /**
+   * The meeting ended, and this tablet's session with it (close 4411: it joined without an
+   * account). Its copies are deleted, as on a recall; the meeting's end stays on screen
+   * until its holder goes back to the join screen.
+   */
+  async endWithMeeting() {
+    if (this._ended) return;
+    this._ended = true;
+    const meeting = this.live.state?.meeting;
+    await this.purge();
+    this.onGone();
+    fill(
+      this.root,
+      h(
+        "div",
+        { class: "join-screen" },
+        h(
+          "section",
+          { class: "panel live-ended", role: "status", "data-testid": "meeting-ended", "data-session": "ended" },
+          meeting?.title ? h("h1", {}, meeting.title) : null,
+          h("p", { class: "live-ended-title" }, t(meeting?.state === "cancelled" ? "tablet.meeting_cancelled" : "tablet.meeting_closed")),
+          h("p", { class: "live-ended-hint" }, t("tablet.session_ended_with_meeting")),
+          h("button", {
+            type: "button",
+            class: "btn btn-primary",
+            "data-testid": "ended-done",
+            text: t("tablet.ended_done"),
+            on: { click: () => this.onEnd(null) },
+          }),
+        ),
+      ),
+    );
   }
 
   fatal(code) {
+    if (code === "4411") {
+      this.endWithMeeting();
+      return;
+    }
     const messages = {
       4401: t("tablet.session_ended"),
       4409: t("tablet.session_recalled"),

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import getpass
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from sqlalchemy import select
@@ -17,7 +17,7 @@ from phonghop.config import Settings
 from phonghop.domain.permissions import UserRole
 from phonghop.errors import PhonghopError
 from phonghop.storage import migrate
-from phonghop.storage.db import Database
+from phonghop.storage.db import Database, UnitOfWork
 from phonghop.storage.models import IssuingBody
 from phonghop.translations import error_message
 
@@ -25,6 +25,23 @@ from phonghop.translations import error_message
 def _fail(message: str) -> int:
     print(f"phonghop: {message}", file=sys.stderr)
     return 2
+
+
+def _in_unit(settings: Settings, work: Callable[[UnitOfWork], Awaitable[str]]) -> int:
+    """Run ``work`` in one unit of work on the configured database and print the line it
+    returns once committed. A refusal (a PhonghopError) leaves nothing written and reaches
+    :func:`main`, which prints its code and message and exits with 2."""
+
+    async def run() -> str:
+        db = Database(settings.database_url)
+        try:
+            async with db.unit() as uow:
+                return await work(uow)
+        finally:
+            await db.dispose()
+
+    print(asyncio.run(run()))
+    return 0
 
 
 async def _check_schema(settings: Settings) -> str | None:
@@ -185,16 +202,11 @@ def cmd_db_new_epoch(settings: Settings, args: argparse.Namespace) -> int:
     """After the database was put back by other means than ``phonghop restore``."""
     from phonghop.storage.installation import renew_log_epoch
 
-    async def renew() -> str:
-        db = Database(settings.database_url)
-        try:
-            async with db.unit() as uow:
-                return await renew_log_epoch(uow.session)
-        finally:
-            await db.dispose()
+    async def renew(uow: UnitOfWork) -> str:
+        epoch = await renew_log_epoch(uow.session)
+        return f"new log epoch {epoch}: tablets will reload the meetings' state"
 
-    print(f"new log epoch {asyncio.run(renew())}: tablets will reload the meetings' state")
-    return 0
+    return _in_unit(settings, renew)
 
 
 def cmd_db_current(settings: Settings, args: argparse.Namespace) -> int:
@@ -202,9 +214,8 @@ def cmd_db_current(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _body_id(db: Database, wanted: int | None) -> int:
-    async with db.unit(write=False) as uow:
-        ids = list(await uow.session.scalars(select(IssuingBody.id).order_by(IssuingBody.id)))
+async def _body_id(uow: UnitOfWork, wanted: int | None) -> int:
+    ids = list(await uow.session.scalars(select(IssuingBody.id).order_by(IssuingBody.id)))
     if wanted is not None:
         if wanted not in ids:
             raise SystemExit(f"phonghop: no issuing body with id {wanted}")
@@ -223,32 +234,24 @@ def cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
     elif password is None and args.role != UserRole.MEMBER.value:
         password = getpass.getpass("Mật khẩu / password: ")
 
-    async def run() -> int:
-        db = Database(settings.database_url)
-        try:
-            body_id = await _body_id(db, args.body_id)
-            async with db.unit() as uow:
-                user = await create_user(
-                    uow,
-                    Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
-                    body_id=body_id,
-                    username=args.username,
-                    full_name=args.full_name,
-                    title=args.title,
-                    role=UserRole(args.role),
-                    password=password,
-                )
-                print(f"user {user.username} created (id {user.id}, role {user.role})")
-        finally:
-            await db.dispose()
-        return 0
+    async def add(uow: UnitOfWork) -> str:
+        user = await create_user(
+            uow,
+            Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
+            body_id=await _body_id(uow, args.body_id),
+            username=args.username,
+            full_name=args.full_name,
+            title=args.title,
+            role=UserRole(args.role),
+            password=password,
+        )
+        return f"user {user.username} created (id {user.id}, role {user.role})"
 
-    return asyncio.run(run())
+    return _in_unit(settings, add)
 
 
 def cmd_user_passwd(settings: Settings, args: argparse.Namespace) -> int:
     """Reset a password as the machine's owner: every session of the account ends."""
-    from phonghop.errors import PhonghopError
     from phonghop.services.accounts import Passwords, reset_password, user_by_name
 
     if args.password_stdin:
@@ -256,65 +259,42 @@ def cmd_user_passwd(settings: Settings, args: argparse.Namespace) -> int:
     else:
         password = getpass.getpass("Mật khẩu mới / new password: ")
 
-    async def run() -> int:
-        db = Database(settings.database_url)
-        try:
-            async with db.unit() as uow:
-                user = await user_by_name(uow, args.username)
-                passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib)
-                ended = await reset_password(uow, passwords, None, user.id, password)
-            print(f"password of {user.username} changed; {ended} session(s) ended")
-        except PhonghopError as exc:
-            return _fail(exc.code)
-        finally:
-            await db.dispose()
-        return 0
+    async def reset(uow: UnitOfWork) -> str:
+        user = await user_by_name(uow, args.username)
+        passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib)
+        ended = await reset_password(uow, passwords, None, user.id, password)
+        return f"password of {user.username} changed; {ended} session(s) ended"
 
-    return asyncio.run(run())
+    return _in_unit(settings, reset)
 
 
 def cmd_user_unlock(settings: Settings, args: argparse.Namespace) -> int:
-    from phonghop.errors import PhonghopError
     from phonghop.services.accounts import unlock_user, user_by_name
 
-    async def run() -> int:
-        db = Database(settings.database_url)
-        try:
-            async with db.unit() as uow:
-                user = await user_by_name(uow, args.username)
-                count = await unlock_user(uow, None, user.id)
-            print(f"{count} sign-in lock(s) of {user.username} lifted")
-        except PhonghopError as exc:
-            return _fail(exc.code)
-        finally:
-            await db.dispose()
-        return 0
+    async def unlock(uow: UnitOfWork) -> str:
+        user = await user_by_name(uow, args.username)
+        count = await unlock_user(uow, None, user.id)
+        return f"{count} sign-in lock(s) of {user.username} lifted"
 
-    return asyncio.run(run())
+    return _in_unit(settings, unlock)
 
 
 def cmd_body_add(settings: Settings, args: argparse.Namespace) -> int:
     from phonghop.services.bodies import create_body
 
-    async def run() -> int:
-        db = Database(settings.database_url)
-        try:
-            async with db.unit() as uow:
-                body = await create_body(
-                    uow,
-                    name=args.name,
-                    symbol=args.symbol,
-                    notice_format=args.format,
-                    short_name=args.short_name,
-                    place=args.place,
-                    parent_id=args.parent_id,
-                )
-                print(f"issuing body {body.name} created (id {body.id})")
-        finally:
-            await db.dispose()
-        return 0
+    async def add(uow: UnitOfWork) -> str:
+        body = await create_body(
+            uow,
+            name=args.name,
+            symbol=args.symbol,
+            notice_format=args.format,
+            short_name=args.short_name,
+            place=args.place,
+            parent_id=args.parent_id,
+        )
+        return f"issuing body {body.name} created (id {body.id})"
 
-    return asyncio.run(run())
+    return _in_unit(settings, add)
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:

@@ -32,6 +32,10 @@ log = logging.getLogger("phonghop.mail")
 #: Notifications claimed per round.
 BATCH = 50
 
+#: Kinds whose e-mail subject is another kind's sentence: a personal code stays in the
+#: message's body, out of the subject lines that mail clients show in every list.
+SUBJECT_OF = {"invitation_with_code": "invitation"}
+
 
 @dataclass(frozen=True)
 class Outgoing:
@@ -104,9 +108,14 @@ async def deliver_pending(db: Database, settings: Settings) -> int:
                 continue
             lang = user.language if user.language in ("vi", "en") else "vi"
             text = notification_text(note, lang)
+            subject = (
+                translate(f"notification.{SUBJECT_OF[note.kind]}", lang, **note.params)
+                if (note.kind in SUBJECT_OF)
+                else text
+            )
             link = (settings.public_url or "").rstrip("/") + note.link if note.link else ""
             body = text + ("\n\n" + link if link else "") + "\n\n" + translate("mail.footer", lang)
-            outgoing.append(Outgoing(note.id, address, user.full_name, text, body))
+            outgoing.append(Outgoing(note.id, address, user.full_name, subject, body))
     if not outgoing:
         return 0
     try:

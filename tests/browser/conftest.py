@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -303,3 +303,25 @@ def call_api(page: Page, method: str, path: str, body: dict[str, Any] | None = N
     response = page.request.fetch(origin + path, method=method, data=body, headers=headers)
     assert response.ok, response.text()
     return response.json()
+
+
+#: The tablet's cache of page images (client_web/tablet/pages.js PAGE_CACHE).
+PAGE_CACHE = "phonghop-pages-v1"
+
+
+def cached_pages(page: Page) -> int:
+    """How many page images the tablet keeps in its cache."""
+    count: int = page.evaluate(
+        f"""async () => (await caches.has('{PAGE_CACHE}'))
+            ? (await (await caches.open('{PAGE_CACHE}')).keys()).length : 0"""
+    )
+    return count
+
+
+def wait_for_cached_pages(page: Page, wanted: Callable[[int], bool], timeout: float = 20.0) -> None:
+    """Poll :func:`cached_pages` until ``wanted(count)``. Not ``page.wait_for_function``:
+    it does not await an async predicate, whose promise is truthy at once."""
+    deadline = time.monotonic() + timeout
+    while not wanted(count := cached_pages(page)):
+        assert time.monotonic() < deadline, f"{count} page images still cached"
+        page.wait_for_timeout(100)

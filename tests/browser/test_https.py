@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.browser.conftest import TABLET, _free_port, launch_chromium, personal_code
+from tests.browser.conftest import TABLET, _free_port, launch_chromium, personal_code, wait_for_cached_pages
 from tests.conftest import service_missing
 
 if TYPE_CHECKING:
@@ -145,18 +145,11 @@ def test_the_tablet_installs_and_works_offline_over_https(
         page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.ready")
         page.reload()
         page.wait_for_function("() => !!navigator.serviceWorker.controller", timeout=20_000)
-        page.wait_for_function(
-            """async () => {
-                if (!(await caches.has('phonghop-pages-v1'))) return false;
-                const keys = await (await caches.open('phonghop-pages-v1')).keys();
-                return keys.some(r => r.url.includes('/api/versions/'));
-            }""",
-            timeout=60_000,
-        )
+        wait_for_cached_pages(page, lambda count: count > 0, timeout=60)
         cached: list[str] = page.evaluate(
             """async () => (await (await caches.open('phonghop-pages-v1')).keys()).map(r => r.url)"""
         )
-        assert all(url.startswith(lan_server.url) for url in cached)
+        assert cached and all(url.startswith(lan_server.url + "/api/versions/") for url in cached)
 
         # No network: the app still opens, and the prefetched pages are still there.
         context.set_offline(True)

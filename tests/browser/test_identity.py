@@ -9,7 +9,16 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 
-from tests.browser.conftest import TABLET, Server, Watch, join_tablet, open_context, sign_in
+from tests.browser.conftest import (
+    TABLET,
+    Server,
+    Watch,
+    call_api,
+    join_tablet,
+    open_context,
+    sign_in,
+    wait_for_cached_pages,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -68,3 +77,44 @@ def test_a_stolen_join_code_alone_gets_nowhere(tablet: BrowserContext, server: S
     page.get_by_test_id("join-enter").click()
     expect(page.get_by_role("alert")).to_contain_text("Tên đăng nhập hoặc mật khẩu không đúng")
     expect(page.get_by_test_id("connection-status")).to_have_count(0)
+
+
+def test_the_meetings_end_ends_the_tablet_and_its_copies(
+    browser: Browser, tablet: BrowserContext, context: BrowserContext, server: Server, watch: Watch
+) -> None:
+    """Last in this module: it closes the demo meeting."""
+    watch.allow("WebSocket connection")  # the closed socket, as the browser reports it
+    page = tablet.new_page()
+    join_tablet(page, server, "Trần Quốc Hưng")
+    page.get_by_test_id("open-document").first.click()
+    expect(page.get_by_test_id("viewer")).to_be_visible()
+    # another delegate's tablet has its pages and is put away (the app closed) before the end
+    away_context = open_context(browser, watch, TABLET)
+    away = away_context.new_page()
+    join_tablet(away, server, "Ngô Thanh Sơn")
+    wait_for_cached_pages(away, lambda count: count > 0)
+    away.close()
+    console = context.new_page()
+    sign_in(console, server, "thuky")
+    call_api(console, "POST", f"/api/meetings/{server.meeting_id}/actions/start")
+    call_api(console, "POST", f"/api/meetings/{server.meeting_id}/actions/close")
+
+    ended = page.get_by_test_id("meeting-ended")
+    expect(ended).to_contain_text("Cuộc họp đã kết thúc.")
+    expect(ended).to_contain_text("đã kết thúc cùng cuộc họp")
+    expect(ended).to_have_attribute("data-session", "ended")
+    expect(page.get_by_test_id("viewer")).to_have_count(0)
+    expect(page.get_by_test_id("connection-status")).to_have_count(0)
+    # what it kept is gone: the pages' cache and the session to resume
+    wait_for_cached_pages(page, lambda count: count == 0)
+    assert page.evaluate("() => sessionStorage.getItem('phonghop.tablet.session')") is None
+    page.get_by_test_id("ended-done").click()
+    expect(page.get_by_test_id("join-code-input")).to_be_visible()
+    # the tablet that was away finds no session when it is opened again, and drops its pages
+    again = away_context.new_page()
+    again.goto(f"{server.url}/tablet/")
+    expect(again.get_by_test_id("join-code-input")).to_be_visible()
+    wait_for_cached_pages(again, lambda count: count == 0)
+    away_context.close()
+    # the secretary's session, an account's, stays
+    assert call_api(console, "GET", f"/api/meetings/{server.meeting_id}")["state"] == "closed"

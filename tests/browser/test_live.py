@@ -39,6 +39,7 @@ from tests.browser.conftest import (
     join_tablet,
     open_context,
     sign_in,
+    wait_for_cached_pages,
 )
 
 pytestmark = pytest.mark.browser
@@ -363,8 +364,5 @@ def test_a_whole_meeting_on_console_tablets_and_room(
         expect(tablet.get_by_test_id("viewer")).to_be_hidden()
         expect(tablet.get_by_test_id("open-document")).to_have_count(0)
     for tablet in tablets:
-        tablet.wait_for_function(
-            """async () => !(await caches.has('phonghop-pages-v1'))
-                || (await (await caches.open('phonghop-pages-v1')).keys()).length === 0"""
-        )
+        wait_for_cached_pages(tablet, lambda count: count == 0)
     assert call_api(console, "GET", f"/api/meetings/{server.meeting_id}")["state"] == "closed"

@@ -17,7 +17,7 @@ from phonghop.mail import deliver_pending
 from phonghop.storage.db import Database
 from phonghop.storage.models import Notification, User
 from tests.conftest import make_settings
-from tests.factories import World
+from tests.factories import World, personal_code
 from tests.notices_service.conftest import run_in_app
 from tests.notifications.test_mail import Inbox, free_port
 
@@ -53,7 +53,8 @@ def test_invitations_are_mailed_once_even_if_the_server_was_down(
         async with db.unit(write=False) as uow:
             rows = await uow.session.scalars(
                 select(Notification.id).where(
-                    Notification.kind == "invitation", Notification.mail_state == "pending"
+                    Notification.kind.in_(["invitation", "invitation_with_code"]),
+                    Notification.mail_state == "pending",
                 )
             )
             return len(rows.all())
@@ -78,6 +79,9 @@ def test_invitations_are_mailed_once_even_if_the_server_was_down(
         assert subject.startswith("Giấy mời dự cuộc họp «Hội nghị Ban Thường vụ Tỉnh ủy tháng 11»")
         assert "08:00 29/11/2027" in subject and "Phòng họp số 1, Tỉnh ủy" in subject
         assert f"https://phonghop.tinhuy.lan/console/#/invitation/{mid}" in message.get_content()
+        # the delegate's personal code is in the message, never in its subject line
+        code = personal_code(office, mid, meeting["participants"][2]["id"])
+        assert code in message.get_content() and code not in subject
         assert deliver() == 0
         assert len(inbox.messages) == 2
         assert run_in_app(base, pending) == 0

@@ -31,7 +31,7 @@ def test_sending_notifies_everyone_with_an_account_once(
     assert r.json()["sent"] == 5 and r.json()["without_account"] == [guest]
 
     member = staff(base, "member1")
-    [note] = [n for n in notifications(member) if n["kind"] == "invitation"]
+    [note] = [n for n in notifications(member) if n["kind"] == "invitation_with_code"]  # a delegate
     assert note["link"] == f"/console/#/invitation/{mid}"
     assert "Hội nghị Ban Thường vụ Tỉnh ủy tháng 11" in note["text"]
     assert "08:00 29/11/2027" in note["text"]  # the office's time, not UTC
@@ -42,9 +42,9 @@ def test_sending_notifies_everyone_with_an_account_once(
 
     # again: nobody new; with ?all=1 everyone once more
     assert office.post(f"/api/meetings/{mid}/invitations/send").json()["sent"] == 0
-    assert len([n for n in notifications(member) if n["kind"] == "invitation"]) == 1
+    assert len([n for n in notifications(member) if n["kind"] == "invitation_with_code"]) == 1
     assert office.post(f"/api/meetings/{mid}/invitations/send?all=1").json()["sent"] == 5
-    assert len([n for n in notifications(member) if n["kind"] == "invitation"]) == 2
+    assert len([n for n in notifications(member) if n["kind"] == "invitation_with_code"]) == 2
 
     # members do not send; another body's office does not see the meeting
     assert error_of(member.post(f"/api/meetings/{mid}/invitations/send"), 403)["code"] == "office_required"

@@ -8,6 +8,7 @@ import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 import docx
@@ -18,6 +19,7 @@ from docx.shared import Mm, Pt
 
 from phonghop.domain.notice import IssuingBody, NoticeDraft, NoticeSettings, PageNumbers
 from phonghop.notices import build_document, write_docx, write_pdf
+from phonghop.notices.invitation import QR_MM, Invitee, MeetingFacts, build_invitation
 
 #: A page read back by the ``pdf_pages`` fixture (conftest's ReadPage).
 ReadPage = Any
@@ -270,3 +272,19 @@ def test_the_same_notice_gives_the_same_docx_bytes_on_another_day(
     entries = zipfile.ZipFile(io.BytesIO(first)).infolist()
     assert entries and {e.date_time for e in entries} == {(1980, 1, 1, 0, 0, 0)}
     assert docx.Document(io.BytesIO(first)).paragraphs  # still a document Word opens
+
+
+def test_a_qr_code_in_a_column_is_a_picture_of_its_size(
+    party_body: IssuingBody, party_settings: NoticeSettings
+) -> None:
+    """The giấy mời's personal QR code, written by the DOCX writer too (same model)."""
+    starts = datetime(2027, 11, 29, 8)  # layout only: nothing compares it with today
+    facts = MeetingFacts("Hội nghị", starts, "Phòng họp", (), starts.date(), join_code="ABCD2345")
+    person = Invitee("Lê Văn Cường", personal_code="WXYZ6789", personal_link="https://phonghop.lan/tablet/#x")
+    document = docx.Document(
+        io.BytesIO(write_docx(build_invitation(party_body, party_settings, None, facts, [person])))
+    )
+    [picture] = document.inline_shapes
+    assert _close(picture.width, Mm(QR_MM)) and _close(picture.height, Mm(QR_MM))
+    cells = [p.text for t in document.tables for row in t.rows for c in row.cells for p in c.paragraphs]
+    assert any("WXYZ6789" in text for text in cells)

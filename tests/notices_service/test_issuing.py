@@ -27,7 +27,6 @@ from tests.notices_service.conftest import (
     error_of,
     hold_meeting,
     run_in_app,
-    tablet,
 )
 from tests.pki import Signer
 from tests.realtime.helpers import Peer
@@ -51,8 +50,11 @@ def today() -> str:
 
 
 def test_edit_preview_and_issue(base: TestClient, world: World, office: TestClient) -> None:
-    tablets: list[TestClient] = []
-    held = hold_meeting(base, world, office, during=lambda h: tablets.append(tablet(base, h, 2)))
+    held = hold_meeting(base, world, office)
+    # a delegate who follows the closed meeting with their account (a tablet joined with a
+    # personal code ended with the meeting)
+    delegate_session = companion(base)
+    login(delegate_session, "member1")
     notice = new_draft(office, held)
     nid = notice["id"]
     url = f"/api/notices/{nid}"
@@ -119,7 +121,7 @@ def test_edit_preview_and_issue(base: TestClient, world: World, office: TestClie
 
     # The meeting's log says so, to controllers only.
     console = Peer(held.secretary, held.id)
-    delegate = Peer(tablets[0], held.id)
+    delegate = Peer(delegate_session, held.id)
     try:
         for peer in (console, delegate):
             peer.applied = before

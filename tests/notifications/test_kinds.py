@@ -20,6 +20,7 @@ BUILT = {
     "draft_published",
     "invitation_absent",
     "invitation_substitute",
+    "invitation_with_code",
 }
 
 

@@ -65,14 +65,20 @@ def code_of(response: Any) -> str:
     return value
 
 
-def closed_with(peer: Peer) -> int:
-    """Read until the server closes the socket; its close code."""
+def frames_until_closed(peer: Peer) -> tuple[list[str], int]:
+    """The types of the frames read until the server closed the socket, and its close code."""
+    seen: list[str] = []
     with pytest.raises(WebSocketDisconnect) as closed:
         while True:
-            peer.ws.receive_json()
+            seen.append(peer.ws.receive_json().get("type"))
     with contextlib.suppress(Exception):
         peer.close()
-    return closed.value.code
+    return seen, closed.value.code
+
+
+def closed_with(peer: Peer) -> int:
+    """Read until the server closes the socket; its close code."""
+    return frames_until_closed(peer)[1]
 
 
 _open: list[Peer] = []
@@ -265,9 +271,7 @@ def test_a_second_device_takes_the_seat_and_the_first_is_told(
     secretary = companion(client)
     login(secretary, "secretary")
     assert secretary.post(f"/api/meetings/{mid}/actions/start").status_code == 200
-    first = companion(client)
-    join_tablet(first, office, mid, delegate)
-    peer = connect(first, mid)
+    first, peer = joined(client, office, mid, delegate)
     second = companion(client)
     join_tablet(second, office, mid, delegate)
     assert closed_with(peer) == 4410
@@ -303,6 +307,15 @@ def console(client: TestClient, username: str, meeting_id: int) -> tuple[TestCli
     login(browser, username)
     peer = connect(browser, meeting_id)
     return browser, peer
+
+
+def joined(
+    client: TestClient, office: TestClient, meeting_id: int, participant_id: int
+) -> tuple[TestClient, Peer]:
+    """A tablet joined as the participant (personal code, or the account) and connected."""
+    browser = companion(client)
+    join_tablet(browser, office, meeting_id, participant_id)
+    return browser, connect(browser, meeting_id)
 
 
 def test_logout_closes_the_socket(client: TestClient, running: dict[str, Any]) -> None:
@@ -371,9 +384,7 @@ def test_removal_from_the_meeting_closes_the_tablet(
     client: TestClient, office: TestClient, meeting: dict[str, Any]
 ) -> None:
     mid, delegate = meeting["id"], pid(meeting, 4)
-    tablet = companion(client)
-    join_tablet(tablet, office, mid, delegate)
-    peer = connect(tablet, mid)
+    _tablet, peer = joined(client, office, mid, delegate)
     assert office.delete(f"/api/meetings/{mid}/participants/{delegate}").status_code == 200
     assert closed_with(peer) == 4403
 
@@ -385,12 +396,58 @@ def test_a_flood_of_commands_is_refused_without_closing(
     client: TestClient, office: TestClient, running: dict[str, Any]
 ) -> None:
     mid = running["id"]
-    tablet = companion(client)
-    join_tablet(tablet, office, mid, pid(running, 2))
-    peer = connect(tablet, mid)
+    _tablet, peer = joined(client, office, mid, pid(running, 2))
     ids = [peer.send("speaker.request" if n % 2 == 0 else "speaker.withdraw") for n in range(300)]
     results = [peer.result(i) for i in ids]
     refused = [r for r in results if not r["ok"] and r["error"]["code"] == "command_rate_limited"]
     assert len(refused) >= 300 - 30 - 100  # a burst of 30, then 10 a second: most refused
     assert len(results) - len(refused) >= 30  # the burst went through
     assert not peer.closed
+
+
+# -- the meeting's end ends the tablets that joined without an account --------------------------------
+
+
+def test_the_meetings_end_ends_the_tablets_without_an_account(
+    client: TestClient, office: TestClient, running: dict[str, Any]
+) -> None:
+    mid = running["id"]
+    delegate, delegate_peer = joined(client, office, mid, pid(running, 2))
+    waiting = companion(client)
+    r = waiting.post("/api/join", json={"code": running["join_code"], "participant_id": pid(running, 3)})
+    assert r.status_code == 202, r.text
+    chair_tablet = companion(client)
+    join_tablet(chair_tablet, office, mid, pid(running, 0))  # signed in with the chair's account
+    chair_peer = connect(chair_tablet, mid)
+    secretary, console_peer = console(client, "secretary", mid)
+
+    assert secretary.post(f"/api/meetings/{mid}/actions/close").status_code == 200
+    # the tablet is told the meeting ended, then closed
+    seen, code = frames_until_closed(delegate_peer)
+    assert code == 4411 and seen[-1] == "meeting.closed"
+    r = delegate.get("/api/session")
+    assert r.status_code == 401 and code_of(r) == "meeting_ended"
+    assert code_of(waiting.get("/api/session")) == "meeting_ended"
+    # a reconnect is refused with the same code, so an offline tablet learns why too
+    again = Peer(delegate, mid)
+    assert closed_with(again) == 4411
+    # the tablet's page requests end with it
+    assert delegate.get(f"/api/meetings/{mid}/documents").status_code == 401
+    # accounts keep their sessions: the chair's tablet and the secretary's console
+    assert chair_peer.call("ping")["ok"] and console_peer.call("ping")["ok"]
+    assert chair_tablet.get("/api/session").status_code == 200
+    assert "meeting.closed" in [e["type"] for e in chair_peer.events]
+    assert [d["participant_id"] for d in office.get(f"/api/meetings/{mid}/devices").json()["devices"]] == [
+        pid(running, 0)
+    ]
+
+
+def test_a_cancelled_meeting_ends_its_tablets_too(
+    client: TestClient, office: TestClient, meeting: dict[str, Any]
+) -> None:
+    mid = meeting["id"]
+    delegate, peer = joined(client, office, mid, pid(meeting, 2))
+    assert office.post(f"/api/meetings/{mid}/actions/cancel").status_code == 200
+    seen, code = frames_until_closed(peer)
+    assert code == 4411 and seen[-1] == "meeting.cancelled"
+    assert code_of(delegate.get("/api/session")) == "meeting_ended"

@@ -27,7 +27,7 @@ from docx.shared import Mm, Pt
 
 from phonghop.domain.hygiene import repaired
 from phonghop.exports.ooxml import fixed_package
-from phonghop.notices.model import Align, Cell, Columns, NoticeDocument, Space, Text
+from phonghop.notices.model import Align, Cell, Columns, NoticeDocument, Qr, Space, Text
 from phonghop.notices.pdf import balanced_width, centred_lines, line_widths
 
 __all__ = ["write_docx"]
@@ -175,6 +175,9 @@ def _write_cells(cells: tuple[Cell, ...], first: Any, add: Any, avail_pt: float,
         return pending.pop() if pending else add()
 
     for cell in cells:
+        if isinstance(cell, Qr):
+            paragraph().add_run().add_picture(io.BytesIO(cell.png()), width=Mm(cell.size_mm))
+            continue
         if isinstance(cell, Space):
             _space(paragraph(), cell.height_mm)
             continue

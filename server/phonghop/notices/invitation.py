@@ -5,7 +5,9 @@ The header is the notices' own (:func:`~phonghop.notices.model.header_columns`: 
 with the invitation's number line ("Số     -GM/TU", "Số:     /GM-UBND", the number left
 blank for the clerk); then "GIẤY MỜI", the meeting's title, "Kính gửi: …", the time
 ("vào lúc 08 giờ 00 phút, thứ Hai, ngày 30/11/2026"), the place, the agenda, a note
-asking to confirm, and the signature block of the body's notice settings.
+asking to confirm, the personal code of an invitee who needs one to join the meeting on
+a tablet (as text and as a QR code opening the join link with it), and the signature
+block of the body's notice settings.
 
 :func:`build_invitation` lays out one page; :func:`write_invitations` writes one page per
 invitee (each a document of its own, so nothing flows from one page to the next) into a
@@ -37,6 +39,7 @@ from phonghop.notices.model import (
     Columns,
     NoticeDocument,
     PageSetup,
+    Qr,
     Row,
     Rule,
     Space,
@@ -55,6 +58,9 @@ RECIPIENTS_HEADING = "Nơi nhận:"
 _GAP_BEFORE_TITLE_PT = 18.0
 _GAP_AFTER_TITLE_PT = 12.0
 _GAP_BEFORE_FOOTER_PT = 12.0
+#: The QR code's side, its quiet zone included: a phone or tablet reads it from arm's length.
+QR_MM = 26.0
+_GAP_AFTER_QR_MM = 4.0
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,10 @@ class Invitee:
 
     full_name: str
     title: str = ""
+    #: The code that proves who holds the tablet (only for whoever signs in with one;
+    #: never on a page addressed to several people), and the join link its QR code opens.
+    personal_code: str = ""
+    personal_link: str = ""
 
     @property
     def addressed(self) -> str:
@@ -82,6 +92,7 @@ class MeetingFacts:
     location: str
     agenda: tuple[str, ...]
     issue_date: date
+    join_code: str = ""
 
 
 def format_start(value: datetime) -> str:
@@ -132,6 +143,37 @@ def _addressee(invitees: Sequence[Invitee], s: NoticeSettings) -> list[Block]:
         end = "." if i == len(invitees) - 1 else ";"
         blocks.append(_para([Span(f"- {person.addressed}{end}")], s))
     return blocks
+
+
+def _personal_code(invitee: Invitee, meeting: MeetingFacts, s: NoticeSettings) -> Columns:
+    """The QR code, and beside it the codes in words and how to use them."""
+    lines = [
+        Text(
+            (Span("Mã cá nhân vào cuộc họp trên máy tính bảng: "), Span(invitee.personal_code, bold=True)),
+            s.size_body,
+            align=Align.LEFT,
+            role="personal_code",
+        ),
+        Text(
+            (
+                Span(
+                    "Quét mã QR bằng máy tính bảng; hoặc nhập mã tham dự "
+                    f"{meeting.join_code}, chọn tên của đồng chí rồi nhập mã cá nhân. "
+                    "Mã cá nhân chỉ dành riêng cho đồng chí, đề nghị không chuyển cho người khác.",
+                    italic=True,
+                ),
+            ),
+            s.size_recipients,
+            align=Align.LEFT,
+            role="personal_code_hint",
+        ),
+    ]
+    return Columns(
+        rows=(Row((Qr(invitee.personal_link, QR_MM, role="personal_qr"),), tuple(lines)),),
+        left_width_mm=QR_MM + _GAP_AFTER_QR_MM,
+        space_before_pt=s.paragraph_spacing_pt,
+        role="personal_code",
+    )
 
 
 def _footer(
@@ -229,6 +271,8 @@ def build_invitation(
             s,
         )
     )
+    if len(invitees) == 1 and invitees[0].personal_code and invitees[0].personal_link:
+        blocks.append(_personal_code(invitees[0], meeting, s))
     blocks.append(_footer(fmt, body, signature, s))
     page = PageSetup(210.0, 297.0, s.margin_top_mm, s.margin_bottom_mm, s.margin_left_mm, s.margin_right_mm)
     return NoticeDocument(

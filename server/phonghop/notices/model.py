@@ -8,7 +8,8 @@
   :class:`Rule` under it (as long as the text, or a fraction of it, centred);
 * :class:`Columns`: a borderless two-column table, used for the header (issuing body,
   number | national title, place and date) and the footer (recipients | signature);
-* :class:`Space`: vertical room, e.g. the blank left for the handwritten signature.
+* :class:`Space`: vertical room, e.g. the blank left for the handwritten signature;
+* :class:`Qr`: a QR code in a column (the personal code on a giấy mời).
 
 Every element's size, style and position comes from the formats' rules in DOMAIN.md and
 from :class:`~phonghop.domain.notice.NoticeSettings`; the writers only translate blocks
@@ -17,10 +18,13 @@ into their file format, so the two outputs cannot drift apart. All text is NFC.
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 from dataclasses import dataclass
 from enum import Enum
+
+import segno
 
 from phonghop.domain.notice import (
     IssuingBody,
@@ -39,6 +43,7 @@ __all__ = [
     "Columns",
     "NoticeDocument",
     "PageSetup",
+    "Qr",
     "Row",
     "Rule",
     "Space",
@@ -141,7 +146,22 @@ class Space:
     role: str = ""
 
 
-Cell = Text | Space
+@dataclass(frozen=True)
+class Qr:
+    """A QR code that opens ``data``, ``size_mm`` square with its quiet zone."""
+
+    data: str
+    size_mm: float
+    role: str = ""
+
+    def png(self) -> bytes:
+        """One pixel per module and the four-module quiet zone; the writers scale it up."""
+        out = io.BytesIO()
+        segno.make(self.data, error="m").save(out, kind="png", scale=1, border=4)
+        return out.getvalue()
+
+
+Cell = Text | Space | Qr
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
     Frame,
+    Image,
     PageTemplate,
     Paragraph,
     Spacer,
@@ -37,7 +38,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from phonghop.notices.model import Align, Block, Cell, Columns, NoticeDocument, Space, Span, Text
+from phonghop.notices.model import Align, Block, Cell, Columns, NoticeDocument, Qr, Space, Span, Text
 from phonghop.notices.stamp import SignatureStamp
 
 __all__ = [
@@ -269,6 +270,9 @@ class _SignatureRoom(Flowable):  # type: ignore[misc]
 
 
 def _flowable(block: Cell, stamp: SignatureStamp | None = None) -> Any:
+    if isinstance(block, Qr):
+        side = block.size_mm * mm
+        return Image(io.BytesIO(block.png()), side, side, hAlign="LEFT")
     if isinstance(block, Space):
         if block.role == "signature" and stamp is not None:
             return _SignatureRoom(block.height_mm * mm, stamp)

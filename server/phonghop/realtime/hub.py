@@ -23,11 +23,12 @@ from starlette.websockets import WebSocket, WebSocketState
 
 from phonghop.domain.hygiene import json_text
 from phonghop.realtime._transport import RawWriter, text_frame
-from phonghop.realtime.protocol import PROTOCOL_VERSION, audience_members, may_see
+from phonghop.realtime.protocol import CLOSE_MEETING_ENDED, PROTOCOL_VERSION, audience_members, may_see
 
 log = logging.getLogger("phonghop.realtime")
 
 RESYNC_CLOSE = 4001
+MEETING_ENDED_EVENTS = frozenset({"meeting.closed", "meeting.cancelled"})
 FALLBACK_QUEUE = 256
 GAP_WAIT = 0.05
 
@@ -386,6 +387,13 @@ class Hub:
             for conn in tuple(room.conns):
                 if conn.tablet and conn.participant_id == revoked:
                     self._spawn(conn.close_after_flush(4409, "session revoked"))
+        elif event["type"] in MEETING_ENDED_EVENTS:
+            # A tablet that joined without an account ends with the meeting (its session
+            # row was revoked in the same commit): it has just been sent the ended state.
+            for conn in tuple(room.conns):
+                if conn.tablet and conn.user_id is None:
+                    room.conns.discard(conn)
+                    self._spawn(conn.close_after_flush(CLOSE_MEETING_ENDED, "meeting ended"))
         if event["type"] == "presenter.page_changed":
             room.presenter = (event["data"]["document_id"], event["data"]["page"])
             self.schedule_viewer_summary(room)

@@ -38,8 +38,12 @@ CLOSE_CODES: dict[int, str] = {
     4408: "hello not received in time after connecting",
     4409: "recalled: the session was revoked by the office",
     4410: "replaced: the same participant joined on another device",
+    4411: "meeting ended: a tablet that joined without an account ends with its meeting; do not reconnect",
     4412: "rights changed: reconnect to get the new ones",
 }
+
+#: A tablet that joined without an account is closed with this once its meeting has ended.
+CLOSE_MEETING_ENDED = 4411
 
 ID = Annotated[int | str, Field(union_mode="left_to_right")]
 

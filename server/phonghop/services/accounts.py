@@ -272,6 +272,9 @@ CLOSE_REVOKED = 4409
 CLOSE_REPLACED = 4410
 CLOSE_RIGHTS_CHANGED = 4412
 
+#: Meeting states after which a tablet that joined without an account has no access.
+ENDED_STATES = (MeetingState.CLOSED.value, MeetingState.CANCELLED.value)
+
 
 def end_access(
     uow: UnitOfWork,
@@ -374,6 +377,34 @@ async def user_by_name(uow: UnitOfWork, username: str) -> User:
     return user
 
 
+async def end_meeting_sessions(uow: UnitOfWork, meeting_id: int) -> int:
+    """The meeting closed or was cancelled: the tablet sessions that joined it without an
+    account (a personal code, the secretary's confirmation, or still waiting) end; the
+    sessions of accounts stay. Their sockets are closed by each instance's hub (4411) once
+    the meeting's ``meeting.closed``/``meeting.cancelled`` event has been sent to them, so
+    the tablet shows the meeting's end before its connection goes. How many ended."""
+    people = select(Participant.id).where(Participant.meeting_id == meeting_id)
+    result = await uow.session.execute(
+        update(AuthSession)
+        .where(
+            AuthSession.participant_id.in_(people),
+            AuthSession.user_id.is_(None),
+            AuthSession.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def _ended_with_meeting(uow: UnitOfWork, row: AuthSession) -> bool:
+    """Whether ``row`` is a tablet session without an account whose meeting has ended."""
+    if row.participant_id is None or row.user_id is not None:
+        return False
+    participant = await uow.session.get(Participant, row.participant_id)
+    meeting = await uow.session.get(Meeting, participant.meeting_id) if participant is not None else None
+    return meeting is not None and meeting.state in ENDED_STATES
+
+
 async def revoke_participant_sessions(uow: UnitOfWork, actor: Actor, participant_id: int) -> int:
     """The office takes a tablet out of the meeting: its sessions end, its sockets close (4409)."""
     participant = await uow.session.get(Participant, participant_id)
@@ -426,7 +457,12 @@ class SessionInfo:
 async def resolve_session(uow: UnitOfWork, token: str) -> SessionInfo:
     """The actor behind a session token, or :class:`Unauthenticated`."""
     row = await uow.session.get(AuthSession, _hash_token(token))
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+    if row is None:
+        raise Unauthenticated("session_expired")
+    if await _ended_with_meeting(uow, row):
+        # Said apart from an expiry: the tablet shows the meeting's end, not a sign-in.
+        raise Unauthenticated("meeting_ended")
+    if row.revoked_at is not None or row.expires_at <= utcnow():
         raise Unauthenticated("session_expired")
     if row.pending:
         raise Unauthenticated("device_pending")
@@ -517,7 +553,7 @@ async def meeting_for_code(uow: UnitOfWork, code: str) -> Meeting:
     meeting = await uow.session.scalar(select(Meeting).where(Meeting.join_code == code)) if code else None
     if meeting is None:
         raise NotFound("join_code_invalid")
-    if MeetingState(meeting.state) in (MeetingState.CLOSED, MeetingState.CANCELLED):
+    if meeting.state in ENDED_STATES:
         raise Conflict("meeting_not_open_for_join")
     return meeting
 

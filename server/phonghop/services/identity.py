@@ -53,6 +53,11 @@ def sign_in_with(p: Participant) -> str:
     return "account" if p.user_id is not None and p.role in CONTROLLER_ROLES else "code"
 
 
+def personal_link(base_url: str, join_code: str, personal_code: str) -> str:
+    """The join link with a personal code: what the QR code on a giấy mời opens."""
+    return base_url.rstrip("/") + f"/tablet/#join={join_code}&personal={personal_code}"
+
+
 def _address_keys(address: str) -> list[tuple[str, throttle.Limit]]:
     return [(f"join:{address[:64]}", throttle.JOIN_ADDRESS)]
 

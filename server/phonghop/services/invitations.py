@@ -17,6 +17,12 @@ decision on substitutes (người dự thay), the confirmation table, and the iC
   (``notification.invitation``, e-mailed when SMTP is configured) and records ``sent_at``
   on their line; sending again reaches only those not sent yet, unless ``resend_all``.
   People without an account get the printed giấy mời (:mod:`phonghop.notices.invitation`).
+* **Personal codes.** Whoever joins a tablet with a personal code (everyone but a chair or
+  secretary with an account: ``identity.sign_in_with``) finds theirs on their own giấy mời,
+  as text and as a QR code opening the join link with it, and in their invitation
+  notification (and its e-mail). Only on pages addressed to that one person: the office
+  (which prints and hands them out, and sees the codes anyway) downloads anyone's, a
+  participant only their own; a page addressed to a list carries no code.
 * **Live table, reminders.** Every answer and decision appends ``invitation.answered`` /
   ``invitation.substitute_decided`` for the controllers; an absence or a named substitute
   also notifies the office. The office reminds those who have not answered
@@ -42,7 +48,7 @@ from phonghop.domain.text import normalize
 from phonghop.errors import Conflict, InvalidInput, NotFound
 from phonghop.notices.invitation import Invitee, MeetingFacts, build_invitation, write_invitations
 from phonghop.realtime.protocol import AUDIENCE_CONTROLLERS
-from phonghop.services import meetings, notices
+from phonghop.services import identity, meetings, notices
 from phonghop.services.audit import record_audit
 from phonghop.services.conclusions import agenda_order
 from phonghop.services.events import append_event
@@ -377,6 +383,14 @@ def _row_for(
     return row
 
 
+def personal_code_for(p: Participant, meeting: Meeting) -> str:
+    """The participant's personal code if they join a tablet with one, else "" (a chair or
+    secretary with an account signs in with it; no join code yet, nothing to join)."""
+    if not p.personal_code or not meeting.join_code or identity.sign_in_with(p) != "code":
+        return ""
+    return p.personal_code
+
+
 def _params(meeting: Meeting, tz: tzinfo) -> dict[str, Any]:
     return {
         "meeting": meeting.title,
@@ -388,8 +402,9 @@ def _params(meeting: Meeting, tz: tzinfo) -> dict[str, Any]:
 async def send_invitations(
     uow: UnitOfWork, actor: Actor, meeting_id: int, tz: tzinfo, *, resend_all: bool = False
 ) -> dict[str, Any]:
-    """Send the invitation of a scheduled meeting: a notification (``invitation``) to every
-    participant with a staff account, ``sent_at`` recorded on each line. Lines already
+    """Send the invitation of a scheduled meeting: a notification (``invitation``, or
+    ``invitation_with_code`` with the personal code of one who joins a tablet with it) to
+    every participant with a staff account, ``sent_at`` recorded on each line. Lines already
     sent are skipped unless ``resend_all``. Participants without an account are listed in
     ``without_account`` (they get the printed giấy mời) and keep ``sent_at`` empty."""
     require_office(actor)
@@ -409,12 +424,17 @@ async def send_invitations(
             continue
         row = _row_for(uow, meeting, participant, row)
         row.sent_at = now
+        # The personal code goes to its holder only: their own notification and e-mail.
+        code = personal_code_for(participant, meeting)
+        params = _params(meeting, tz)
+        if code:
+            params.update(personal_code=code, join_code=meeting.join_code)
         notify(
             uow,
             body_id=meeting.body_id,
             user_ids=[participant.user_id],
-            kind="invitation",
-            params=_params(meeting, tz),
+            kind="invitation_with_code" if code else "invitation",
+            params=params,
             link=member_link(meeting.id),
         )
         sent.append(participant.id)
@@ -496,8 +516,17 @@ def _render_pdf(config: BodyConfig, facts: MeetingFacts, groups: list[list[Invit
         return write_invitations(docs)
 
 
+def _invitee(p: Participant, meeting: Meeting, base_url: str, with_code: bool) -> Invitee:
+    """The addressee of a page; with their personal code if they join with one."""
+    code = personal_code_for(p, meeting) if with_code else ""
+    if not code or not meeting.join_code:
+        return Invitee(p.full_name, p.title)
+    link = identity.personal_link(base_url, meeting.join_code, code)
+    return Invitee(p.full_name, p.title, personal_code=code, personal_link=link)
+
+
 async def _pdf(
-    uow: UnitOfWork, meeting: Meeting, people: list[Participant], tz: tzinfo, as_list: bool
+    uow: UnitOfWork, meeting: Meeting, people: list[Participant], tz: tzinfo, as_list: bool, base_url: str
 ) -> bytes:
     if not people:
         raise Conflict("invitation_nobody")
@@ -509,8 +538,9 @@ async def _pdf(
         location=meeting.location,
         agenda=agenda,
         issue_date=utcnow().astimezone(tz).date(),
+        join_code=meeting.join_code or "",
     )
-    invitees = [Invitee(p.full_name, p.title) for p in people]
+    invitees = [_invitee(p, meeting, base_url, not as_list) for p in people]
     groups = [invitees] if as_list else [[i] for i in invitees]
     return await asyncio.to_thread(_render_pdf, config, facts, groups)
 
@@ -523,9 +553,11 @@ async def invitations_pdf(
     *,
     participant_id: int | None = None,
     as_list: bool = False,
+    base_url: str = "",
 ) -> tuple[bytes, str]:
     """The office's printable giấy mời: one page per invited participant (accepted
-    substitutes left out), one participant's page, or one page addressed to the list."""
+    substitutes left out), one participant's page, or one page addressed to the list.
+    ``base_url``: the server's address as the tablets reach it, for the QR codes."""
     require_office(actor)
     meeting = await meetings.load_meeting(uow, actor, meeting_id, full=True)
     lines = await _lines(uow, meeting)
@@ -535,18 +567,20 @@ async def invitations_pdf(
             raise NotFound("participant_not_found")
     else:
         people = [p for p, _row, is_substitute in lines if not is_substitute]
-    return await _pdf(uow, meeting, people, tz, as_list), f"giay-moi-{meeting.id}.pdf"
+    return await _pdf(uow, meeting, people, tz, as_list, base_url), f"giay-moi-{meeting.id}.pdf"
 
 
-async def my_invitation_pdf(uow: UnitOfWork, actor: Actor, meeting_id: int, tz: tzinfo) -> tuple[bytes, str]:
-    """The actor's own giấy mời (a participant's session)."""
+async def my_invitation_pdf(
+    uow: UnitOfWork, actor: Actor, meeting_id: int, tz: tzinfo, base_url: str = ""
+) -> tuple[bytes, str]:
+    """The actor's own giấy mời (a participant's session), with their own personal code."""
     meeting = await meetings.load_meeting(uow, actor, meeting_id, full=True)
     scoped = await meetings.actor_in_meeting(uow, actor, meeting)
     if scoped.participant_id is None:
         raise Conflict("invitation_not_participant")
     participant = await uow.session.get(Participant, scoped.participant_id)
     assert participant is not None
-    return await _pdf(uow, meeting, [participant], tz, False), f"giay-moi-{meeting.id}.pdf"
+    return await _pdf(uow, meeting, [participant], tz, False, base_url), f"giay-moi-{meeting.id}.pdf"
 
 
 # -- iCalendar (RFC 5545) ----------------------------------------------------------------------

@@ -21,7 +21,13 @@ from phonghop.domain.permissions import (
 )
 from phonghop.domain.text import normalize
 from phonghop.errors import Conflict, InvalidInput, NotFound
-from phonghop.services.accounts import CLOSE_REMOVED, CLOSE_RIGHTS_CHANGED, end_access, new_join_code
+from phonghop.services.accounts import (
+    CLOSE_REMOVED,
+    CLOSE_RIGHTS_CHANGED,
+    end_access,
+    end_meeting_sessions,
+    new_join_code,
+)
 from phonghop.services.audit import record_audit
 from phonghop.services.events import append_event
 from phonghop.storage.db import UnitOfWork
@@ -197,7 +203,12 @@ async def change_state(uow: UnitOfWork, actor: Actor, meeting_id: int, action: M
     await append_event(
         uow, meeting.id, rules.EVENT_FOR_ACTION[action], {"state": new_state.value}, actor=actor
     )
-    record_audit(uow, actor, f"meeting.{action.value}", target_type="meeting", target_id=meeting.id)
+    detail: dict[str, Any] = {}
+    if new_state in (MeetingState.CLOSED, MeetingState.CANCELLED):
+        # Tablets that joined without an account end with the meeting (DOMAIN.md: access
+        # per attendee, documents recalled after the meeting); accounts keep theirs.
+        detail["sessions_ended"] = await end_meeting_sessions(uow, meeting.id)
+    record_audit(uow, actor, f"meeting.{action.value}", target_type="meeting", target_id=meeting.id, **detail)
     return meeting
 
 

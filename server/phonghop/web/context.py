@@ -138,6 +138,11 @@ def _huge_int(value: Any, field: str) -> str | None:
     return None
 
 
+def public_base(conn: HTTPConnection) -> str:
+    """The server's address as tablets reach it (``PHONGHOP_PUBLIC_URL``, else this request's)."""
+    return app_state(conn).settings.public_url or str(conn.base_url)
+
+
 def office_zone(conn: HTTPConnection) -> tzinfo:
     """The offices' time zone (``settings.timezone``), in which dates and deadlines are
     read and shown; UTC+7 if the name is unknown to this machine's zone database."""

@@ -13,7 +13,7 @@ from phonghop.errors import NotFound
 from phonghop.services import identity
 from phonghop.storage.models import utcnow
 from phonghop.web import schemas
-from phonghop.web.context import app_state, authenticate, path_int, read_json
+from phonghop.web.context import app_state, authenticate, path_int, public_base, read_json
 
 
 async def list_devices(request: Request) -> Response:
@@ -73,11 +73,6 @@ async def reissue_personal_code(request: Request) -> Response:
     return JSONResponse({"personal_code": code}, headers={"Cache-Control": "private, no-store"})
 
 
-def personal_url(request: Request, join_code: str, personal_code: str) -> str:
-    base = app_state(request).settings.public_url or str(request.base_url)
-    return base.rstrip("/") + f"/tablet/#join={join_code}&personal={personal_code}"
-
-
 async def personal_qr(request: Request) -> Response:
     """The QR code printed on one person's invitation: the join link with their code."""
     meeting_id, participant_id = path_int(request, "meeting_id"), path_int(request, "participant_id")
@@ -89,9 +84,8 @@ async def personal_qr(request: Request) -> Response:
     if not found or join_code is None:
         raise NotFound("participant_not_found" if not found else "join_code_not_issued")
     buffer = io.BytesIO()
-    segno.make(personal_url(request, join_code, found[0]["personal_code"]), error="m").save(
-        buffer, kind="svg", xmldecl=False, scale=6, border=2
-    )
+    link = identity.personal_link(public_base(request), join_code, found[0]["personal_code"])
+    segno.make(link, error="m").save(buffer, kind="svg", xmldecl=False, scale=6, border=2)
     return Response(
         buffer.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "private, no-store"}
     )

@@ -23,6 +23,7 @@ from phonghop.web.context import (
     download_headers,
     office_zone,
     path_int,
+    public_base,
     query_int,
     read_json,
 )
@@ -102,6 +103,7 @@ async def invitations_pdf(request: Request) -> Response:
             office_zone(request),
             participant_id=participant_id,
             as_list=as_list,
+            base_url=public_base(request),
         )
     return _pdf(content, name)
 
@@ -110,7 +112,7 @@ async def my_invitation_pdf(request: Request) -> Response:
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
         content, name = await invitations.my_invitation_pdf(
-            uow, info.actor, path_int(request, "meeting_id"), office_zone(request)
+            uow, info.actor, path_int(request, "meeting_id"), office_zone(request), public_base(request)
         )
     return _pdf(content, name)
 

@@ -181,8 +181,8 @@ async def meeting_socket(websocket: WebSocket) -> None:
                 session_id, account_id = info.session_id, info.account_id
                 meeting = await meetings.load_meeting(uow, info.actor, path_int(websocket, "meeting_id"))
                 actor = await meetings.actor_in_meeting(uow, info.actor, meeting)
-        except Unauthenticated:
-            refusal = 4401
+        except Unauthenticated as exc:
+            refusal = p.CLOSE_MEETING_ENDED if exc.code == "meeting_ended" else 4401
         except NotFound:
             refusal = 4404
         except PermissionDenied:
