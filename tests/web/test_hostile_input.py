@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,6 @@ import pytest
 from sqlalchemy import insert, select, update
 from starlette.testclient import TestClient
 
-from phonghop.app import create_app
 from phonghop.exports.tables import Column, Table, write_docx, write_xlsx
 from phonghop.storage.db import Database
 from phonghop.storage.models import MeetingEvent
@@ -24,25 +22,6 @@ from tests.factories import blank_pdf, seed_world, upload_document
 from tests.realtime.helpers import Peer, Room
 
 SURROGATE = "\ud800"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest) -> str:
-    name = "sqlite_url" if request.param == "sqlite" else "migrated_postgres_url"
-    url: str = request.getfixturevalue(name)
-    return url
-
-
-@pytest.fixture
-def room(tmp_path: Path, database_url: str) -> Iterator[Room]:
-    settings = make_settings(tmp_path / "data", database_url)
-    world = seed_world(settings)
-    with TestClient(create_app(settings)) as base:
-        r = Room(base, world)
-        try:
-            yield r
-        finally:
-            r.close()
 
 
 def error_of(response: Any) -> dict[str, Any]:
