@@ -20,7 +20,7 @@ from phonghop.services.meetings import AgendaFields, MeetingFields, ParticipantF
 from phonghop.services.roster import etag_matches
 from phonghop.storage.models import User, utcnow
 from phonghop.web import schemas
-from phonghop.web.context import app_state, authenticate, check_origin, path_int, read_json, session_token
+from phonghop.web.context import app_state, authenticate, path_int, read_json, session_token
 from phonghop.web.cookies import DEVICE_COOKIE, SESSION_COOKIE, sign, unsign
 
 #: How long a browser that signed in stays a "known device" of that account (one year).
@@ -80,7 +80,6 @@ def _known_device(request: Request) -> int | None:
 
 
 async def login(request: Request) -> Response:
-    check_origin(request)
     body = await read_json(request, schemas.LoginIn)
     state = app_state(request)
     address, now = _address(request), utcnow()
@@ -133,7 +132,7 @@ async def current_session(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     state = app_state(request)
     async with state.db.unit() as uow:
-        await authenticate(request, uow, method="DELETE")
+        await authenticate(request, uow)
         token = session_token(request)
         assert token is not None
         await accounts.end_session(uow, token)
@@ -147,7 +146,7 @@ async def logout_everywhere(request: Request) -> Response:
     """Sign out everywhere: every session of this account ends, this one included."""
     state = app_state(request)
     async with state.db.unit() as uow:
-        info = await authenticate(request, uow, method="DELETE")
+        info = await authenticate(request, uow)
         count = await accounts.end_all_sessions(uow, info.actor)
     token = session_token(request)
     if token is not None:
@@ -160,7 +159,7 @@ async def logout_everywhere(request: Request) -> Response:
 async def revoke_participant_sessions(request: Request) -> Response:
     """The office takes a tablet out: the participant's sessions end and its sockets close."""
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         count = await accounts.revoke_participant_sessions(
             uow, info.actor, path_int(request, "participant_id")
         )
@@ -191,7 +190,6 @@ async def join_info(request: Request) -> Response:
 async def join(request: Request) -> Response:
     """The join code and who holds the tablet: a personal code, the participant's account,
     or nothing (then the device waits for the secretary: 202 and ``device_pending``)."""
-    check_origin(request)
     body = await read_json(request, schemas.JoinIn)
     state = app_state(request)
     async with state.db.unit() as uow:
@@ -237,7 +235,7 @@ async def change_password(request: Request) -> Response:
     body = await read_json(request, schemas.PasswordChangeIn)
     state = app_state(request)
     async with state.db.unit() as uow:
-        info = await authenticate(request, uow, method="PUT")
+        info = await authenticate(request, uow)
         count = await accounts.change_password(
             uow, state.passwords, info.actor, info.session_id, body.current_password, body.new_password
         )
@@ -249,7 +247,7 @@ async def reset_password(request: Request) -> Response:
     body = await read_json(request, schemas.PasswordResetIn)
     state = app_state(request)
     async with state.db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         count = await accounts.reset_password(
             uow, state.passwords, info.actor, path_int(request, "user_id"), body.password
         )
@@ -258,7 +256,7 @@ async def reset_password(request: Request) -> Response:
 
 async def unlock_user(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         count = await accounts.unlock_user(uow, info.actor, path_int(request, "user_id"))
     return JSONResponse({"unlocked": count})
 
@@ -283,7 +281,7 @@ async def list_meetings(request: Request) -> Response:
 async def create_meeting(request: Request) -> Response:
     body = await read_json(request, schemas.MeetingIn)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         meeting = await meetings.create_meeting(uow, info.actor, MeetingFields(**body.model_dump()))
         view = meetings.meeting_view(meeting, with_code=True)
     return JSONResponse(view, status_code=201)
@@ -309,7 +307,7 @@ async def patch_meeting(request: Request) -> Response:
     body = await read_json(request, schemas.MeetingPatch)
     meeting_id = path_int(request, "meeting_id")
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="PATCH")
+        info = await authenticate(request, uow)
         await meetings.update_meeting(uow, info.actor, meeting_id, MeetingFields(**body.model_dump()))
     return JSONResponse(await _detail(request, meeting_id))
 
@@ -321,7 +319,7 @@ async def meeting_action(request: Request) -> Response:
         raise NotFound("action_not_found") from None
     meeting_id = path_int(request, "meeting_id")
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         await meetings.change_state(uow, info.actor, meeting_id, action)
     return JSONResponse(await _detail(request, meeting_id))
 
@@ -329,7 +327,7 @@ async def meeting_action(request: Request) -> Response:
 async def reissue_join_code(request: Request) -> Response:
     meeting_id = path_int(request, "meeting_id")
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         meeting = await meetings.reissue_join_code(uow, info.actor, meeting_id)
         code = meeting.join_code
     app_state(request).extra["join_lists"].forget_meeting(meeting_id)
@@ -339,7 +337,7 @@ async def reissue_join_code(request: Request) -> Response:
 async def revoke_join_code(request: Request) -> Response:
     meeting_id = path_int(request, "meeting_id")
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="DELETE")
+        info = await authenticate(request, uow)
         await meetings.revoke_join_code(uow, info.actor, meeting_id)
     app_state(request).extra["join_lists"].forget_meeting(meeting_id)
     return JSONResponse({"join_code": None})
@@ -375,7 +373,7 @@ async def add_participant(request: Request) -> Response:
     body = await read_json(request, schemas.ParticipantIn)
     meeting_id = path_int(request, "meeting_id")
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         p = await meetings.add_participant(
             uow, info.actor, meeting_id, ParticipantFields(**body.model_dump())
         )
@@ -386,7 +384,7 @@ async def add_participant(request: Request) -> Response:
 async def patch_participant(request: Request) -> Response:
     body = await read_json(request, schemas.ParticipantPatch)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="PATCH")
+        info = await authenticate(request, uow)
         p = await meetings.update_participant(
             uow,
             info.actor,
@@ -400,7 +398,7 @@ async def patch_participant(request: Request) -> Response:
 
 async def delete_participant(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="DELETE")
+        info = await authenticate(request, uow)
         await meetings.remove_participant(
             uow, info.actor, path_int(request, "meeting_id"), path_int(request, "participant_id")
         )
@@ -410,7 +408,7 @@ async def delete_participant(request: Request) -> Response:
 async def put_attendance(request: Request) -> Response:
     body = await read_json(request, schemas.AttendanceIn)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="PUT")
+        info = await authenticate(request, uow)
         p = await meetings.set_attendance(
             uow,
             info.actor,
@@ -429,7 +427,7 @@ async def put_attendance(request: Request) -> Response:
 async def add_agenda_item(request: Request) -> Response:
     body = await read_json(request, schemas.AgendaItemIn)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         item = await meetings.add_agenda_item(
             uow, info.actor, path_int(request, "meeting_id"), AgendaFields(**body.model_dump())
         )
@@ -440,7 +438,7 @@ async def add_agenda_item(request: Request) -> Response:
 async def patch_agenda_item(request: Request) -> Response:
     body = await read_json(request, schemas.AgendaItemPatch)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="PATCH")
+        info = await authenticate(request, uow)
         item = await meetings.update_agenda_item(
             uow,
             info.actor,
@@ -454,7 +452,7 @@ async def patch_agenda_item(request: Request) -> Response:
 
 async def delete_agenda_item(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="DELETE")
+        info = await authenticate(request, uow)
         await meetings.remove_agenda_item(
             uow, info.actor, path_int(request, "meeting_id"), path_int(request, "item_id")
         )
@@ -465,7 +463,7 @@ async def put_agenda_order(request: Request) -> Response:
     body = await read_json(request, schemas.AgendaOrderIn)
     meeting_id = path_int(request, "meeting_id")
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="PUT")
+        info = await authenticate(request, uow)
         await meetings.reorder_agenda(uow, info.actor, meeting_id, body.order, body.parent_id)
     return JSONResponse(await _detail(request, meeting_id))
 
@@ -477,7 +475,7 @@ async def add_user(request: Request) -> Response:
     body = await read_json(request, schemas.UserIn)
     state = app_state(request)
     async with state.db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         user = await accounts.create_user(
             uow,
             state.passwords,
@@ -511,7 +509,7 @@ def _user_view(u: User) -> dict[str, Any]:
 async def patch_user(request: Request) -> Response:
     body = await read_json(request, schemas.UserPatch)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="PATCH")
+        info = await authenticate(request, uow)
         user = await accounts.update_user(
             uow, info.actor, path_int(request, "user_id"), body.model_dump(exclude_unset=True)
         )

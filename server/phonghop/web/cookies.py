@@ -52,6 +52,8 @@ def origin_allowed(headers: Mapping[str, str], scheme: str, allowed: tuple[str, 
 def check_csrf(method: str, headers: Mapping[str, str], expected: str | None) -> None:
     if method in SAFE_METHODS:
         return
-    supplied = headers.get(CSRF_HEADER, "")
-    if not expected or not hmac.compare_digest(supplied, expected):
+    # Bytes, not str: compare_digest refuses a str with non-ASCII characters, and a
+    # header may hold any byte (Starlette decodes headers as Latin-1).
+    supplied = headers.get(CSRF_HEADER, "").encode("utf-8", "surrogatepass")
+    if not expected or not hmac.compare_digest(supplied, expected.encode()):
         raise PermissionDenied("csrf_failed")
