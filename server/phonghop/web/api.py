@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import secrets
-from typing import Any
+from typing import NotRequired, TypedDict
 
 import segno
 from starlette.requests import Request
@@ -27,28 +27,45 @@ from phonghop.web.cookies import DEVICE_COOKIE, SESSION_COOKIE, sign, unsign
 KNOWN_DEVICE_MAX_AGE = 365 * 24 * 3600
 
 
-def _session_json(info: SessionInfo) -> dict[str, Any]:
+class AccountView(TypedDict):
+    id: int
+    username: str
+    full_name: str
+    title: str
+    role: str
+    language: str
+    unit_id: int | None
+
+
+class SessionView(TypedDict):
+    """Who the session is: an account (``kind`` "user") or a tablet in a meeting."""
+
+    name: str
+    csrf_token: str
+    kind: NotRequired[str]
+    user: NotRequired[AccountView]
+    meeting_id: NotRequired[int | None]
+    participant: NotRequired[meetings.ParticipantView]
+
+
+def _session_json(info: SessionInfo) -> SessionView:
     actor = info.actor
-    who: dict[str, Any] = {"name": actor.name, "csrf_token": info.csrf_token}
+    who: SessionView = {"name": actor.name, "csrf_token": info.csrf_token}
     if info.user is not None:
-        who.update(
-            kind="user",
-            user={
-                "id": info.user.id,
-                "username": info.user.username,
-                "full_name": info.user.full_name,
-                "title": info.user.title,
-                "role": info.user.role,
-                "language": info.user.language,
-                "unit_id": info.user.unit_id,
-            },
-        )
+        who["kind"] = "user"
+        who["user"] = {
+            "id": info.user.id,
+            "username": info.user.username,
+            "full_name": info.user.full_name,
+            "title": info.user.title,
+            "role": info.user.role,
+            "language": info.user.language,
+            "unit_id": info.user.unit_id,
+        }
     if info.participant is not None:
-        who.update(
-            kind="tablet",
-            meeting_id=actor.meeting_id,
-            participant=meetings.participant_view(info.participant),
-        )
+        who["kind"] = "tablet"
+        who["meeting_id"] = actor.meeting_id
+        who["participant"] = meetings.participant_view(info.participant)
     return who
 
 
@@ -287,16 +304,25 @@ async def create_meeting(request: Request) -> Response:
     return JSONResponse(view, status_code=201)
 
 
-async def _detail(request: Request, meeting_id: int) -> dict[str, Any]:
+class MeetingForCaller(meetings.MeetingDetail):
+    """A meeting with the caller's place in it (``GET /api/meetings/{id}``)."""
+
+    my_role: str | None
+    my_participant_id: int | None
+    demo: bool
+
+
+async def _detail(request: Request, meeting_id: int) -> MeetingForCaller:
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
         meeting = await meetings.load_meeting(uow, info.actor, meeting_id, full=True)
         actor = await meetings.actor_in_meeting(uow, info.actor, meeting)
-        view = meetings.meeting_detail_view(meeting, with_code=can_run_meeting(actor))
-        view["my_role"] = actor.meeting_role.value if actor.meeting_role else None
-        view["my_participant_id"] = actor.participant_id
-        view["demo"] = await bodies.is_demo(uow, meeting.body_id)
-        return view
+        return MeetingForCaller(
+            **meetings.meeting_detail_view(meeting, with_code=can_run_meeting(actor)),
+            my_role=actor.meeting_role.value if actor.meeting_role else None,
+            my_participant_id=actor.participant_id,
+            demo=await bodies.is_demo(uow, meeting.body_id),
+        )
 
 
 async def get_meeting(request: Request) -> Response:
@@ -493,7 +519,18 @@ async def add_user(request: Request) -> Response:
     return JSONResponse(view, status_code=201)
 
 
-def _user_view(u: User) -> dict[str, Any]:
+class UserView(TypedDict):
+    id: int
+    username: str
+    full_name: str
+    title: str
+    role: str
+    active: bool
+    unit_id: int | None
+    email: str
+
+
+def _user_view(u: User) -> UserView:
     return {
         "id": u.id,
         "username": u.username,
