@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import insert, select, update
 from starlette.testclient import TestClient
 
+from phonghop.app import create_app
 from phonghop.exports.tables import Column, Table, write_docx, write_xlsx
 from phonghop.storage.db import Database
 from phonghop.storage.models import MeetingEvent
@@ -219,6 +220,29 @@ def test_deep_json_is_a_400_over_http_and_an_error_frame_on_the_socket(room: Roo
     assert reply["id"] == "a\ufffd" and reply["error"]["code"] == "text_invalid"
     assert tablet.call("ping")["ok"]
     json.dumps(reply)
+
+
+def test_a_deep_frame_from_a_tablet_over_its_command_budget_is_answered(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """Found by the fuzz through a real socket: a refused flood reads the command's id from
+    frames under 4 KiB, and 1,900 levels of "[" fit in them (they closed the socket)."""
+    settings = make_settings(tmp_path / "data", sqlite_url, command_rate=0.001, command_burst=1)
+    world = seed_world(settings)
+    with TestClient(create_app(settings)) as base:
+        room = Room(base, world)
+        try:
+            tablet = room.peer(room.tablet_client(2))
+            tablet.hello()
+            assert tablet.call("ping")["ok"]  # the whole budget
+            frame = '{"id": 9, "type": "ping", "x": ' + "[" * 1900 + "]" * 1900 + "}"
+            assert len(frame) < 4096
+            reply = raw_frame(tablet, frame)
+            assert reply["id"] is None and reply["error"]["code"] == "command_rate_limited"
+            reply = raw_frame(tablet, '{"id": 10, "type": "ping"}')
+            assert reply["id"] == 10 and reply["error"]["code"] == "command_rate_limited"
+        finally:
+            room.close()
 
 
 def test_the_migration_repairs_rows_stored_before_the_rules(tmp_path: Path, database_url: str) -> None:
