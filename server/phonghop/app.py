@@ -53,6 +53,7 @@ from phonghop.web import invitations as invitation_api
 from phonghop.web import preparation as preparation_api
 from phonghop.web import statistics as statistics_api
 from phonghop.web.context import AppState, app_state
+from phonghop.web.csrf import CsrfGuard
 from phonghop.web.errors import (
     client_gone_handler,
     database_error_handler,
@@ -221,4 +222,4 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
             Exception: unexpected_error_handler,
         },
     )
-    return CaptureTransport(SecurityHeaders(QueryGuard(app)))
+    return CaptureTransport(SecurityHeaders(CsrfGuard(QueryGuard(app), settings.allowed_origins)))

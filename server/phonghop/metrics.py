@@ -14,7 +14,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 #: Errors answered, by stable code and channel ("http" or "ws").
 errors: Counter[tuple[str, str]] = Counter()
@@ -185,6 +185,26 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class ClientFaults(logging.Filter):
+    """Faults of a client that uvicorn has handled, logged as what they are: one info line
+    about the client, not an error with a traceback that reads like a server bug."""
+
+    HANDLED: ClassVar[dict[str, str]] = {
+        # A websocket text frame that is not UTF-8: uvicorn closes the connection with 1007.
+        "Invalid UTF-8 sequence received from client.": (
+            "a websocket client sent a text frame that is not UTF-8: closed with 1007"
+        ),
+    }
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        plain = self.HANDLED.get(record.msg) if isinstance(record.msg, str) else None
+        if plain is not None:
+            record.msg, record.args = plain, ()
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def log_config(fmt: str, level: str = "INFO") -> dict[str, Any]:
     """``logging.config.dictConfig`` for the server (uvicorn's loggers included)."""
     formatter = (
@@ -196,13 +216,19 @@ def log_config(fmt: str, level: str = "INFO") -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"main": formatter},
+        "filters": {"client_faults": {"()": ClientFaults}},
         "handlers": {
             "stderr": {"class": "logging.StreamHandler", "formatter": "main", "stream": "ext://sys.stderr"}
         },
         "root": {"handlers": ["stderr"], "level": level},
         "loggers": {
             "uvicorn": {"handlers": ["stderr"], "level": level, "propagate": False},
-            "uvicorn.error": {"handlers": ["stderr"], "level": level, "propagate": False},
+            "uvicorn.error": {
+                "handlers": ["stderr"],
+                "level": level,
+                "propagate": False,
+                "filters": ["client_faults"],
+            },
             "uvicorn.access": {"handlers": ["stderr"], "level": level, "propagate": False},
         },
     }

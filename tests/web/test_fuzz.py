@@ -19,21 +19,16 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
-from phonghop.app import create_app
 from phonghop.realtime import protocol as p
-from tests.conftest import make_settings
-from tests.factories import companion, login, seed_world
+from tests.factories import companion, login
 from tests.realtime.helpers import Room
 
 HTTP_EXAMPLES = 120
@@ -115,25 +110,6 @@ QUERY_NAMES = [
 
 def deep(levels: int) -> str:
     return "[" * levels + "]" * levels
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest) -> str:
-    name = "sqlite_url" if request.param == "sqlite" else "migrated_postgres_url"
-    url: str = request.getfixturevalue(name)
-    return url
-
-
-@pytest.fixture
-def room(tmp_path: Path, database_url: str) -> Iterator[Room]:
-    settings = make_settings(tmp_path / "data", database_url)
-    world = seed_world(settings)
-    with TestClient(create_app(settings)) as base:
-        r = Room(base, world)
-        try:
-            yield r
-        finally:
-            r.close()
 
 
 def api_routes(client: TestClient) -> list[tuple[str, str]]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,25 +23,6 @@ from tests.factories import blank_pdf, seed_world, upload_document
 from tests.realtime.helpers import Peer, Room
 
 SURROGATE = "\ud800"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest) -> str:
-    name = "sqlite_url" if request.param == "sqlite" else "migrated_postgres_url"
-    url: str = request.getfixturevalue(name)
-    return url
-
-
-@pytest.fixture
-def room(tmp_path: Path, database_url: str) -> Iterator[Room]:
-    settings = make_settings(tmp_path / "data", database_url)
-    world = seed_world(settings)
-    with TestClient(create_app(settings)) as base:
-        r = Room(base, world)
-        try:
-            yield r
-        finally:
-            r.close()
 
 
 def error_of(response: Any) -> dict[str, Any]:
@@ -240,6 +220,29 @@ def test_deep_json_is_a_400_over_http_and_an_error_frame_on_the_socket(room: Roo
     assert reply["id"] == "a\ufffd" and reply["error"]["code"] == "text_invalid"
     assert tablet.call("ping")["ok"]
     json.dumps(reply)
+
+
+def test_a_deep_frame_from_a_tablet_over_its_command_budget_is_answered(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """Found by the fuzz through a real socket: a refused flood reads the command's id from
+    frames under 4 KiB, and 1,900 levels of "[" fit in them (they closed the socket)."""
+    settings = make_settings(tmp_path / "data", sqlite_url, command_rate=0.001, command_burst=1)
+    world = seed_world(settings)
+    with TestClient(create_app(settings)) as base:
+        room = Room(base, world)
+        try:
+            tablet = room.peer(room.tablet_client(2))
+            tablet.hello()
+            assert tablet.call("ping")["ok"]  # the whole budget
+            frame = '{"id": 9, "type": "ping", "x": ' + "[" * 1900 + "]" * 1900 + "}"
+            assert len(frame) < 4096
+            reply = raw_frame(tablet, frame)
+            assert reply["id"] is None and reply["error"]["code"] == "command_rate_limited"
+            reply = raw_frame(tablet, '{"id": 10, "type": "ping"}')
+            assert reply["id"] == 10 and reply["error"]["code"] == "command_rate_limited"
+        finally:
+            room.close()
 
 
 def test_the_migration_repairs_rows_stored_before_the_rules(tmp_path: Path, database_url: str) -> None:

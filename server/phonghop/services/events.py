@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +18,7 @@ async def append_event(
     uow: UnitOfWork,
     meeting_id: int,
     type_: str,
-    data: dict[str, Any],
+    data: Mapping[str, Any],
     *,
     actor: Actor | None = None,
     audience: str = "all",
@@ -30,7 +31,7 @@ async def append_event(
     ``UPDATE ... RETURNING`` takes the meeting row's lock on PostgreSQL until commit, so
     two instances appending to one meeting commit in sequence order; SQLite has one writer.
     """
-    data = validate_event(type_, data)
+    data = validate_event(type_, dict(data))
     result = await uow.session.execute(
         update(Meeting)
         .where(Meeting.id == meeting_id)

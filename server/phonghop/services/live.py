@@ -97,7 +97,7 @@ async def record_attendance(
     uow: UnitOfWork, actor: Actor, meeting_id: int, participant_id: int, state: Attendance, reason: str
 ) -> dict[str, Any]:
     participant = await meetings.set_attendance(uow, actor, meeting_id, participant_id, state, reason)
-    return meetings.participant_view(participant)
+    return dict(meetings.participant_view(participant))
 
 
 def _queue(meeting: Meeting) -> list[dict[str, Any]]:
@@ -268,7 +268,7 @@ async def meeting_view_cached(
         _VIEWS.move_to_end(key)
         return hit
     await uow.session.refresh(meeting, ["participants", "agenda_items"])
-    view = meetings.meeting_detail_view(meeting, with_code=with_code)
+    view: dict[str, Any] = dict(meetings.meeting_detail_view(meeting, with_code=with_code))
     entry = (view, json_text(view))
     _VIEWS[key] = entry
     while len(_VIEWS) > _VIEWS_KEPT:

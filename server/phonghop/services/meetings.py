@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -495,7 +495,62 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
-def participant_view(p: Participant) -> dict[str, Any]:
+class ParticipantView(TypedDict):
+    """A participant as the API and the events show it."""
+
+    id: int
+    user_id: int | None
+    full_name: str
+    title: str | None
+    role: str
+    voting_member: bool
+    position: int
+    attendance: str
+    absence_reason: str
+    can_read: bool
+    can_speak: bool
+
+
+class AgendaItemView(TypedDict):
+    id: int
+    parent_id: int | None
+    position: int
+    title: str
+    presenter: str
+    planned_minutes: int | None
+    state: str
+
+
+class AgendaNode(AgendaItemView):
+    """A top-level agenda item with its sub-items."""
+
+    children: list[AgendaItemView]
+
+
+class MeetingView(TypedDict):
+    """A meeting in lists and after a change; ``join_code`` for those who run it."""
+
+    id: int
+    title: str
+    location: str
+    starts_at: str | None
+    ends_at: str | None
+    state: str
+    classification: str
+    members_total: int | None
+    last_seq: int
+    allowed_actions: list[str]
+    join_code: NotRequired[str | None]
+
+
+class MeetingDetail(MeetingView):
+    """A meeting with its participants and agenda."""
+
+    participants: list[ParticipantView]
+    agenda: list[AgendaNode]
+
+
+def participant_view(p: Participant) -> ParticipantView:
     return {
         "id": p.id,
         "user_id": p.user_id,
@@ -511,7 +566,7 @@ def participant_view(p: Participant) -> dict[str, Any]:
     }
 
 
-def agenda_item_view(i: AgendaItem) -> dict[str, Any]:
+def agenda_item_view(i: AgendaItem) -> AgendaItemView:
     return {
         "id": i.id,
         "parent_id": i.parent_id,
@@ -523,8 +578,8 @@ def agenda_item_view(i: AgendaItem) -> dict[str, Any]:
     }
 
 
-def meeting_view(m: Meeting, *, with_code: bool = False) -> dict[str, Any]:
-    view: dict[str, Any] = {
+def meeting_view(m: Meeting, *, with_code: bool = False) -> MeetingView:
+    view: MeetingView = {
         "id": m.id,
         "title": m.title,
         "location": m.location,
@@ -541,18 +596,19 @@ def meeting_view(m: Meeting, *, with_code: bool = False) -> dict[str, Any]:
     return view
 
 
-def meeting_detail_view(m: Meeting, *, with_code: bool) -> dict[str, Any]:
-    view = meeting_view(m, with_code=with_code)
-    view["participants"] = [
-        participant_view(p) for p in sorted(m.participants, key=lambda p: (p.position, p.id))
-    ]
+def meeting_detail_view(m: Meeting, *, with_code: bool) -> MeetingDetail:
     items = sorted(m.agenda_items, key=lambda i: (i.position, i.id))
-    view["agenda"] = [
-        {**agenda_item_view(i), "children": [agenda_item_view(c) for c in items if c.parent_id == i.id]}
-        for i in items
-        if i.parent_id is None
-    ]
-    return view
+    return MeetingDetail(
+        **meeting_view(m, with_code=with_code),
+        participants=[participant_view(p) for p in sorted(m.participants, key=lambda p: (p.position, p.id))],
+        agenda=[
+            AgendaNode(
+                **agenda_item_view(i), children=[agenda_item_view(c) for c in items if c.parent_id == i.id]
+            )
+            for i in items
+            if i.parent_id is None
+        ],
+    )
 
 
 async def load_meeting_unchecked(uow: UnitOfWork, meeting_id: int) -> Meeting:

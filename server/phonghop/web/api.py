@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import secrets
-from typing import Any
+from typing import NotRequired, TypedDict
 
 import segno
 from starlette.requests import Request
@@ -20,35 +20,52 @@ from phonghop.services.meetings import AgendaFields, MeetingFields, ParticipantF
 from phonghop.services.roster import etag_matches
 from phonghop.storage.models import User, utcnow
 from phonghop.web import schemas
-from phonghop.web.context import app_state, authenticate, check_origin, path_int, read_json, session_token
+from phonghop.web.context import app_state, authenticate, path_int, read_json, session_token
 from phonghop.web.cookies import DEVICE_COOKIE, SESSION_COOKIE, sign, unsign
 
 #: How long a browser that signed in stays a "known device" of that account (one year).
 KNOWN_DEVICE_MAX_AGE = 365 * 24 * 3600
 
 
-def _session_json(info: SessionInfo) -> dict[str, Any]:
+class AccountView(TypedDict):
+    id: int
+    username: str
+    full_name: str
+    title: str
+    role: str
+    language: str
+    unit_id: int | None
+
+
+class SessionView(TypedDict):
+    """Who the session is: an account (``kind`` "user") or a tablet in a meeting."""
+
+    name: str
+    csrf_token: str
+    kind: NotRequired[str]
+    user: NotRequired[AccountView]
+    meeting_id: NotRequired[int | None]
+    participant: NotRequired[meetings.ParticipantView]
+
+
+def _session_json(info: SessionInfo) -> SessionView:
     actor = info.actor
-    who: dict[str, Any] = {"name": actor.name, "csrf_token": info.csrf_token}
+    who: SessionView = {"name": actor.name, "csrf_token": info.csrf_token}
     if info.user is not None:
-        who.update(
-            kind="user",
-            user={
-                "id": info.user.id,
-                "username": info.user.username,
-                "full_name": info.user.full_name,
-                "title": info.user.title,
-                "role": info.user.role,
-                "language": info.user.language,
-                "unit_id": info.user.unit_id,
-            },
-        )
+        who["kind"] = "user"
+        who["user"] = {
+            "id": info.user.id,
+            "username": info.user.username,
+            "full_name": info.user.full_name,
+            "title": info.user.title,
+            "role": info.user.role,
+            "language": info.user.language,
+            "unit_id": info.user.unit_id,
+        }
     if info.participant is not None:
-        who.update(
-            kind="tablet",
-            meeting_id=actor.meeting_id,
-            participant=meetings.participant_view(info.participant),
-        )
+        who["kind"] = "tablet"
+        who["meeting_id"] = actor.meeting_id
+        who["participant"] = meetings.participant_view(info.participant)
     return who
 
 
@@ -80,7 +97,6 @@ def _known_device(request: Request) -> int | None:
 
 
 async def login(request: Request) -> Response:
-    check_origin(request)
     body = await read_json(request, schemas.LoginIn)
     state = app_state(request)
     address, now = _address(request), utcnow()
@@ -133,7 +149,7 @@ async def current_session(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     state = app_state(request)
     async with state.db.unit() as uow:
-        await authenticate(request, uow, method="DELETE")
+        await authenticate(request, uow)
         token = session_token(request)
         assert token is not None
         await accounts.end_session(uow, token)
@@ -147,7 +163,7 @@ async def logout_everywhere(request: Request) -> Response:
     """Sign out everywhere: every session of this account ends, this one included."""
     state = app_state(request)
     async with state.db.unit() as uow:
-        info = await authenticate(request, uow, method="DELETE")
+        info = await authenticate(request, uow)
         count = await accounts.end_all_sessions(uow, info.actor)
     token = session_token(request)
     if token is not None:
@@ -160,7 +176,7 @@ async def logout_everywhere(request: Request) -> Response:
 async def revoke_participant_sessions(request: Request) -> Response:
     """The office takes a tablet out: the participant's sessions end and its sockets close."""
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         count = await accounts.revoke_participant_sessions(
             uow, info.actor, path_int(request, "participant_id")
         )
@@ -191,7 +207,6 @@ async def join_info(request: Request) -> Response:
 async def join(request: Request) -> Response:
     """The join code and who holds the tablet: a personal code, the participant's account,
     or nothing (then the device waits for the secretary: 202 and ``device_pending``)."""
-    check_origin(request)
     body = await read_json(request, schemas.JoinIn)
     state = app_state(request)
     async with state.db.unit() as uow:
@@ -237,7 +252,7 @@ async def change_password(request: Request) -> Response:
     body = await read_json(request, schemas.PasswordChangeIn)
     state = app_state(request)
     async with state.db.unit() as uow:
-        info = await authenticate(request, uow, method="PUT")
+        info = await authenticate(request, uow)
         count = await accounts.change_password(
             uow, state.passwords, info.actor, info.session_id, body.current_password, body.new_password
         )
@@ -249,7 +264,7 @@ async def reset_password(request: Request) -> Response:
     body = await read_json(request, schemas.PasswordResetIn)
     state = app_state(request)
     async with state.db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         count = await accounts.reset_password(
             uow, state.passwords, info.actor, path_int(request, "user_id"), body.password
         )
@@ -258,7 +273,7 @@ async def reset_password(request: Request) -> Response:
 
 async def unlock_user(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         count = await accounts.unlock_user(uow, info.actor, path_int(request, "user_id"))
     return JSONResponse({"unlocked": count})
 
@@ -283,22 +298,31 @@ async def list_meetings(request: Request) -> Response:
 async def create_meeting(request: Request) -> Response:
     body = await read_json(request, schemas.MeetingIn)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         meeting = await meetings.create_meeting(uow, info.actor, MeetingFields(**body.model_dump()))
         view = meetings.meeting_view(meeting, with_code=True)
     return JSONResponse(view, status_code=201)
 
 
-async def _detail(request: Request, meeting_id: int) -> dict[str, Any]:
+class MeetingForCaller(meetings.MeetingDetail):
+    """A meeting with the caller's place in it (``GET /api/meetings/{id}``)."""
+
+    my_role: str | None
+    my_participant_id: int | None
+    demo: bool
+
+
+async def _detail(request: Request, meeting_id: int) -> MeetingForCaller:
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)
         meeting = await meetings.load_meeting(uow, info.actor, meeting_id, full=True)
         actor = await meetings.actor_in_meeting(uow, info.actor, meeting)
-        view = meetings.meeting_detail_view(meeting, with_code=can_run_meeting(actor))
-        view["my_role"] = actor.meeting_role.value if actor.meeting_role else None
-        view["my_participant_id"] = actor.participant_id
-        view["demo"] = await bodies.is_demo(uow, meeting.body_id)
-        return view
+        return MeetingForCaller(
+            **meetings.meeting_detail_view(meeting, with_code=can_run_meeting(actor)),
+            my_role=actor.meeting_role.value if actor.meeting_role else None,
+            my_participant_id=actor.participant_id,
+            demo=await bodies.is_demo(uow, meeting.body_id),
+        )
 
 
 async def get_meeting(request: Request) -> Response:
@@ -309,7 +333,7 @@ async def patch_meeting(request: Request) -> Response:
     body = await read_json(request, schemas.MeetingPatch)
     meeting_id = path_int(request, "meeting_id")
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="PATCH")
+        info = await authenticate(request, uow)
         await meetings.update_meeting(uow, info.actor, meeting_id, MeetingFields(**body.model_dump()))
     return JSONResponse(await _detail(request, meeting_id))
 
@@ -321,7 +345,7 @@ async def meeting_action(request: Request) -> Response:
         raise NotFound("action_not_found") from None
     meeting_id = path_int(request, "meeting_id")
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         await meetings.change_state(uow, info.actor, meeting_id, action)
     return JSONResponse(await _detail(request, meeting_id))
 
@@ -329,7 +353,7 @@ async def meeting_action(request: Request) -> Response:
 async def reissue_join_code(request: Request) -> Response:
     meeting_id = path_int(request, "meeting_id")
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         meeting = await meetings.reissue_join_code(uow, info.actor, meeting_id)
         code = meeting.join_code
     app_state(request).join_lists.forget_meeting(meeting_id)
@@ -339,7 +363,7 @@ async def reissue_join_code(request: Request) -> Response:
 async def revoke_join_code(request: Request) -> Response:
     meeting_id = path_int(request, "meeting_id")
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="DELETE")
+        info = await authenticate(request, uow)
         await meetings.revoke_join_code(uow, info.actor, meeting_id)
     app_state(request).join_lists.forget_meeting(meeting_id)
     return JSONResponse({"join_code": None})
@@ -375,7 +399,7 @@ async def add_participant(request: Request) -> Response:
     body = await read_json(request, schemas.ParticipantIn)
     meeting_id = path_int(request, "meeting_id")
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         p = await meetings.add_participant(
             uow, info.actor, meeting_id, ParticipantFields(**body.model_dump())
         )
@@ -386,7 +410,7 @@ async def add_participant(request: Request) -> Response:
 async def patch_participant(request: Request) -> Response:
     body = await read_json(request, schemas.ParticipantPatch)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="PATCH")
+        info = await authenticate(request, uow)
         p = await meetings.update_participant(
             uow,
             info.actor,
@@ -400,7 +424,7 @@ async def patch_participant(request: Request) -> Response:
 
 async def delete_participant(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="DELETE")
+        info = await authenticate(request, uow)
         await meetings.remove_participant(
             uow, info.actor, path_int(request, "meeting_id"), path_int(request, "participant_id")
         )
@@ -410,7 +434,7 @@ async def delete_participant(request: Request) -> Response:
 async def put_attendance(request: Request) -> Response:
     body = await read_json(request, schemas.AttendanceIn)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="PUT")
+        info = await authenticate(request, uow)
         p = await meetings.set_attendance(
             uow,
             info.actor,
@@ -429,7 +453,7 @@ async def put_attendance(request: Request) -> Response:
 async def add_agenda_item(request: Request) -> Response:
     body = await read_json(request, schemas.AgendaItemIn)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         item = await meetings.add_agenda_item(
             uow, info.actor, path_int(request, "meeting_id"), AgendaFields(**body.model_dump())
         )
@@ -440,7 +464,7 @@ async def add_agenda_item(request: Request) -> Response:
 async def patch_agenda_item(request: Request) -> Response:
     body = await read_json(request, schemas.AgendaItemPatch)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="PATCH")
+        info = await authenticate(request, uow)
         item = await meetings.update_agenda_item(
             uow,
             info.actor,
@@ -454,7 +478,7 @@ async def patch_agenda_item(request: Request) -> Response:
 
 async def delete_agenda_item(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="DELETE")
+        info = await authenticate(request, uow)
         await meetings.remove_agenda_item(
             uow, info.actor, path_int(request, "meeting_id"), path_int(request, "item_id")
         )
@@ -465,7 +489,7 @@ async def put_agenda_order(request: Request) -> Response:
     body = await read_json(request, schemas.AgendaOrderIn)
     meeting_id = path_int(request, "meeting_id")
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="PUT")
+        info = await authenticate(request, uow)
         await meetings.reorder_agenda(uow, info.actor, meeting_id, body.order, body.parent_id)
     return JSONResponse(await _detail(request, meeting_id))
 
@@ -477,7 +501,7 @@ async def add_user(request: Request) -> Response:
     body = await read_json(request, schemas.UserIn)
     state = app_state(request)
     async with state.db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         user = await accounts.create_user(
             uow,
             state.passwords,
@@ -495,7 +519,18 @@ async def add_user(request: Request) -> Response:
     return JSONResponse(view, status_code=201)
 
 
-def _user_view(u: User) -> dict[str, Any]:
+class UserView(TypedDict):
+    id: int
+    username: str
+    full_name: str
+    title: str
+    role: str
+    active: bool
+    unit_id: int | None
+    email: str
+
+
+def _user_view(u: User) -> UserView:
     return {
         "id": u.id,
         "username": u.username,
@@ -511,7 +546,7 @@ def _user_view(u: User) -> dict[str, Any]:
 async def patch_user(request: Request) -> Response:
     body = await read_json(request, schemas.UserPatch)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="PATCH")
+        info = await authenticate(request, uow)
         user = await accounts.update_user(
             uow, info.actor, path_int(request, "user_id"), body.model_dump(exclude_unset=True)
         )

@@ -61,7 +61,7 @@ async def answer(request: Request) -> Response:
     body = await read_json(request, AnswerIn)
     key = request.path_params["key"]
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="PUT")
+        info = await authenticate(request, uow)
         view = await comments.answer_comment(
             uow, info.actor, _document(request), key, _now(), kind=body.kind, text=body.text
         )
@@ -70,14 +70,14 @@ async def answer(request: Request) -> Response:
 
 async def close(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         view = await comments.close_table(uow, info.actor, _document(request), _now())
     return JSONResponse(view)
 
 
 async def reopen(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         view = await comments.reopen_table(uow, info.actor, _document(request))
     return JSONResponse(view)
 
@@ -104,7 +104,7 @@ async def export_xlsx(request: Request) -> Response:
 async def mark_feedback(request: Request) -> Response:
     body = await read_json(request, FeedbackIn)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="PUT")
+        info = await authenticate(request, uow)
         result = await annotation_service.mark_feedback(
             uow, info.actor, path_int(request, "annotation_id"), body.feedback, body.text
         )

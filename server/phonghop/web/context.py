@@ -27,7 +27,7 @@ from phonghop.errors import (
 )
 from phonghop.services.accounts import Passwords, SessionInfo, resolve_session
 from phonghop.storage.db import Database, UnitOfWork
-from phonghop.web.cookies import SESSION_COOKIE, check_csrf, origin_allowed, unsign
+from phonghop.web.cookies import SAFE_METHODS, SESSION_COOKIE, check_csrf, origin_allowed, unsign
 from phonghop.web.errors import validation_to_error
 
 if TYPE_CHECKING:
@@ -213,13 +213,15 @@ def session_token(conn: HTTPConnection) -> str | None:
     return unsign(app_state(conn).settings.secret_key, conn.cookies.get(SESSION_COOKIE))
 
 
-async def authenticate(conn: HTTPConnection, uow: UnitOfWork, *, method: str = "GET") -> SessionInfo:
-    """The caller's session; for state-changing methods also the Origin and CSRF checks."""
-    token = session_token(conn)
+async def authenticate(request: Request, uow: UnitOfWork) -> SessionInfo:
+    """The caller's session; for a state-changing request (by the method it really has,
+    never one an endpoint names) also the Origin and CSRF checks. ``web/csrf.py`` has made
+    the cheap part of them before routing; this compares the token with the session's."""
+    token = session_token(request)
     if token is None:
         raise Unauthenticated("not_authenticated")
     info = await resolve_session(uow, token)
-    if method not in ("GET", "HEAD", "OPTIONS"):
-        check_origin(conn)
-        check_csrf(method, conn.headers, info.csrf_token)
+    if request.method not in SAFE_METHODS:
+        check_origin(request)
+        check_csrf(request.method, request.headers, info.csrf_token)
     return info

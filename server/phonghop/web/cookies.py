@@ -31,7 +31,9 @@ def unsign(secret: str, value: str | None) -> str | None:
     if not value or "." not in value:
         return None
     token = value.rsplit(".", 1)[0]
-    return token if hmac.compare_digest(sign(secret, token), value) else None
+    # Bytes: compare_digest refuses str with non-ASCII characters, and a cookie may hold any.
+    expected = sign(secret, token).encode("utf-8", "surrogatepass")
+    return token if hmac.compare_digest(expected, value.encode("utf-8", "surrogatepass")) else None
 
 
 def origin_allowed(headers: Mapping[str, str], scheme: str, allowed: tuple[str, ...]) -> bool:
@@ -52,6 +54,8 @@ def origin_allowed(headers: Mapping[str, str], scheme: str, allowed: tuple[str, 
 def check_csrf(method: str, headers: Mapping[str, str], expected: str | None) -> None:
     if method in SAFE_METHODS:
         return
-    supplied = headers.get(CSRF_HEADER, "")
-    if not expected or not hmac.compare_digest(supplied, expected):
+    # Bytes, not str: compare_digest refuses a str with non-ASCII characters, and a
+    # header may hold any byte (Starlette decodes headers as Latin-1).
+    supplied = headers.get(CSRF_HEADER, "").encode("utf-8", "surrogatepass")
+    if not expected or not hmac.compare_digest(supplied, expected.encode()):
         raise PermissionDenied("csrf_failed")

@@ -140,12 +140,12 @@ async def pdf_upload(request: Request, check: UploadCheck, store: UploadStore) -
     forgotten unless a stored version already has the same bytes. 201 with the view."""
     state = app_state(request)
     async with state.db.unit(write=False) as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         await check(uow, info.actor)
     blob, pdf = await receive_pdf(request)
     try:
         async with state.db.unit() as uow:
-            info = await authenticate(request, uow, method="POST")
+            info = await authenticate(request, uow)
             view = await store(uow, info.actor, blob, pdf, upload_filename(request))
     except BaseException:
         await forget_if_unused(request, blob.sha256)
@@ -241,7 +241,7 @@ async def patch_document(request: Request) -> Response:
         downloadable=body.downloadable,
     )
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="PATCH")
+        info = await authenticate(request, uow)
         doc = await documents.update_document(uow, info.actor, path_int(request, "document_id"), fields)
         view = documents.document_view(doc, with_access=True)
     if fields.classification is not None or fields.access is not None:
@@ -251,7 +251,7 @@ async def patch_document(request: Request) -> Response:
 
 async def recall_document(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         doc = await documents.recall_document(uow, info.actor, path_int(request, "document_id"))
         view = documents.document_view(doc, with_access=True)
     return JSONResponse(view)
@@ -259,7 +259,7 @@ async def recall_document(request: Request) -> Response:
 
 async def recall_meeting_documents(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         ids = await documents.recall_meeting_documents(uow, info.actor, path_int(request, "meeting_id"))
     return JSONResponse({"recalled": ids})
 

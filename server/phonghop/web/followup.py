@@ -143,7 +143,7 @@ async def update_task(request: Request) -> Response:
     body = await read_json(request, TaskUpdateIn)
     task_id, today = _task_id(request), office_today(request)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         await followup.update_task(uow, info.actor, task_id, today, state=body.state, note=body.note)
     return await _task_after(request, task_id, today)
 
@@ -152,7 +152,7 @@ async def report_progress(request: Request) -> Response:
     body = await read_json(request, ReportIn)
     task_id, today = _task_id(request), office_today(request)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         await followup.report_progress(
             uow,
             info.actor,
@@ -169,7 +169,7 @@ async def accept_task(request: Request) -> Response:
     body = await read_json(request, AcceptIn)
     task_id, today = _task_id(request), office_today(request)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         await followup.accept_task(uow, info.actor, task_id, utcnow(), note=body.note)
     return await _task_after(request, task_id, today)
 
@@ -178,7 +178,7 @@ async def reopen_task(request: Request) -> Response:
     body = await read_json(request, ReopenIn)
     task_id, today = _task_id(request), office_today(request)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         await followup.reopen_task(uow, info.actor, task_id, reason=body.reason)
     return await _task_after(request, task_id, today)
 
@@ -303,12 +303,12 @@ async def upload_attachment(request: Request) -> Response:
     filename = (request.query_params.get("filename") or request.headers.get("x-filename") or "").strip()
     filename = filename[: followup.MAX_FILENAME]
     async with app_state(request).db.unit(write=False) as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         await followup.check_can_attach(uow, info.actor, task_id)
     sha256, size, kind = await _receive_attachment(request, filename)
     try:
         async with app_state(request).db.unit() as uow:
-            info = await authenticate(request, uow, method="POST")
+            info = await authenticate(request, uow)
             view = await followup.add_attachment(
                 uow, info.actor, task_id, sha256=sha256, size=size, kind=kind, filename=filename
             )
@@ -343,7 +343,7 @@ async def list_units(request: Request) -> Response:
 async def create_unit(request: Request) -> Response:
     body = await read_json(request, UnitIn)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         view = await followup.create_unit(uow, info.actor, name=body.name, short_name=body.short_name)
     return JSONResponse(view, status_code=201)
 
@@ -351,7 +351,7 @@ async def create_unit(request: Request) -> Response:
 async def update_unit(request: Request) -> Response:
     body = await read_json(request, UnitPatch)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="PATCH")
+        info = await authenticate(request, uow)
         view = await followup.update_unit(
             uow, info.actor, path_int(request, "unit_id"), name=body.name, short_name=body.short_name
         )
@@ -360,7 +360,7 @@ async def update_unit(request: Request) -> Response:
 
 async def delete_unit(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="DELETE")
+        info = await authenticate(request, uow)
         await followup.delete_unit(uow, info.actor, path_int(request, "unit_id"))
     return JSONResponse({"ok": True})
 

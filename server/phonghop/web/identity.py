@@ -25,7 +25,7 @@ async def list_devices(request: Request) -> Response:
 
 async def confirm_device(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         view = await identity.confirm_device(
             uow, info.actor, path_int(request, "meeting_id"), request.path_params["device_id"], utcnow()
         )
@@ -34,7 +34,7 @@ async def confirm_device(request: Request) -> Response:
 
 async def revoke_device(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         await identity.revoke_device(
             uow, info.actor, path_int(request, "meeting_id"), request.path_params["device_id"], utcnow()
         )
@@ -44,7 +44,7 @@ async def revoke_device(request: Request) -> Response:
 async def put_devices_allowed(request: Request) -> Response:
     body = await read_json(request, schemas.DevicesAllowedIn)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="PUT")
+        info = await authenticate(request, uow)
         p = await identity.set_devices_allowed(
             uow,
             info.actor,
@@ -66,7 +66,7 @@ async def personal_codes(request: Request) -> Response:
 
 async def reissue_personal_code(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         code = await identity.reissue_personal_code(
             uow, info.actor, path_int(request, "meeting_id"), path_int(request, "participant_id"), utcnow()
         )

@@ -58,7 +58,7 @@ def _pdf(content: bytes, name: str) -> Response:
 async def send_invitations(request: Request) -> Response:
     resend_all = _flag(request, "all")
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         view = await invitations.send_invitations(
             uow, info.actor, path_int(request, "meeting_id"), office_zone(request), resend_all=resend_all
         )
@@ -67,7 +67,7 @@ async def send_invitations(request: Request) -> Response:
 
 async def remind_unanswered(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         view = await invitations.remind_unanswered(
             uow, info.actor, path_int(request, "meeting_id"), office_zone(request)
         )
@@ -77,7 +77,7 @@ async def remind_unanswered(request: Request) -> Response:
 async def decide_substitute(request: Request) -> Response:
     body = await read_json(request, DecisionIn)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         view = await invitations.decide_substitute(
             uow,
             info.actor,
@@ -127,7 +127,7 @@ async def my_invitation(request: Request) -> Response:
 async def answer_invitation(request: Request) -> Response:
     body = await read_json(request, AnswerIn)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="PUT")
+        info = await authenticate(request, uow)
         view = await invitations.answer(
             uow,
             info.actor,
@@ -140,7 +140,7 @@ async def answer_invitation(request: Request) -> Response:
 async def record_answer(request: Request) -> Response:
     body = await read_json(request, AnswerIn)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="PUT")
+        info = await authenticate(request, uow)
         view = await invitations.record_answer(
             uow,
             info.actor,

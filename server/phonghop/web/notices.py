@@ -183,7 +183,7 @@ async def get_settings(request: Request) -> Response:
 async def put_settings(request: Request) -> Response:
     body = await read_json(request, SettingsIn)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="PUT")
+        info = await authenticate(request, uow)
         view = await notices.put_settings(uow, info.actor, body.model_dump(mode="json"))
     return JSONResponse(view)
 
@@ -239,7 +239,7 @@ async def put_image(request: Request) -> Response:
     kind, signer = _image_key(request)
     width = _width_mm(request)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="PUT")
+        info = await authenticate(request, uow)
         data = await _read_png(request)
         view = await notice_images.put_image(uow, info.actor, kind, data, signer_name=signer, width_mm=width)
     return JSONResponse(view)
@@ -248,7 +248,7 @@ async def put_image(request: Request) -> Response:
 async def delete_image(request: Request) -> Response:
     kind, signer = _image_key(request)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="DELETE")
+        info = await authenticate(request, uow)
         await notice_images.delete_image(uow, info.actor, kind, signer)
     return JSONResponse({"ok": True})
 
@@ -275,7 +275,7 @@ async def get_conclusion(request: Request) -> Response:
 async def put_conclusion(request: Request) -> Response:
     body = await read_json(request, ConclusionIn)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="PUT")
+        info = await authenticate(request, uow)
         view = await conclusions.put_conclusion(
             uow,
             info.actor,
@@ -300,7 +300,7 @@ async def draft_notice(request: Request) -> Response:
         concluded_by=body.concluded_by,
     )
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         notice = await notices.draft_from_meeting(
             uow,
             info.actor,
@@ -359,14 +359,14 @@ async def patch_notice(request: Request) -> Response:
     )
     notice_id = path_int(request, "notice_id")
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="PATCH")
+        info = await authenticate(request, uow)
         await notices.update_draft(uow, info.actor, notice_id, changes)
     return JSONResponse(await _read_detail(request, notice_id))
 
 
 async def delete_notice(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="DELETE")
+        info = await authenticate(request, uow)
         await notices.delete_draft(uow, info.actor, path_int(request, "notice_id"))
     return JSONResponse({"ok": True})
 
@@ -382,7 +382,7 @@ async def issue_notice(request: Request) -> Response:
     if "json" in request.headers.get("content-type", ""):
         pin = (await read_json(request, IssueIn)).pin
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         await notices.issue(uow, info.actor, notice_id, today=office_today(request), pin=pin)
     return JSONResponse(await _read_detail(request, notice_id))
 

@@ -36,7 +36,7 @@ async def list_notifications(request: Request) -> Response:
 async def mark_read(request: Request) -> Response:
     body = await read_json(request, ReadIn)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         changed = await notifications.mark_read(uow, info.actor, body.ids, clock.now())
     return JSONResponse({"marked": changed})
 

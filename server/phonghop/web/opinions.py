@@ -68,7 +68,7 @@ async def list_consultations(request: Request) -> Response:
 async def create_consultation(request: Request) -> Response:
     body = await read_json(request, ConsultationIn)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         consultation_id = await opinions.create(
             uow,
             info.actor,
@@ -98,7 +98,7 @@ async def get_consultation(request: Request) -> Response:
 async def answer(request: Request) -> Response:
     body = await read_json(request, OpinionIn)
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="PUT")
+        info = await authenticate(request, uow)
         changed = await opinions.answer(
             uow,
             info.actor,
@@ -118,7 +118,7 @@ async def answer(request: Request) -> Response:
 
 async def close(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         await opinions.close(uow, info.actor, _id(request), _now())
     async with app_state(request).db.unit(write=False) as uow:
         info = await authenticate(request, uow)

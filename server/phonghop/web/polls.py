@@ -90,7 +90,7 @@ async def create_poll(request: Request) -> Response:
     )
     state = app_state(request)
     async with state.db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         poll = await polls.create_poll(uow, info.actor, path_int(request, "meeting_id"), fields)
         poll_id = poll.id
     async with state.db.unit(write=False) as uow:
@@ -116,7 +116,7 @@ async def patch_poll(request: Request) -> Response:
     poll_id = path_int(request, "poll_id")
     state = app_state(request)
     async with state.db.unit() as uow:
-        info = await authenticate(request, uow, method="PATCH")
+        info = await authenticate(request, uow)
         await polls.update_poll(uow, info.actor, poll_id, fields, clear_agenda_item=body.clear_agenda_item)
     async with state.db.unit(write=False) as uow:
         info = await authenticate(request, uow)
@@ -126,7 +126,7 @@ async def patch_poll(request: Request) -> Response:
 
 async def delete_poll(request: Request) -> Response:
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="DELETE")
+        info = await authenticate(request, uow)
         await polls.delete_poll(uow, info.actor, path_int(request, "poll_id"))
     return JSONResponse({"ok": True})
 

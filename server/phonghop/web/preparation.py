@@ -67,7 +67,7 @@ class ReturnIn(BaseModel):
 
 async def _review(request: Request, action: ReviewAction, reason: str | None = None) -> Response:
     async with app_state(request).db.unit() as uow:
-        info = await authenticate(request, uow, method="POST")
+        info = await authenticate(request, uow)
         doc, meeting = await preparation.review(
             uow, info.actor, path_int(request, "document_id"), action, reason
         )

@@ -111,7 +111,7 @@ def _command_id(raw: str | None) -> Any:
         return None
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # 4 KiB of "[" nest past the parser's limit
         return None
     command_id = data.get("id") if isinstance(data, dict) else None
     return command_id if isinstance(command_id, int | str) and not isinstance(command_id, bool) else None
