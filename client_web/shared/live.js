@@ -51,6 +51,20 @@ function now() {
   return performance.timeOrigin + performance.now();
 }
 
+/**
+ * Close `ws`. One still connecting is closed as soon as it opens: closing it earlier makes
+ * the browser report "closed before the connection is established" as an error (a page
+ * that leaves or switches language while its socket connects did that).
+ */
+function shut(ws, code, reason) {
+  try {
+    if (ws.readyState === WebSocket.CONNECTING) ws.addEventListener("open", () => ws.close(code, reason), { once: true });
+    else ws.close(code, reason);
+  } catch {
+    // already closing
+  }
+}
+
 export class LiveMeeting extends EventTarget {
   /**
    * `identity` names whose state a stored copy is (a participant or user id): a copy
@@ -386,11 +400,7 @@ export class LiveMeeting extends EventTarget {
     const ws = this._ws;
     if (!ws) return;
     this._ws = null;
-    try {
-      ws.close(code === 1000 ? 1000 : 4000, reason);
-    } catch {
-      // already closing
-    }
+    shut(ws, code === 1000 ? 1000 : 4000, reason);
     this._closed(code, reason);
   }
 
@@ -401,11 +411,7 @@ export class LiveMeeting extends EventTarget {
     if (this._ws) {
       const ws = this._ws;
       this._ws = null;
-      try {
-        ws.close();
-      } catch {
-        // already closing
-      }
+      shut(ws, 1000, "");
     }
     this._failQueue(new LiveError("closed", t("live.error.connection_lost")));
     this._setStatus("closed");
