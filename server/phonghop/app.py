@@ -138,6 +138,8 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
             join_lists.on_event(event)
             hub.deliver(event)
 
+        ballots.bus = bus
+        bus.on_signal = ballots.on_signal
         await bus.start(on_event, hub.catch_up)
         db.publisher = bus.publish
         files.start()
@@ -183,6 +185,7 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
             await page_views.stop()
             await premarker.close()
             await bus.stop()
+            ballots.bus = None
             files.close()
             await db.dispose()
 
