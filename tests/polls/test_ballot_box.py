@@ -5,6 +5,7 @@ write-ahead log shows of a secret poll."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import struct
 from collections import Counter
@@ -396,5 +397,71 @@ async def test_an_instance_killed_with_ballots_in_its_box_acknowledged_none_and_
         closed = await setup.close(poll_id)
         assert closed["result"]["ballots_cast"] == K
     finally:
+        await polls.count_publisher(db).drain()
+        await db.dispose()
+
+
+# -- a close with another instance that does not answer ----------------------------------------
+
+
+@pytest.mark.redis
+async def test_a_close_waits_a_bounded_time_for_an_instance_that_does_not_answer(
+    sqlite_url: str, redis_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from redis.asyncio import Redis
+
+    from phonghop.realtime.bus import RedisBus, channel_for
+
+    caplog.set_level(logging.WARNING, logger="phonghop.ballots")
+    monkeypatch.setattr(ballots, "GATHER_TIMEOUT", 0.3)
+    db = Database(sqlite_url)
+    queue = queue_of(db)
+    bus = RedisBus(redis_url, channel_for(sqlite_url))
+    # A frozen instance: subscribed to the bus, never answering.
+    frozen = Redis.from_url(redis_url)
+    silent = frozen.pubsub()
+
+    async def nothing() -> None:
+        return None
+
+    try:
+        await bus.start(queue.on_event, nothing)
+        queue.bus, bus.on_signal = bus, queue.on_signal
+        await silent.subscribe(bus.channel)
+        await until(lambda: bus.healthy, "the bus connected")
+        for _ in range(300):
+            if await bus.peers() == 1:
+                break
+            await asyncio.sleep(0.01)
+        assert await bus.peers() == 1
+
+        setup = await build(db, delegates=2 * K)
+        poll_id = await setup.open_poll(kind="secret", eligibility="voting_members")
+        tasks = [cast(queue, setup, a, poll_id, "approve") for a in setup.voters[:K]]
+        await until(lambda: waiting(queue, poll_id) == K, "k voters in the box")
+        with pytest.raises(PhonghopError) as refused:  # a delegate cannot make boxes write
+            await queue.gather(setup.delegates[0], setup.meeting_id, poll_id)
+        assert refused.value.code == "secretary_required"
+        assert "other instances wrote their boxes" not in caplog.text
+
+        await queue.gather(setup.secretary, setup.meeting_id, poll_id)
+        assert f"closing poll {poll_id}: 0 of 1 other instances wrote their boxes in time" in caplog.text
+        closed = await setup.close_via_queue(poll_id)  # the close goes on with this box
+        assert closed["result"]["ballots_cast"] == K
+        assert len(await asyncio.gather(*tasks)) == K
+
+        # the frozen instance is gone (its connection closed): nobody is waited for
+        await silent.aclose()
+        await frozen.aclose()
+        for _ in range(300):
+            if await bus.peers() == 0:
+                break
+            await asyncio.sleep(0.01)
+        caplog.clear()
+        second = await setup.open_poll(kind="secret", eligibility="voting_members")
+        await queue.gather(setup.secretary, setup.meeting_id, second)
+        assert "other instances" not in caplog.text
+    finally:
+        await bus.stop()
         await polls.count_publisher(db).drain()
         await db.dispose()
