@@ -45,7 +45,6 @@ class MemoryBus:
         self._deliver: Deliver | None = None
         self.healthy = True
         self.outages = 0
-        self.on_signal: OnSignal | None = None
 
     async def start(self, deliver: Deliver, catch_up: CatchUp) -> None:
         self._deliver = deliver
@@ -54,12 +53,6 @@ class MemoryBus:
         if self._deliver is not None:
             for event in events:
                 self._deliver(event)
-
-    async def signal(self, message: dict[str, Any]) -> None:
-        """No other instance to tell."""
-
-    async def peers(self) -> int:
-        return 0
 
     async def stop(self) -> None:
         self._deliver = None
