@@ -109,7 +109,7 @@ def tablet_worker(
                 await ws.send('{"id":"h","type":"hello","last_seq":null}')
                 with contextlib.suppress(ConnectionClosed):
                     async for raw in ws:
-                        if raw.startswith('{"v":1,"type":"snapshot"'):
+                        if raw.startswith('{"v":') and '"type":"snapshot"' in raw[:40]:
                             synced.add(index)
                             conns[index] = ws
                             break

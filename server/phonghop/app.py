@@ -25,7 +25,7 @@ from phonghop.documents.premark import PreMarker
 from phonghop.documents.rendering import RenderSettings
 from phonghop.errors import PhonghopError
 from phonghop.realtime._transport import CaptureTransport
-from phonghop.realtime.bus import create_bus
+from phonghop.realtime.bus import RedisBus, create_bus
 from phonghop.realtime.hub import Hub
 from phonghop.realtime.replay import events_after, last_seqs
 from phonghop.services.accounts import Passwords
@@ -139,6 +139,8 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
             join_lists.on_event(event)
             hub.deliver(event)
 
+        if isinstance(bus, RedisBus):  # other instances' boxes (docs/voting.md)
+            ballots.bus, bus.on_signal = bus, ballots.on_signal
         await bus.start(on_event, hub.catch_up)
         db.publisher = bus.publish
         files.start()
@@ -183,6 +185,7 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
             await page_views.stop()
             await premarker.close()
             await bus.stop()
+            ballots.bus = None
             files.close()
             await db.dispose()
 

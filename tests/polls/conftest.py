@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from phonghop.services.bodies import create_body
 from phonghop.services.meetings import MeetingFields, ParticipantFields
 from phonghop.services.polls import PollFields
 from phonghop.storage.db import Database
-from phonghop.storage.models import MeetingEvent, Participant
+from phonghop.storage.models import Meeting, MeetingEvent, Participant
 
 
 @dataclass
@@ -196,6 +197,29 @@ async def build(
         for actor in [setup.chair, setup.guest, *([] if bulk else setup.delegates)]:
             await setup.mark(actor, Attendance.PRESENT)
     return setup
+
+
+async def tablet_cookies(setup: Setup, base_url: str, actors: Sequence[Actor]) -> list[str]:
+    """Session cookies of tablets joined (on a real server) as these participants."""
+    from tests.realtime.cluster import session_cookie
+
+    async with setup.db.unit(write=False) as uow:
+        code = await uow.session.scalar(select(Meeting.join_code).where(Meeting.id == setup.meeting_id))
+        rows = await uow.session.execute(
+            select(Participant.id, Participant.personal_code).where(
+                Participant.id.in_([a.participant_id for a in actors])
+            )
+        )
+        personal = {int(pid): str(code) for pid, code in rows}
+    cookies = []
+    for actor in actors:
+        join = {
+            "code": code,
+            "participant_id": actor.participant_id,
+            "personal_code": personal[actor.participant_id],
+        }
+        cookies.append((await asyncio.to_thread(session_cookie, base_url, "/api/join", join))[0])
+    return cookies
 
 
 @pytest.fixture

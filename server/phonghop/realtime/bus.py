@@ -32,6 +32,8 @@ def channel_for(database_url: str) -> str:
 
 Deliver = Callable[[dict[str, Any]], None]
 CatchUp = Callable[[], Awaitable[None]]
+#: A signal from another instance: (message, that instance's origin).
+OnSignal = Callable[[dict[str, Any], str], None]
 
 
 class MemoryBus:
@@ -79,6 +81,8 @@ class RedisBus:
         self._down_since = 0.0
         self._deliver: Deliver | None = None
         self._catch_up: CatchUp | None = None
+        #: Receives the other instances' signals (the ballot boxes' close, docs/voting.md).
+        self.on_signal: OnSignal | None = None
         self._outbox: asyncio.Queue[str] = asyncio.Queue(10_000)
         self._tasks: list[asyncio.Task[None]] = []
         self._redis: Any = None
@@ -109,6 +113,20 @@ class RedisBus:
         except asyncio.QueueFull:
             # The other instances will read these from the log on their next check.
             log.warning("redis outbox full; dropping a notification")
+
+    async def signal(self, message: dict[str, Any]) -> None:
+        """A message for the other instances' ``on_signal``, not an event: nothing
+        delivers it here, nothing stores it, and it is lost while Redis is down."""
+        try:
+            self._outbox.put_nowait(json_text({"origin": self.origin, "signal": message}))
+        except asyncio.QueueFull:
+            log.warning("redis outbox full; dropping a signal")
+
+    async def peers(self) -> int:
+        """How many other instances listen on the bus now (a dead one's subscription
+        ends with its connection)."""
+        counts = await self._redis.pubsub_numsub(self.channel)
+        return max(0, int(counts[0][1]) - 1) if counts else 0
 
     async def _send(self) -> None:
         while True:
@@ -169,7 +187,13 @@ class RedisBus:
         except ValueError:
             log.warning("ignoring a malformed bus message")
             return
-        if payload.get("origin") == self.origin or self._deliver is None:
+        origin = payload.get("origin")
+        if origin == self.origin or self._deliver is None:
+            return
+        signal = payload.get("signal")
+        if isinstance(signal, dict):
+            if self.on_signal is not None:
+                self.on_signal(signal, str(origin))
             return
         for event in payload.get("events", []):
             self._deliver(event)

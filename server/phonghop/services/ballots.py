@@ -11,12 +11,16 @@ the order against the close across instances, as for single ballots.
 * **Named polls**: a batch is written as soon as the previous one of that poll has
   committed (ballots that arrive while a batch is being written form the next one), after
   :data:`BATCH_WINDOW` seconds of gathering.
-* **Secret polls**: ballots wait in an in-memory box, unacknowledged, until at least
-  ``k`` different voters are in it; the whole box is then written in one transaction that
-  inserts the voters in a random order and adds the box's summed counts to the counters
-  once. The write-ahead log then shows which set of voters produced which set of choices,
-  never one voter's choice. What is still in the box when the poll closes is written in
-  the closing transaction (:func:`close_poll`). A ballot in the box is acknowledged only
+* **Secret polls**: ballots wait in an in-memory box, unacknowledged. The box writes only
+  while at least ``k`` stay behind (with ``2k`` waiting it writes the oldest, keeping the
+  ``k`` newest), so what the close finds and writes in the closing transaction
+  (:func:`close_poll`) is ``k`` ballots or more, never a last voter alone; it writes all
+  it holds once every voter who may vote is on the roll or in a box (this instance's or
+  another's, told by ``ballots.held`` signals on the bus). A batch inserts its voters in a
+  random order and adds its summed counts to the counters once: the write-ahead log shows
+  which set of voters produced which set of choices, never one voter's choice. Before a
+  close, :meth:`BallotQueue.gather` has every other instance write its box
+  (``ballots.close`` / ``ballots.flushed``). A ballot in the box is acknowledged only
   after its batch commits: an instance that dies loses its box, and the tablets, never
   acknowledged, send those ballots again.
 
@@ -31,16 +35,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from phonghop.domain.permissions import Actor
-from phonghop.domain.poll import PollKind
+from phonghop.domain.permissions import Actor, require_meeting_controller
+from phonghop.domain.poll import PollKind, PollState
 from phonghop.errors import Conflict, PhonghopError
 from phonghop.services import polls
 from phonghop.services.polls import BallotContext, CastBallot, PollNotOpen
@@ -59,6 +64,8 @@ DEFAULT_SECRET_BATCH = 5
 #: Attempts at writing one batch (a PostgreSQL deadlock between two instances' batches
 #: holding the same voter is retried; the roll makes the retry safe).
 ATTEMPTS = 3
+#: Seconds a close waits for the other instances to write their boxes (docs/voting.md).
+GATHER_TIMEOUT = 3.0
 
 _DROPPING_EVENTS = ("meeting.", "participant.", "attendance.", "invitation.substitute_decided")
 _DROPPING_POLL_EVENTS = {"poll.opened", "poll.closed", "poll.cancelled", "poll.updated", "poll.deleted"}
@@ -89,15 +96,42 @@ class _Lane:
     (and refused with ``poll_not_open``, unless it repeats a stored ballot)."""
 
 
+class Peers(Protocol):
+    """The bus as the box needs it: messages to the other instances, never stored."""
+
+    async def signal(self, message: dict[str, Any]) -> None: ...
+
+    async def peers(self) -> int: ...
+
+
+@dataclass
+class _Gathering:
+    """A close on this instance waiting for the other instances' boxes."""
+
+    expected: int
+    done: asyncio.Future[None]
+    answered: set[str] = field(default_factory=set)
+
+
 class BallotQueue:
     """The ballots of one app instance, by poll (see the module notes)."""
 
     def __init__(self, db: Database, secret_batch: int = DEFAULT_SECRET_BATCH) -> None:
         self.db = db
         self.secret_batch = max(1, secret_batch)
+        #: The bus to the other instances (``services.ballots`` works without one).
+        self.bus: Peers | None = None
         self._lanes: dict[int, _Lane] = {}
         self._contexts: dict[int, tuple[float, BallotContext]] = {}
         self._loading: dict[int, asyncio.Task[BallotContext]] = {}
+        self._voted: dict[int, set[int]] = {}
+        """Per open secret poll, the voters known to be on its roll (this instance's writes
+        and every instance's ``poll.voted``)."""
+        self._held_elsewhere: dict[int, dict[str, frozenset[int]]] = {}
+        """Per poll, the voters held in each other instance's box (``ballots.held``)."""
+        self._announced: dict[int, frozenset[int]] = {}
+        self._gatherings: dict[str, _Gathering] = {}
+        self._background: set[asyncio.Task[None]] = set()
 
     # -- the cache ----------------------------------------------------------------------
 
@@ -110,11 +144,36 @@ class BallotQueue:
                 del self._contexts[poll_id]
         if kind in ("poll.closed", "poll.cancelled"):
             poll = (event.get("data") or {}).get("poll") or {}
-            lane = self._lanes.get(int(poll.get("id", 0)))
+            poll_id = int(poll.get("id", 0))
+            for known in (self._voted, self._held_elsewhere, self._announced):
+                known.pop(poll_id, None)
+            lane = self._lanes.get(poll_id)
             if lane is not None:
                 lane.closed = True
                 with contextlib.suppress(RuntimeError):  # no running loop: nothing waits
                     self._start(lane)
+        elif kind == "poll.voted":
+            data = event.get("data") or {}
+            poll_id = int(data.get("poll_id", 0))
+            self._known_voted(poll_id).update(int(p) for p in data.get("participant_ids") or ())
+            self._recheck(poll_id)
+
+    def _known_voted(self, poll_id: int) -> set[int]:
+        voted = self._voted.get(poll_id)
+        if voted is None:
+            if len(self._voted) > 1000:
+                self._voted.clear()
+            voted = self._voted[poll_id] = set()
+        return voted
+
+    def _recheck(self, poll_id: int) -> None:
+        """Something this instance knows about the poll's voters changed: a box that waits
+        may now hold the last of them."""
+        lane = self._lanes.get(poll_id)
+        cached = self._contexts.get(poll_id)
+        if lane is not None and cached is not None:
+            with contextlib.suppress(RuntimeError):  # no running loop: nothing waits
+                self._wake(lane, cached[1])
 
     async def _context(self, meeting_id: int, poll_id: int) -> BallotContext:
         """The poll's cached context; one read for all the ballots that miss it together."""
@@ -132,6 +191,9 @@ class BallotQueue:
         try:
             async with self.db.unit(write=False) as uow:
                 context = await polls.ballot_context(uow, meeting_id, poll_id)
+                if context.spec.kind is PollKind.SECRET and context.state is PollState.OPEN:
+                    # Who is on the roll already (written before this instance started).
+                    self._known_voted(poll_id).update(await polls.roll_of(uow, poll_id))
         finally:
             del self._loading[poll_id]
         if len(self._contexts) > 1000:
@@ -175,15 +237,48 @@ class BallotQueue:
         return outcome
 
     def _ready(self, lane: _Lane, context: BallotContext) -> bool:
-        if not lane.waiting:
-            return False
+        return self._batch_size(lane, context) > 0
+
+    def _batch_size(self, lane: _Lane, context: BallotContext) -> int:
+        """How many of the waiting ballots to write now (the oldest first).
+
+        A secret box keeps ``k`` ballots back: it writes only while at least ``k`` stay
+        behind, so whatever the close finds is ``k`` ballots or more, never a last voter
+        alone. It writes everything once every voter who may vote is on the roll, in
+        this box or in another instance's box (nobody is left to come) and k or more
+        wait, or when the poll has closed. A poll with fewer than k voters waits for
+        the close: a voter marked present late still joins that one batch."""
+        waiting = len(lane.waiting)
+        if not waiting:
+            return 0
         if lane.closed or context.spec.kind is not PollKind.SECRET:
-            return True
-        return len(lane.waiting) >= self.secret_batch
+            return min(waiting, MAX_BATCH)
+        k = self.secret_batch
+        if k == 1:
+            return min(waiting, MAX_BATCH)  # a batch of one is all k = 1 asks for
+        if waiting >= 2 * k:
+            return min(waiting - k, MAX_BATCH)
+        if waiting >= k and self._everyone_in(lane, context):
+            return waiting
+        return 0
+
+    def _everyone_in(self, lane: _Lane, context: BallotContext) -> bool:
+        voted = self._voted.get(lane.poll_id, set())
+        elsewhere = self._held_elsewhere.get(lane.poll_id, {})
+        if len(voted) + len(lane.waiting) + sum(map(len, elsewhere.values())) < len(context.eligible):
+            return False  # the quick answer, almost always, while a poll is under way
+        missing = context.eligible - lane.waiting.keys() - voted
+        for held in elsewhere.values():
+            missing -= held
+        return not missing
 
     def _wake(self, lane: _Lane, context: BallotContext) -> None:
+        if lane.task is not None:
+            return  # the batch being written looks again when it has committed
         if self._ready(lane, context):
             self._start(lane)
+        else:
+            self._announce(lane)
 
     def _start(self, lane: _Lane) -> None:
         if lane.task is None and lane.waiting:
@@ -199,9 +294,10 @@ class BallotQueue:
                 except PhonghopError as exc:  # the poll was deleted
                     self._fail(self._take(lane, MAX_BATCH), exc)
                     continue
-                if not self._ready(lane, context):
+                size = self._batch_size(lane, context)
+                if not size:
                     break
-                batch = self._take(lane, MAX_BATCH)
+                batch = self._take(lane, size)
                 await self._write(context, batch)
         except Exception:
             log.exception("writing the ballots of poll %s failed", lane.poll_id)
@@ -213,6 +309,26 @@ class BallotQueue:
                 cached = self._contexts.get(lane.poll_id)
                 if cached is not None:
                     self._wake(lane, cached[1])
+            if lane.task is None:
+                self._announce(lane)
+
+    def _announce(self, lane: _Lane) -> None:
+        """Tell the other instances which voters this box holds, when that changed: with
+        theirs, every instance knows when nobody is left to vote (``_everyone_in``)."""
+        if self.bus is None:
+            return
+        held = frozenset() if lane.closed else frozenset(lane.waiting)
+        if held == self._announced.get(lane.poll_id, frozenset()):
+            return
+        self._announced[lane.poll_id] = held
+        self._signal({"type": "ballots.held", "poll_id": lane.poll_id, "voters": sorted(held)})
+
+    def _signal(self, message: dict[str, Any]) -> None:
+        if self.bus is None:
+            return
+        task = asyncio.get_running_loop().create_task(self.bus.signal(message))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def _take(self, lane: _Lane, limit: int) -> list[_Waiting]:
         """The waiting ballots (at most ``limit``), one per voter; the voters' next ones
@@ -245,6 +361,10 @@ class BallotQueue:
                     log.exception("a batch of %s ballots could not be written", len(batch))
                     self._fail(batch, PhonghopError("internal_error"))
                     return
+        if secret:
+            self._known_voted(context.poll_id).update(
+                pid for pid, outcome in outcomes.items() if not isinstance(outcome, PhonghopError)
+            )
         _settle(batch, outcomes)
 
     def _fail(self, batch: list[_Waiting], error: PhonghopError) -> None:
@@ -252,6 +372,90 @@ class BallotQueue:
             for future in waiting.futures:
                 if not future.done():
                     future.set_result(error)
+
+    # -- the other instances' boxes at the close ---------------------------------------------
+
+    def on_signal(self, message: dict[str, Any], origin: str) -> None:
+        """A message from another instance's box (``RedisBus``; see docs/voting.md)."""
+        try:
+            kind = message["type"]
+            if kind == "ballots.held":
+                poll_id = int(message["poll_id"])
+                held = frozenset(int(p) for p in message["voters"])
+                boxes = self._held_elsewhere.setdefault(poll_id, {})
+                if held:
+                    boxes[origin] = held
+                else:
+                    boxes.pop(origin, None)
+                self._recheck(poll_id)
+            elif kind == "ballots.close":
+                poll_id, request = int(message["poll_id"]), str(message["request"])
+                task = asyncio.get_running_loop().create_task(self._flush_for_close(poll_id, request))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+            elif kind == "ballots.flushed":
+                gathering = self._gatherings.get(str(message["request"]))
+                if gathering is not None:
+                    gathering.answered.add(origin)
+                    if len(gathering.answered) >= gathering.expected and not gathering.done.done():
+                        gathering.done.set_result(None)
+        except (KeyError, TypeError, ValueError):
+            log.warning("ignoring a malformed ballot-box message")
+
+    async def _flush_for_close(self, poll_id: int, request: str) -> None:
+        """Another instance is closing the poll: write this box now (all of it, in one
+        batch after the one being written), then say so."""
+        try:
+            lane = self._lanes.get(poll_id)
+            while lane is not None and lane.task is not None:
+                await asyncio.wait({lane.task})
+                lane = self._lanes.get(poll_id)
+            if lane is not None and lane.waiting:
+                batch = self._take(lane, len(lane.waiting))
+                context = await self._context(lane.meeting_id, poll_id)
+                await self._write(context, batch)
+                self._announce(lane)
+        except Exception:
+            log.exception("writing the box of poll %s for its close failed", poll_id)
+        finally:
+            if self.bus is not None:
+                await self.bus.signal({"type": "ballots.flushed", "request": request})
+
+    async def gather(self, actor: Actor, meeting_id: int, poll_id: int) -> None:
+        """Before this instance closes a secret poll: every other instance writes the
+        ballots waiting in its box, so the close counts them instead of refusing them.
+        Waits for each instance subscribed to the bus, :data:`GATHER_TIMEOUT` seconds at
+        most; an instance that does not answer in time has its box refused with
+        ``poll_not_open`` after the close (those ballots were never acknowledged)."""
+        if self.bus is None:
+            return
+        require_meeting_controller(actor)  # nobody else makes every box write early
+        context = await self._context(meeting_id, poll_id)
+        if context.spec.kind is not PollKind.SECRET or context.state is not PollState.OPEN:
+            return
+        try:
+            expected = await self.bus.peers()
+        except Exception:
+            log.warning("the close of poll %s could not count the other instances", poll_id, exc_info=True)
+            return
+        if expected <= 0:
+            return
+        request = secrets.token_hex(8)
+        gathering = self._gatherings[request] = _Gathering(
+            expected, asyncio.get_running_loop().create_future()
+        )
+        try:
+            await self.bus.signal({"type": "ballots.close", "poll_id": poll_id, "request": request})
+            await asyncio.wait_for(asyncio.shield(gathering.done), GATHER_TIMEOUT)
+        except TimeoutError:
+            log.warning(
+                "closing poll %s: %s of %s other instances wrote their boxes in time",
+                poll_id,
+                len(gathering.answered),
+                expected,
+            )
+        finally:
+            del self._gatherings[request]
 
     # -- the close -------------------------------------------------------------------------
 

@@ -706,6 +706,9 @@ class BallotContext:
     spec: PollSpec
     meeting_state: str
     voters: Mapping[int, Voter]
+    eligible: frozenset[int] = frozenset()
+    """The participants who may vote in this poll now (the secret-ballot box uses it to
+    know when every one of them has voted)."""
 
 
 async def ballot_context(uow: UnitOfWork, meeting_id: int, poll_id: int) -> BallotContext:
@@ -729,16 +732,36 @@ async def ballot_context(uow: UnitOfWork, meeting_id: int, poll_id: int) -> Ball
         int(pid): Voter(is_voting_member=bool(voting), is_present=Attendance(attendance).is_present)
         for pid, voting, attendance in rows
     }
+    poll_spec = spec_from_json(spec)
     return BallotContext(
         meeting_id=meeting_id,
         body_id=int(body_id),
         poll_id=poll_id,
         opened=opened_at is not None,
         state=PollState(state),
-        spec=spec_from_json(spec),
+        spec=poll_spec,
         meeting_state=str(meeting_state),
         voters=voters,
+        eligible=frozenset(pid for pid, voter in voters.items() if _may_vote(poll_spec, voter)),
     )
+
+
+async def roll_of(uow: UnitOfWork, poll_id: int) -> list[int]:
+    """The participants on the poll's roll (who has voted)."""
+    return [
+        int(pid)
+        for pid in await uow.session.scalars(
+            select(PollVoter.participant_id).where(PollVoter.poll_id == poll_id)
+        )
+    ]
+
+
+def _may_vote(spec: PollSpec, voter: Voter) -> bool:
+    try:
+        check_can_cast(spec, PollState.OPEN, voter, already_cast=False)
+    except PhonghopError:
+        return False
+    return True
 
 
 def check_ballot_actor(context: BallotContext, actor: Actor) -> int:

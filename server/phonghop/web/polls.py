@@ -166,6 +166,12 @@ async def cast_batched(db: Database, actor: Actor, meeting_id: int, cmd: p.PollC
     return await queue.cast(actor, meeting_id, cmd.poll_id, cmd.ballot_key, cmd.choices)
 
 
+async def gather_ballot_boxes(db: Database, actor: Actor, meeting_id: int, cmd: p.PollClose) -> None:
+    """Before ``poll.close``'s transaction: every other instance writes the secret ballots
+    waiting in its box, so the close counts them (docs/voting.md)."""
+    await ballots.ballot_queue(db).gather(actor, meeting_id, cmd.poll_id)
+
+
 #: Websocket commands this area answers: command type -> handler(uow, actor, meeting_id, command).
 SOCKET_HANDLERS: dict[str, Callable[[UnitOfWork, Actor, int, Any], Awaitable[dict[str, Any]]]] = {
     "poll.open": _open,

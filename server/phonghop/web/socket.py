@@ -316,6 +316,9 @@ async def _serve(
             continue
         handler = HANDLERS[command.type]
         try:
+            if isinstance(command, p.PollClose):
+                # Before the close's transaction: the other instances write their boxes.
+                await polls.gather_ballot_boxes(state.db, actor, meeting_id, command)
             async with state.db.unit() as uow:
                 result = await handler(uow, actor, meeting_id, command)
         except PhonghopError as exc:
