@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from phonghop.domain.permissions import Actor, MeetingRole, UserRole
 from phonghop.errors import PermissionDenied
-from phonghop.realtime.protocol import audience_members
+from phonghop.events import audience_members
 from phonghop.services import live, polls
 from phonghop.services.polls import PollFields
 from phonghop.storage.db import Database

@@ -25,6 +25,7 @@ from pydantic.fields import FieldInfo
 from starlette.testclient import TestClient
 
 import phonghop
+from phonghop import events
 from phonghop.app import create_app
 from phonghop.config import Settings
 from phonghop.realtime import protocol as p
@@ -306,7 +307,7 @@ def test_every_command_is_documented_with_its_fields() -> None:
 
 
 def test_every_event_is_documented_with_its_data_fields() -> None:
-    problems = compare("event", "Events", dict(p.EVENT_MODELS), skip=set())
+    problems = compare("event", "Events", dict(events.EVENT_MODELS), skip=set())
     assert not problems, report(problems)
 
 
@@ -390,16 +391,16 @@ def snapshot_problems(frame: dict[str, Any]) -> list[str]:
     if set(data) != {"meeting", "live", "me"}:
         return [*problems, f"protocol.md: a snapshot example's data has the keys {sorted(data)}"]
     for participant in data["meeting"].get("participants", []):
-        problems += _validate(p.ParticipantData, participant, "a participant of the snapshot example")
+        problems += _validate(events.ParticipantData, participant, "a participant of the snapshot example")
     for item in data["meeting"].get("agenda", []):
         children = item.get("children")
         if not isinstance(children, list):
             problems.append("protocol.md: a top-level agenda item of the snapshot example lacks 'children'")
             children = []
         top = {k: v for k, v in item.items() if k != "children"}
-        problems += _validate(p.AgendaItemData, top, "an agenda item of the snapshot example")
+        problems += _validate(events.AgendaItemData, top, "an agenda item of the snapshot example")
         for child in children:
-            problems += _validate(p.AgendaItemData, child, "a sub-item of the snapshot example")
+            problems += _validate(events.AgendaItemData, child, "a sub-item of the snapshot example")
     return problems
 
 
@@ -432,9 +433,9 @@ def frame_problems(frame: Any, *, sent: bool) -> list[str]:
     elif "seq" in frame:
         if set(frame) != {"v", "seq", "type", "ts", "data"}:
             return [f"protocol.md: the event example {what} has the keys {sorted(frame)}"]
-        if kind not in p.EVENT_MODELS:
+        if kind not in events.EVENT_MODELS:
             return [f"protocol.md: the event example {what} has an undeclared type"]
-        problems = _validate(p.EVENT_MODELS[kind], frame["data"], f"the event example {what}")
+        problems = _validate(events.EVENT_MODELS[kind], frame["data"], f"the event example {what}")
         if not str(frame["ts"]).endswith("Z"):
             problems.append(f"protocol.md: the event example {what} has a ts that is not UTC ('…Z')")
     elif "v" in frame:

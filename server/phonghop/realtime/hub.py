@@ -22,8 +22,9 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketState
 
 from phonghop.domain.hygiene import json_text
+from phonghop.events import audience_members, may_see
 from phonghop.realtime._transport import RawWriter, text_frame
-from phonghop.realtime.protocol import CLOSE_MEETING_ENDED, PROTOCOL_VERSION, audience_members, may_see
+from phonghop.realtime.protocol import CLOSE_MEETING_ENDED, PROTOCOL_VERSION
 
 log = logging.getLogger("phonghop.realtime")
 

@@ -7,20 +7,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from phonghop.events import event_dict
 from phonghop.storage.db import Database
 from phonghop.storage.installation import log_epoch
 from phonghop.storage.models import Meeting, MeetingEvent
-
-
-def event_dict(row: MeetingEvent) -> dict[str, Any]:
-    return {
-        "meeting_id": row.meeting_id,
-        "seq": row.seq,
-        "type": row.type,
-        "ts": row.created_at.isoformat().replace("+00:00", "Z"),
-        "data": row.data,
-        "audience": row.audience,
-    }
 
 
 async def events_after(

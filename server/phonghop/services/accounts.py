@@ -23,7 +23,7 @@ from phonghop.domain.permissions import (
 )
 from phonghop.domain.text import normalize
 from phonghop.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unauthenticated
-from phonghop.realtime.protocol import audience_of
+from phonghop.events import audience_of
 from phonghop.services import throttle
 from phonghop.services.audit import record_audit
 from phonghop.services.events import append_event

@@ -35,7 +35,7 @@ from phonghop.domain.documents import Access, Reader, readable_by_everyone, read
 from phonghop.domain.meeting import Classification
 from phonghop.domain.permissions import Actor, MeetingRole, require_meeting_controller
 from phonghop.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from phonghop.realtime.protocol import AUDIENCE_ALL, audience_of
+from phonghop.events import AUDIENCE_ALL, audience_of
 from phonghop.services import documents, meetings
 from phonghop.services.comments import table_closed
 from phonghop.services.documents import PageAccess

@@ -30,7 +30,7 @@ from phonghop.domain.meeting import Classification, MeetingState
 from phonghop.domain.permissions import Actor, MeetingRole, can_run_meeting
 from phonghop.domain.review import ReviewAction, ReviewState, allowed_actions, is_draft, transition
 from phonghop.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from phonghop.realtime.protocol import AUDIENCE_ALL, AUDIENCE_CONTROLLERS, audience_of
+from phonghop.events import AUDIENCE_ALL, AUDIENCE_CONTROLLERS, audience_of
 from phonghop.services import meetings
 from phonghop.services.accounts import participant_actor
 from phonghop.services.audit import record_audit

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import update
 
 from phonghop.domain.permissions import Actor
-from phonghop.realtime.protocol import validate_event
+from phonghop.events import event_dict, validate_event
 from phonghop.storage.db import UnitOfWork
 from phonghop.storage.models import Meeting, MeetingEvent, utcnow
 
@@ -52,14 +52,5 @@ async def append_event(
     )
     uow.session.add(row)
     await uow.session.flush()
-    uow.events.append(
-        {
-            "meeting_id": meeting_id,
-            "seq": seq,
-            "type": type_,
-            "ts": row.created_at.isoformat().replace("+00:00", "Z"),
-            "data": data,
-            "audience": audience,
-        }
-    )
+    uow.events.append(event_dict(row))
     return row

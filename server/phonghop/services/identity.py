@@ -27,7 +27,7 @@ from sqlalchemy import select, update
 
 from phonghop.domain.permissions import Actor, MeetingRole, can_run_meeting, require_office
 from phonghop.errors import InvalidInput, NotFound, PermissionDenied, PhonghopError, Unauthenticated
-from phonghop.realtime.protocol import AUDIENCE_CONTROLLERS
+from phonghop.events import AUDIENCE_CONTROLLERS
 from phonghop.services import meetings, throttle
 from phonghop.services.accounts import (
     CLOSE_REPLACED,

@@ -46,8 +46,8 @@ from phonghop.domain.meeting import MeetingState
 from phonghop.domain.permissions import Actor, MeetingRole, require_office
 from phonghop.domain.text import normalize
 from phonghop.errors import Conflict, InvalidInput, NotFound
+from phonghop.events import AUDIENCE_CONTROLLERS
 from phonghop.notices.invitation import Invitee, MeetingFacts, build_invitation, write_invitations
-from phonghop.realtime.protocol import AUDIENCE_CONTROLLERS
 from phonghop.services import identity, meetings, notices
 from phonghop.services.audit import record_audit
 from phonghop.services.conclusions import agenda_order

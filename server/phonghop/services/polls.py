@@ -103,7 +103,7 @@ from phonghop.errors import (
     PermissionDenied,
     PhonghopError,
 )
-from phonghop.realtime.protocol import AUDIENCE_ALL, AUDIENCE_CONTROLLERS, audience_of
+from phonghop.events import AUDIENCE_ALL, AUDIENCE_CONTROLLERS, audience_of
 from phonghop.services import meetings
 from phonghop.services.events import append_event
 from phonghop.storage.db import Database, UnitOfWork

@@ -208,7 +208,7 @@ class MeetingEvent(Base):
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     type: Mapped[str] = mapped_column(String(60))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
-    #: Who may receive it: "all" or a role/participant scope (see realtime.protocol).
+    #: Who may receive it: "all" or a role/participant scope (see phonghop.events).
     audience: Mapped[str] = mapped_column(Text, default="all")
     actor_user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     actor_participant_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

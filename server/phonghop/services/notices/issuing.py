@@ -26,11 +26,11 @@ from phonghop.domain import notice as nd
 from phonghop.domain.notice_edits import ISSUED
 from phonghop.domain.permissions import Actor
 from phonghop.errors import Conflict, InvalidInput, Unavailable
+from phonghop.events import AUDIENCE_CONTROLLERS
 from phonghop.notices import build_document, write_docx, write_pdf
 from phonghop.notices._pyhanko import signers
 from phonghop.notices.signing import load_pkcs12_signer, open_token, sign_pdf_with
 from phonghop.notices.stamp import SignatureStamp
-from phonghop.realtime.protocol import AUDIENCE_CONTROLLERS
 from phonghop.services import followup
 from phonghop.services.audit import record_audit
 from phonghop.services.events import append_event
