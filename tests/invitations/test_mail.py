@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
 from phonghop.config import Settings
-from phonghop.mail import deliver_pending
+from phonghop.services.mail import deliver_pending
 from phonghop.storage.db import Database
 from phonghop.storage.models import Notification, User
 from tests.conftest import make_settings

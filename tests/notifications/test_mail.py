@@ -19,7 +19,7 @@ from aiosmtpd.smtp import Envelope, Session
 from sqlalchemy import select, update
 
 from phonghop.config import Settings
-from phonghop.mail import deliver_pending
+from phonghop.services.mail import deliver_pending
 from phonghop.services.notifications import notify
 from phonghop.storage.db import Database
 from phonghop.storage.models import Notification, User

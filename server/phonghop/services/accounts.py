@@ -17,16 +17,13 @@ from phonghop.domain.permissions import (
     Actor,
     MeetingRole,
     UserRole,
-    can_run_meeting,
     require_admin,
     require_office,
 )
 from phonghop.domain.text import normalize
 from phonghop.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unauthenticated
-from phonghop.events import audience_of
 from phonghop.services import throttle
 from phonghop.services.audit import record_audit
-from phonghop.services.events import append_event
 from phonghop.storage.db import UnitOfWork
 from phonghop.storage.models import (
     AuthSession,
@@ -405,42 +402,6 @@ async def _ended_with_meeting(uow: UnitOfWork, row: AuthSession) -> bool:
     return meeting is not None and meeting.state in ENDED_STATES
 
 
-async def revoke_participant_sessions(uow: UnitOfWork, actor: Actor, participant_id: int) -> int:
-    """The office takes a tablet out of the meeting: its sessions end, its sockets close (4409)."""
-    participant = await uow.session.get(Participant, participant_id)
-    if participant is None:
-        raise NotFound("participant_not_found")
-    meeting = await uow.session.get(Meeting, participant.meeting_id)
-    assert meeting is not None
-    if meeting.body_id != actor.body_id:
-        raise NotFound("participant_not_found")
-    scoped = actor
-    if actor.meeting_id != meeting.id:
-        from phonghop.services import meetings  # a cycle at import time otherwise
-
-        scoped = await meetings.actor_in_meeting(uow, actor, meeting)
-    if not can_run_meeting(scoped):
-        raise PermissionDenied("secretary_required")
-    result = await uow.session.execute(
-        update(AuthSession)
-        .where(AuthSession.participant_id == participant_id, AuthSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
-    count = int(result.rowcount or 0)  # type: ignore[attr-defined]
-    record_audit(
-        uow, scoped, "session.revoked", target_type="participant", target_id=participant_id, count=count
-    )
-    await append_event(
-        uow,
-        meeting.id,
-        "participant.sessions_revoked",
-        {"participant_id": participant_id},
-        actor=scoped,
-        audience=audience_of([participant_id]),
-    )
-    return count
-
-
 @dataclass(frozen=True)
 class SessionInfo:
     actor: Actor
@@ -556,6 +517,20 @@ async def meeting_for_code(uow: UnitOfWork, code: str) -> Meeting:
     if meeting.state in ENDED_STATES:
         raise Conflict("meeting_not_open_for_join")
     return meeting
+
+
+async def name_and_title(uow: UnitOfWork, actor: Actor) -> tuple[str, str]:
+    """The actor's full name and title as the meeting's list (a participant) or the
+    account (staff) gives them: what a watermark and an annotation's author show."""
+    if actor.participant_id is not None:
+        participant = await uow.session.get(Participant, actor.participant_id)
+        if participant is not None:
+            return participant.full_name, participant.title
+    elif actor.user_id is not None:
+        user = await uow.session.get(User, actor.user_id)
+        if user is not None:
+            return user.full_name, user.title
+    return actor.name, ""
 
 
 async def list_users(uow: UnitOfWork, actor: Actor) -> list[User]:

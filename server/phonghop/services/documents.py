@@ -165,6 +165,15 @@ def _review_actions(d: Document) -> list[ReviewAction]:
     return allowed_actions(ReviewState(d.review_state))
 
 
+async def blob_in_use(uow: UnitOfWork, sha256: str) -> bool:
+    """Whether a stored version still names this file (an upload that failed may leave
+    one behind, to be forgotten unless another version shares it)."""
+    used = await uow.session.scalar(
+        select(DocumentVersion.id).where(DocumentVersion.sha256 == sha256).limit(1)
+    )
+    return used is not None
+
+
 async def unit_names(uow: UnitOfWork, body_id: int) -> dict[int, str]:
     rows = await uow.session.execute(select(Unit.id, Unit.name).where(Unit.body_id == body_id))
     return {unit_id: name for unit_id, name in rows}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NotRequired, TypedDict
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from phonghop.domain import meeting as rules
@@ -14,13 +14,15 @@ from phonghop.domain.meeting import Attendance, Classification, MeetingAction, M
 from phonghop.domain.permissions import (
     Actor,
     MeetingRole,
+    can_run_meeting,
     require_meeting_controller,
     require_office,
     require_participant,
     require_same_body,
 )
 from phonghop.domain.text import normalize
-from phonghop.errors import Conflict, InvalidInput, NotFound
+from phonghop.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from phonghop.events import audience_of
 from phonghop.services.accounts import (
     CLOSE_REMOVED,
     CLOSE_RIGHTS_CHANGED,
@@ -31,7 +33,7 @@ from phonghop.services.accounts import (
 from phonghop.services.audit import record_audit
 from phonghop.services.events import append_event
 from phonghop.storage.db import UnitOfWork
-from phonghop.storage.models import AgendaItem, Meeting, Participant, User
+from phonghop.storage.models import AgendaItem, AuthSession, Meeting, Participant, User, utcnow
 
 MAX_AGENDA_ITEMS = 200
 MAX_PARTICIPANTS = 3000
@@ -619,3 +621,35 @@ async def load_meeting_unchecked(uow: UnitOfWork, meeting_id: int) -> Meeting:
     if meeting is None:
         raise NotFound("meeting_not_found")
     return meeting
+
+
+async def revoke_participant_sessions(uow: UnitOfWork, actor: Actor, participant_id: int) -> int:
+    """The office takes a tablet out of the meeting: its sessions end, its sockets close (4409)."""
+    participant = await uow.session.get(Participant, participant_id)
+    if participant is None:
+        raise NotFound("participant_not_found")
+    meeting = await uow.session.get(Meeting, participant.meeting_id)
+    assert meeting is not None
+    if meeting.body_id != actor.body_id:
+        raise NotFound("participant_not_found")
+    scoped = actor if actor.meeting_id == meeting.id else await actor_in_meeting(uow, actor, meeting)
+    if not can_run_meeting(scoped):
+        raise PermissionDenied("secretary_required")
+    result = await uow.session.execute(
+        update(AuthSession)
+        .where(AuthSession.participant_id == participant_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    record_audit(
+        uow, scoped, "session.revoked", target_type="participant", target_id=participant_id, count=count
+    )
+    await append_event(
+        uow,
+        meeting.id,
+        "participant.sessions_revoked",
+        {"participant_id": participant_id},
+        actor=scoped,
+        audience=audience_of([participant_id]),
+    )
+    return count

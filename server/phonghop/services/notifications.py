@@ -5,7 +5,7 @@
   committed. Its text is not stored: ``kind`` and ``params`` are, and each reader gets it
   in their language (``notification.<kind>`` in the translations).
 * **E-mail.** A notification made with ``mail=True`` is ``pending`` until
-  :func:`phonghop.mail.deliver_pending` (running only when an SMTP server is configured)
+  :func:`phonghop.services.mail.deliver_pending` (running only when an SMTP server is configured)
   claims and sends it. Users without an address are skipped (``none``).
 * **Reminders.** A rule (see :mod:`phonghop.services.reminders`) lists the reminders that
   are due as :class:`Reminder` values, each with a key naming it for good

@@ -49,7 +49,7 @@ async def run_reminders(db: Database, now: datetime, tz: ZoneInfo) -> list[Remin
 
 async def run_schedule(db: Database, settings: Settings) -> None:
     """Reminders, then pending e-mails (when SMTP is configured), every interval, forever."""
-    from phonghop.mail import deliver_pending
+    from phonghop.services.mail import deliver_pending
 
     tz = ZoneInfo(settings.timezone)
     while True:

@@ -19,10 +19,10 @@ from phonghop.documents.files import DocumentFiles
 from phonghop.domain.permissions import Actor
 from phonghop.errors import InvalidInput
 from phonghop.realtime import protocol as p
+from phonghop.services import accounts
 from phonghop.services import annotations as annotation_service
 from phonghop.services.annotations import AnnotationFields
 from phonghop.storage.db import UnitOfWork
-from phonghop.storage.models import Participant
 from phonghop.web.context import app_state, authenticate, download_headers, path_int
 from phonghop.web.documents import recipient_lines
 
@@ -62,8 +62,7 @@ async def annotated_copy(request: Request) -> Response:
         access, rows = await annotation_service.annotated_copy(
             uow, info.actor, path_int(request, "version_id")
         )
-        owner = await uow.session.get(Participant, access.actor.participant_id)
-        author = owner.full_name if owner is not None else access.actor.name
+        author, _ = await accounts.name_and_title(uow, access.actor)
         marks = [Mark(a.client_id, a.page, a.kind, a.data, author, a.client_updated_at) for a in rows]
     lines = await recipient_lines(request, access)
     data = await annotated_pdf_async(files.path(access.sha256), lines, marks)

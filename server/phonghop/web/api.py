@@ -177,7 +177,7 @@ async def revoke_participant_sessions(request: Request) -> Response:
     """The office takes a tablet out: the participant's sessions end and its sockets close."""
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow)
-        count = await accounts.revoke_participant_sessions(
+        count = await meetings.revoke_participant_sessions(
             uow, info.actor, path_int(request, "participant_id")
         )
     return JSONResponse({"ended": count})

@@ -16,7 +16,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -38,12 +37,11 @@ from phonghop.errors import (
     Unauthenticated,
     UnsupportedMedia,
 )
-from phonghop.services import documents
+from phonghop.services import accounts, documents
 from phonghop.services.audit import PageViews
 from phonghop.services.documents import DocumentFields, PageAccess
 from phonghop.services.page_grants import PageGrants
 from phonghop.storage.db import UnitOfWork
-from phonghop.storage.models import DocumentVersion, Participant, User
 from phonghop.web.context import (
     app_state,
     authenticate,
@@ -116,10 +114,8 @@ async def receive_pdf(request: Request) -> tuple[StoredBlob, Any]:
 
 async def forget_if_unused(request: Request, sha256: str) -> None:
     async with app_state(request).db.unit(write=False) as uow:
-        used = await uow.session.scalar(
-            select(DocumentVersion.id).where(DocumentVersion.sha256 == sha256).limit(1)
-        )
-    if used is None:
+        used = await documents.blob_in_use(uow, sha256)
+    if not used:
         _files(request).forget(sha256)
 
 
@@ -297,14 +293,7 @@ async def recipient_lines(request: Request, access: PageAccess) -> tuple[str, ..
     name, title = access.recipient or (actor.name, "")
     if access.recipient is None:
         async with app_state(request).db.unit(write=False) as uow:
-            if actor.participant_id is not None:
-                participant = await uow.session.get(Participant, actor.participant_id)
-                if participant is not None:
-                    name, title = participant.full_name, participant.title
-            elif actor.user_id is not None:
-                user = await uow.session.get(User, actor.user_id)
-                if user is not None:
-                    name, title = user.full_name, user.title
+            name, title = await accounts.name_and_title(uow, actor)
     when = clock.now().astimezone(_office_zone(request)).strftime("%d/%m/%Y %H:%M")
     return watermark_lines(name, title, when, Classification(access.classification))
 

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field
-from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -34,7 +33,7 @@ from phonghop.errors import InvalidInput, NotFound, PayloadTooLarge, Unsupported
 from phonghop.exports.tables import write_docx, write_xlsx
 from phonghop.services import followup
 from phonghop.services.followup import TaskFilter
-from phonghop.storage.models import TaskAttachment, utcnow
+from phonghop.storage.models import utcnow
 from phonghop.translations import pick_language
 from phonghop.web.context import (
     app_state,
@@ -290,10 +289,8 @@ async def _receive_attachment(request: Request, filename: str) -> tuple[str, int
 
 async def _forget_if_unused(request: Request, sha256: str) -> None:
     async with app_state(request).db.unit(write=False) as uow:
-        used = await uow.session.scalar(
-            select(TaskAttachment.id).where(TaskAttachment.sha256 == sha256).limit(1)
-        )
-    if used is None:
+        used = await followup.attachment_blob_in_use(uow, sha256)
+    if not used:
         with contextlib.suppress(FileNotFoundError):
             attachment_path(_files(request).blob_dir, sha256).unlink()
 

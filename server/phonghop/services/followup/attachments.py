@@ -80,6 +80,12 @@ def attachment_kind(path: Path, filename: str) -> str:
     return kind
 
 
+async def attachment_blob_in_use(uow: UnitOfWork, sha256: str) -> bool:
+    """Whether an attachment still names this file (see ``documents.blob_in_use``)."""
+    used = await uow.session.scalar(select(TaskAttachment.id).where(TaskAttachment.sha256 == sha256).limit(1))
+    return used is not None
+
+
 async def check_can_attach(uow: UnitOfWork, actor: Actor, task_id: int) -> None:
     """Before an upload is read: the actor may report on the task and it is still to do."""
     task, access = await _load(uow, actor, task_id)
