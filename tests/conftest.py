@@ -21,6 +21,7 @@ from starlette.testclient import TestClient
 from phonghop.app import create_app
 from phonghop.config import Settings
 from phonghop.storage import migrate
+from tests.factories import World, seed_world
 
 POSTGRES_ADMIN_URL = os.environ.get("PHONGHOP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("PHONGHOP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -102,6 +103,13 @@ def migrated_postgres_url(postgres_url: str) -> str:
 @pytest.fixture
 def settings(tmp_path: Path, sqlite_url: str) -> Settings:
     return make_settings(tmp_path / "data", sqlite_url)
+
+
+@pytest.fixture
+def world(settings: Settings) -> World:
+    """The standard body, its users and their passwords (tests/factories.py), seeded on
+    this test's database; a test directory may define its own."""
+    return seed_world(settings)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from phonghop.app import create_app
 from phonghop.config import Settings
 from phonghop.errors import InvalidInput
 from phonghop.services.annotations import clean_data
-from tests.factories import World, blank_pdf, companion, login, seed_world, upload_document
+from tests.factories import World, blank_pdf, companion, login, upload_document
 from tests.realtime.helpers import Peer, Room
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
@@ -26,11 +26,6 @@ INK = {"strokes": [[[0.1, 0.2, 0.4], [0.3, 0.25, 0.6], [0.5, 0.2, 0.5]]], "width
 
 def at(seconds: float) -> str:
     return (T0 + timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z")
-
-
-@pytest.fixture
-def world(settings: Settings) -> World:
-    return seed_world(settings)
 
 
 @pytest.fixture

@@ -22,7 +22,6 @@ from tests.opinions import conftest as opinions_conftest
 from tests.realtime.helpers import Peer
 
 base = opinions_conftest.base
-world = opinions_conftest.world
 office = opinions_conftest.office
 admin = opinions_conftest.admin
 settings = opinions_conftest.settings

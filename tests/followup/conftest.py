@@ -25,7 +25,6 @@ from tests.notices_service.conftest import hold_meeting
 # The notice service's fixtures: a running app, the seeded bodies, signed-in office staff
 # and administrator, the body's notice settings.
 base = notices_conftest.base
-world = notices_conftest.world
 office = notices_conftest.office
 admin = notices_conftest.admin
 configured = notices_conftest.configured

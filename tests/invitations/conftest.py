@@ -12,7 +12,6 @@ from tests.factories import World, companion, join_tablet, login, new_meeting
 from tests.notices_service import conftest as notices_conftest
 
 base = notices_conftest.base
-world = notices_conftest.world
 office = notices_conftest.office
 admin = notices_conftest.admin
 configured = notices_conftest.configured

@@ -17,7 +17,7 @@ from phonghop.domain.permissions import Actor, UserRole
 from phonghop.services import polls
 from phonghop.services.polls import PollFields
 from phonghop.storage.db import Database
-from tests.factories import World, companion, join_tablet, login, prepared_meeting, seed_world
+from tests.factories import World, companion, join_tablet, login, prepared_meeting
 from tests.pki import Signer, signer
 from tests.realtime.helpers import Peer
 
@@ -74,11 +74,6 @@ ROLL_CALL = {
 }
 
 PASSPHRASE = "mật khẩu ký số"
-
-
-@pytest.fixture
-def world(settings: Settings) -> World:
-    return seed_world(settings)
 
 
 @pytest.fixture

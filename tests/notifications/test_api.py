@@ -14,12 +14,7 @@ from phonghop.app import create_app
 from phonghop.config import Settings
 from phonghop.services.notifications import notify
 from phonghop.storage.db import Database
-from tests.factories import World, companion, login, seed_world
-
-
-@pytest.fixture
-def world(settings: Settings) -> World:
-    return seed_world(settings)
+from tests.factories import World, companion, login
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from tests.factories import World, companion, login
 from tests.notices_service import conftest as notices_conftest
 
 base = notices_conftest.base
-world = notices_conftest.world
 office = notices_conftest.office
 admin = notices_conftest.admin
 

@@ -12,15 +12,10 @@ from starlette.testclient import TestClient
 
 from phonghop.app import create_app
 from phonghop.config import Settings
-from tests.factories import World, companion, login, seed_world
+from tests.factories import World, companion, login
 from tests.realtime.helpers import Peer, Room
 
 KEY = "5f0c2d9e-7a41-4b3c-8e2f-9d6a1b7c3e50"
-
-
-@pytest.fixture
-def world(settings: Settings) -> World:
-    return seed_world(settings)
 
 
 @pytest.fixture

@@ -17,11 +17,6 @@ from tests.realtime.helpers import Room
 
 
 @pytest.fixture
-def world(settings: Settings) -> World:
-    return seed_world(settings)
-
-
-@pytest.fixture
 def small_replay(settings: Settings) -> Settings:
     return Settings(**{**settings.__dict__, "replay_limit": 3})
 

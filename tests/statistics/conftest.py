@@ -25,7 +25,6 @@ from tests.factories import World, blank_pdf, companion, login, new_meeting, upl
 from tests.notices_service import conftest as notices_conftest
 
 base = notices_conftest.base
-world = notices_conftest.world
 office = notices_conftest.office
 admin = notices_conftest.admin
 configured = notices_conftest.configured

@@ -21,15 +21,10 @@ from phonghop.services.accounts import Passwords, create_user
 from phonghop.storage.db import Database
 from phonghop.storage.models import Unit
 from tests.documents.conftest import make_pdf
-from tests.factories import PASSWORD, World, blank_pdf, companion, login, seed_world
+from tests.factories import PASSWORD, World, blank_pdf, companion, login
 from tests.realtime.helpers import Peer, Room
 
 PDF = {"Content-Type": "application/pdf"}
-
-
-@pytest.fixture
-def world(settings: Settings) -> World:
-    return seed_world(settings)
 
 
 class Prep:

@@ -16,15 +16,10 @@ from phonghop.app import create_app
 from phonghop.config import Settings
 from phonghop.storage.db import Database
 from tests.documents.conftest import make_pdf
-from tests.factories import World, blank_pdf, companion, join_tablet, login, seed_world, upload_document
+from tests.factories import World, blank_pdf, companion, join_tablet, login, upload_document
 from tests.realtime.helpers import Room
 
 PDF = {"Content-Type": "application/pdf"}
-
-
-@pytest.fixture
-def world(settings: Settings) -> World:
-    return seed_world(settings)
 
 
 @pytest.fixture

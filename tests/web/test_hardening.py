@@ -10,12 +10,7 @@ from starlette.testclient import TestClient
 from phonghop.app import create_app
 from phonghop.config import Settings
 from phonghop.services import throttle
-from tests.factories import PASSWORD, World, companion, login, seed_world
-
-
-@pytest.fixture
-def world(settings: Settings) -> World:
-    return seed_world(settings)
+from tests.factories import PASSWORD, World, companion, login
 
 
 @pytest.fixture

@@ -25,15 +25,9 @@ from tests.factories import (
     login,
     personal_code,
     prepared_meeting,
-    seed_world,
     upload_document,
 )
 from tests.realtime.helpers import Peer
-
-
-@pytest.fixture
-def world(settings: Settings) -> World:
-    return seed_world(settings)
 
 
 @pytest.fixture

@@ -8,12 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from phonghop.config import Settings
-from tests.factories import PASSWORD, World, login, new_meeting, personal_code, prepared_meeting, seed_world
-
-
-@pytest.fixture
-def world(settings: Settings) -> World:
-    return seed_world(settings)
+from tests.factories import PASSWORD, World, login, new_meeting, personal_code, prepared_meeting
 
 
 def error_of(response: object) -> dict[str, object]:

@@ -52,11 +52,6 @@ def grants_of(base: TestClient) -> PageGrants:
 
 
 @pytest.fixture
-def world(settings: Settings) -> World:
-    return seed_world(settings)
-
-
-@pytest.fixture
 def clock() -> Clock:
     return Clock()
 

@@ -15,15 +15,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
 from phonghop import clock
 from phonghop.config import Settings
 from phonghop.demo.documents import SampleDocument, sample_documents
+from phonghop.demo.pki import root_ca, signer_certificate, x509_name
 from phonghop.documents.inspection import PdfInfo, inspect_pdf_async
 from phonghop.documents.intake import StoredBlob, store_upload
 from phonghop.domain.meeting import Classification, MeetingAction, MeetingState
@@ -141,58 +141,17 @@ def demo_certificate(path: Path, *, now: datetime) -> None:
             return
 
     def name(common_name: str) -> x509.Name:
-        return x509.Name(
-            [
-                x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "DEMO phonghop - không có giá trị pháp lý"),
-                x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-            ]
-        )
+        return x509_name(common_name, "DEMO phonghop - không có giá trị pháp lý")
 
-    def usage(*, ca: bool) -> x509.KeyUsage:
-        return x509.KeyUsage(
-            digital_signature=not ca,
-            content_commitment=not ca,
-            key_encipherment=False,
-            data_encipherment=False,
-            key_agreement=False,
-            key_cert_sign=ca,
-            crl_sign=ca,
-            encipher_only=False,
-            decipher_only=False,
-        )
+    def new_key() -> ec.EllipticCurvePrivateKey:
+        return ec.generate_private_key(ec.SECP256R1())
 
     start, end = now - timedelta(days=1), now + timedelta(days=DEMO_CERTIFICATE_DAYS)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = name("DEMO CA thử nghiệm phonghop")
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(end)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(usage(ca=True), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
+    ca_key, ca = root_ca(
+        name("DEMO CA thử nghiệm phonghop"), start=start, end=end, new_key=new_key, path_length=0
     )
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name(f"DEMO {DEMO_BODY} (chứng thư thử nghiệm)"))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(end)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(usage(ca=False), critical=True)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
+    key, cert = signer_certificate(
+        name(f"DEMO {DEMO_BODY} (chứng thư thử nghiệm)"), ca_key, ca, start=start, end=end, new_key=new_key
     )
     data = pkcs12.serialize_key_and_certificates(
         b"phonghop-demo", key, cert, [ca], serialization.NoEncryption()
