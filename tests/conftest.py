@@ -22,6 +22,7 @@ from phonghop.app import create_app
 from phonghop.config import Settings
 from phonghop.storage import migrate
 from tests.factories import World, seed_world
+from tests.realtime.helpers import Room
 
 POSTGRES_ADMIN_URL = os.environ.get("PHONGHOP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("PHONGHOP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -110,6 +111,18 @@ def world(settings: Settings) -> World:
     """The standard body, its users and their passwords (tests/factories.py), seeded on
     this test's database; a test directory may define its own."""
     return seed_world(settings)
+
+
+@pytest.fixture
+def room(settings: Settings, world: World) -> Iterator[Room]:
+    """The seeded world's meeting, served in-process, with its peers closed afterwards
+    (tests/web has its own, on both databases)."""
+    with TestClient(create_app(settings)) as base:
+        r = Room(base, world)
+        try:
+            yield r
+        finally:
+            r.close()
 
 
 @pytest.fixture

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from pypdf import PdfReader, PdfWriter
-from starlette.testclient import TestClient
 
-from phonghop.app import create_app
-from phonghop.config import Settings
 from phonghop.errors import InvalidInput
 from phonghop.services.annotations import clean_data
 from tests.factories import World, blank_pdf, companion, login, upload_document
@@ -26,16 +23,6 @@ INK = {"strokes": [[[0.1, 0.2, 0.4], [0.3, 0.25, 0.6], [0.5, 0.2, 0.5]]], "width
 
 def at(seconds: float) -> str:
     return (T0 + timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z")
-
-
-@pytest.fixture
-def room(settings: Settings, world: World) -> Iterator[Room]:
-    with TestClient(create_app(settings)) as base:
-        r = Room(base, world)
-        try:
-            yield r
-        finally:
-            r.close()
 
 
 def version_of(room: Room, pdf: bytes, **params: Any) -> int:

@@ -18,16 +18,6 @@ from tests.realtime.helpers import Peer, Room
 KEY = "5f0c2d9e-7a41-4b3c-8e2f-9d6a1b7c3e50"
 
 
-@pytest.fixture
-def room(settings: Settings, world: World) -> Iterator[Room]:
-    with TestClient(create_app(settings)) as base:
-        r = Room(base, world)
-        try:
-            yield r
-        finally:
-            r.close()
-
-
 def wait_for(peer: Peer, match: Callable[[dict[str, Any]], bool], timeout: float = 10.0) -> dict[str, Any]:
     """The first event (received so far or soon) that ``match``es; counts are published
     a moment after the ballots, not with them."""

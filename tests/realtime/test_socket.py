@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +18,6 @@ from tests.realtime.helpers import Room
 @pytest.fixture
 def small_replay(settings: Settings) -> Settings:
     return Settings(**{**settings.__dict__, "replay_limit": 3})
-
-
-@pytest.fixture
-def room(settings: Settings, world: World) -> Iterator[Room]:
-    with TestClient(create_app(settings)) as base:
-        r = Room(base, world)
-        try:
-            yield r
-        finally:
-            r.close()
 
 
 def test_snapshot_then_live_page_turns(room: Room) -> None:
