@@ -276,7 +276,8 @@ async def _warm(port: int, seeded: dict[str, Any]) -> float:
     of the first delegate (whose tablet then joins again in the storm)."""
     start = time.perf_counter()
     http = Http(port)
-    await join_tablet(http, seeded["code"], seeded["participants"][0])
+    first = seeded["participants"][0]
+    await join_tablet(http, seeded["code"], first, seeded["personal"][str(first)])
     status, _, body = await http.request("GET", seeded["page_path"])
     http.close()
     if status != 200:
