@@ -38,7 +38,7 @@ import logging
 import secrets
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -324,9 +324,12 @@ class BallotQueue:
         self._signal({"type": "ballots.held", "poll_id": lane.poll_id, "voters": sorted(held)})
 
     def _signal(self, message: dict[str, Any]) -> None:
-        if self.bus is None:
-            return
-        task = asyncio.get_running_loop().create_task(self.bus.signal(message))
+        if self.bus is not None:
+            self._spawn(self.bus.signal(message))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` in the background, holding its task until it ends."""
+        task = asyncio.get_running_loop().create_task(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
@@ -390,9 +393,7 @@ class BallotQueue:
                 self._recheck(poll_id)
             elif kind == "ballots.close":
                 poll_id, request = int(message["poll_id"]), str(message["request"])
-                task = asyncio.get_running_loop().create_task(self._flush_for_close(poll_id, request))
-                self._background.add(task)
-                task.add_done_callback(self._background.discard)
+                self._spawn(self._flush_for_close(poll_id, request))
             elif kind == "ballots.flushed":
                 gathering = self._gatherings.get(str(message["request"]))
                 if gathering is not None:

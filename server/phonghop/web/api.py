@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import secrets
 from typing import NotRequired, TypedDict
 
-import segno
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -20,7 +18,15 @@ from phonghop.services.meetings import AgendaFields, MeetingFields, ParticipantF
 from phonghop.services.roster import etag_matches
 from phonghop.storage.models import User, utcnow
 from phonghop.web import schemas
-from phonghop.web.context import app_state, authenticate, path_int, read_json, session_token
+from phonghop.web.context import (
+    app_state,
+    authenticate,
+    path_int,
+    public_base,
+    qr_svg,
+    read_json,
+    session_token,
+)
 from phonghop.web.cookies import DEVICE_COOKIE, SESSION_COOKIE, sign, unsign
 
 #: How long a browser that signed in stays a "known device" of that account (one year).
@@ -370,8 +376,7 @@ async def revoke_join_code(request: Request) -> Response:
 
 
 def join_url(request: Request, code: str) -> str:
-    base = app_state(request).settings.public_url or str(request.base_url)
-    return base.rstrip("/") + f"/tablet/#join={code}"
+    return public_base(request) + f"/tablet/#join={code}"
 
 
 async def join_qr(request: Request) -> Response:
@@ -386,10 +391,8 @@ async def join_qr(request: Request) -> Response:
         code = meeting.join_code
     if code is None:
         raise NotFound("join_code_not_issued")
-    buffer = io.BytesIO()
-    # A standalone SVG document (with xmlns), so browsers draw it in an <img>.
-    segno.make(join_url(request, code), error="m").save(buffer, kind="svg", xmldecl=False, scale=8, border=2)
-    return Response(buffer.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+    svg = qr_svg(join_url(request, code), scale=8)
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
 # -- participants -----------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta, timezone, tzinfo
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import segno
 from pydantic import BaseModel, ValidationError
 from starlette.requests import HTTPConnection, Request
 
@@ -139,8 +141,17 @@ def _huge_int(value: Any, field: str) -> str | None:
 
 
 def public_base(conn: HTTPConnection) -> str:
-    """The server's address as tablets reach it (``PHONGHOP_PUBLIC_URL``, else this request's)."""
-    return app_state(conn).settings.public_url or str(conn.base_url)
+    """The server's address as tablets reach it (``PHONGHOP_PUBLIC_URL``, else this
+    request's), without a trailing slash: the base of every link and QR code."""
+    return (app_state(conn).settings.public_url or str(conn.base_url)).rstrip("/")
+
+
+def qr_svg(text: str, *, scale: int) -> bytes:
+    """``text`` as a QR code: a standalone SVG document (with xmlns), so that browsers
+    draw it in an <img>; error correction M, as a printed or projected code needs."""
+    buffer = io.BytesIO()
+    segno.make(text, error="m").save(buffer, kind="svg", xmldecl=False, scale=scale, border=2)
+    return buffer.getvalue()
 
 
 def office_zone(conn: HTTPConnection) -> tzinfo:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
-import segno
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -13,7 +10,7 @@ from phonghop.errors import NotFound
 from phonghop.services import identity
 from phonghop.storage.models import utcnow
 from phonghop.web import schemas
-from phonghop.web.context import app_state, authenticate, path_int, public_base, read_json
+from phonghop.web.context import app_state, authenticate, path_int, public_base, qr_svg, read_json
 
 
 async def list_devices(request: Request) -> Response:
@@ -83,11 +80,9 @@ async def personal_qr(request: Request) -> Response:
     found = [c for c in codes if c["participant_id"] == participant_id]
     if not found or join_code is None:
         raise NotFound("participant_not_found" if not found else "join_code_not_issued")
-    buffer = io.BytesIO()
     link = identity.personal_link(public_base(request), join_code, found[0]["personal_code"])
-    segno.make(link, error="m").save(buffer, kind="svg", xmldecl=False, scale=6, border=2)
     return Response(
-        buffer.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "private, no-store"}
+        qr_svg(link, scale=6), media_type="image/svg+xml", headers={"Cache-Control": "private, no-store"}
     )
 
 

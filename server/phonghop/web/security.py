@@ -8,11 +8,9 @@ from the server itself only: nothing is fetched from elsewhere on a closed LAN.
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import secrets
 
-import segno
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from starlette.requests import Request
@@ -22,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from phonghop import metrics
 from phonghop.errors import NotFound, PermissionDenied
-from phonghop.web.context import app_state
+from phonghop.web.context import app_state, public_base, qr_svg
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
@@ -116,10 +114,6 @@ def _ca_pem(request: Request) -> bytes | None:
     return path.read_bytes() if path.is_file() else None
 
 
-def _base(request: Request) -> str:
-    return (app_state(request).settings.public_url or str(request.base_url)).rstrip("/")
-
-
 async def tls_info(request: Request) -> Response:
     """What the console shows on its "install the certificate on tablets" card."""
     pem = _ca_pem(request)
@@ -127,7 +121,7 @@ async def tls_info(request: Request) -> Response:
     if pem is not None:
         cert = x509.load_pem_x509_certificate(pem)
         info.update(
-            ca_url=_base(request) + "/tls/ca.crt",
+            ca_url=public_base(request) + "/tls/ca.crt",
             ca_sha256=hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest(),
             ca_expires=cert.not_valid_after_utc.date().isoformat(),
         )
@@ -151,11 +145,8 @@ async def ca_certificate(request: Request) -> Response:
 async def ca_qr(request: Request) -> Response:
     if _ca_pem(request) is None:
         raise NotFound("tls_ca_not_found")
-    buffer = io.BytesIO()
-    segno.make(_base(request) + "/tls/ca.crt", error="m").save(
-        buffer, kind="svg", xmldecl=False, scale=8, border=2
-    )
-    return Response(buffer.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "no-cache"})
+    svg = qr_svg(public_base(request) + "/tls/ca.crt", scale=8)
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-cache"})
 
 
 async def metrics_page(request: Request) -> Response:
