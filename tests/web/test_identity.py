@@ -4,11 +4,13 @@ alone, now refused; one live device per person; every end of access closes the s
 from __future__ import annotations
 
 import contextlib
+import io
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import segno
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
@@ -445,3 +447,35 @@ def test_a_cancelled_meeting_ends_its_tablets_too(
     seen, code = frames_until_closed(peer)
     assert code == 4411 and seen[-1] == "meeting.cancelled"
     assert code_of(delegate.get("/api/session")) == "meeting_ended"
+
+
+def test_the_qr_on_an_invitation_opens_that_delegates_personal_link(
+    client: TestClient, office: TestClient, meeting: dict[str, Any]
+) -> None:
+    mid, delegate = meeting["id"], pid(meeting, 3)
+    r = office.get(f"/api/meetings/{mid}/participants/{delegate}/personal-qr.svg")
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "image/svg+xml"
+    assert r.headers["cache-control"] == "private, no-store"
+    code = personal_code(office, mid, delegate)
+    link = f"http://testserver/tablet/#join={meeting['join_code']}&personal={code}"
+    assert r.content == segno_svg(link)
+    assert r.content != segno_svg(link.replace(meeting["join_code"], "XXXXXXXX"))
+    r = office.get(f"/api/meetings/{mid}/participants/999999/personal-qr.svg")
+    assert r.status_code == 404 and code_of(r) == "participant_not_found"
+    # a delegate's tablet may not print the others' codes
+    tablet = companion(client)
+    r = tablet.post(
+        "/api/join",
+        json={"code": meeting["join_code"], "personal_code": code},
+    )
+    assert r.status_code == 200, r.text
+    r = tablet.get(f"/api/meetings/{mid}/participants/{pid(meeting, 2)}/personal-qr.svg")
+    assert r.status_code == 403 and code_of(r) == "secretary_required"
+
+
+def segno_svg(text: str) -> bytes:
+    """The QR code of ``text`` as the server draws it (scale 6, error correction M)."""
+    buffer = io.BytesIO()
+    segno.make(text, error="m").save(buffer, kind="svg", xmldecl=False, scale=6, border=2)
+    return buffer.getvalue()
