@@ -20,6 +20,10 @@ from typing import Any, ClassVar
 errors: Counter[tuple[str, str]] = Counter()
 #: Ballots accepted (first ballots and changes; a retry of the same ballot is not counted).
 ballots: Counter[str] = Counter()
+#: Page reports (``viewer.report``) taken, by path: "direct" from uvicorn's protocol
+#: callback, "app" through the receive loop (the portable path, or a report sent while
+#: other messages wait).
+viewer_reports: Counter[str] = Counter()
 #: Page images served, by kind ("cached", "watermarked").
 pages: Counter[str] = Counter()
 #: Seconds spent rendering pages (cache misses), and how many.
@@ -143,6 +147,13 @@ def exposition(hub: Any, page_stats: Any, bus: Any = None) -> str:
         "counter",
         "Time spent rendering pages.",
         [_line("phonghop_page_render_seconds_total", round(render_seconds[0], 3))],
+    )
+    out += _family(
+        "phonghop_viewer_reports_total",
+        "counter",
+        "Page reports from tablets, by path (direct: taken in the protocol callback).",
+        [_line("phonghop_viewer_reports_total", n, {"path": k}) for k, n in sorted(viewer_reports.items())]
+        or [_line("phonghop_viewer_reports_total", 0, {"path": "direct"})],
     )
     out += _family(
         "phonghop_ballots_total",

@@ -16,6 +16,7 @@ import uvicorn
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from phonghop import metrics
 from phonghop.app import create_app
 from phonghop.config import Settings
 from phonghop.realtime.hub import Hub
@@ -56,11 +57,9 @@ class Server:
         return hub
 
 
-@pytest.fixture
-async def server(settings: Settings) -> AsyncIterator[Server]:
-    small = replace(settings, outbound_limit_bytes=32 * 1024)
-    await asyncio.to_thread(seed_world, small)
-    s = Server(small)
+async def _running(settings: Settings) -> AsyncIterator[Server]:
+    await asyncio.to_thread(seed_world, settings)
+    s = Server(settings)
     task = asyncio.create_task(s.server.serve())
     while not s.server.started:
         await asyncio.sleep(0.02)
@@ -69,6 +68,12 @@ async def server(settings: Settings) -> AsyncIterator[Server]:
     finally:
         s.server.should_exit = True
         await task
+
+
+@pytest.fixture
+async def server(settings: Settings) -> AsyncIterator[Server]:
+    async for s in _running(replace(settings, outbound_limit_bytes=32 * 1024)):
+        yield s
 
 
 async def _hello(ws: Any) -> None:
@@ -102,28 +107,47 @@ async def _personal(client: httpx.AsyncClient, headers: dict[str, str], mid: int
     return code
 
 
+async def _new_meeting(client: httpx.AsyncClient) -> tuple[dict[str, str], int, dict[str, int]]:
+    """The office's headers, a new meeting's id and the user ids by username."""
+    office, csrf = await _session(client, "/api/session", {"username": "office", "password": PASSWORD})
+    h = {"Cookie": office, "X-CSRF-Token": csrf}
+    mid = (
+        await client.post(
+            "/api/meetings", headers=h, json={"title": "Họp", "starts_at": "2026-12-01T08:00:00+07:00"}
+        )
+    ).json()["id"]
+    users = {u["username"]: u["id"] for u in (await client.get("/api/users", headers=h)).json()["users"]}
+    return h, mid, users
+
+
+async def _member1_tablet(
+    client: httpx.AsyncClient, h: dict[str, str], mid: int, users: dict[str, int]
+) -> tuple[int, str]:
+    """member1 as the meeting's one delegate, scheduled and joined: (participant id, cookie)."""
+    pid: int = (
+        await client.post(f"/api/meetings/{mid}/participants", headers=h, json={"user_id": users["member1"]})
+    ).json()["id"]
+    code = (await client.post(f"/api/meetings/{mid}/actions/schedule", headers=h)).json()["join_code"]
+    tablet, _ = await _session(
+        client, "/api/join", {"code": code, "personal_code": await _personal(client, h, mid, pid)}
+    )
+    return pid, tablet
+
+
 async def test_fast_path_and_slow_tablet_resync(server: Server) -> None:
     async with httpx.AsyncClient(base_url=server.url) as client:
-        office, csrf = await _session(client, "/api/session", {"username": "office", "password": PASSWORD})
-        h = {"Cookie": office, "X-CSRF-Token": csrf}
-        mid = (
-            await client.post(
-                "/api/meetings", headers=h, json={"title": "Họp", "starts_at": "2026-12-01T08:00:00+07:00"}
-            )
-        ).json()["id"]
-        users = (await client.get("/api/users", headers=h)).json()["users"]
+        h, mid, users = await _new_meeting(client)
         pids = []
-        for u in users:
-            if u["username"] in ("secretary", "member1", "member2"):
-                r = await client.post(
-                    f"/api/meetings/{mid}/participants",
-                    headers=h,
-                    json={
-                        "user_id": u["id"],
-                        "role": "secretary" if u["username"] == "secretary" else "delegate",
-                    },
-                )
-                pids.append(r.json()["id"])
+        for username in ("secretary", "member1", "member2"):
+            r = await client.post(
+                f"/api/meetings/{mid}/participants",
+                headers=h,
+                json={
+                    "user_id": users[username],
+                    "role": "secretary" if username == "secretary" else "delegate",
+                },
+            )
+            pids.append(r.json()["id"])
         code = (await client.post(f"/api/meetings/{mid}/actions/schedule", headers=h)).json()["join_code"]
         secretary, _ = await _session(client, "/api/session", {"username": "secretary", "password": PASSWORD})
         good, _ = await _session(
@@ -207,23 +231,8 @@ async def test_fast_path_and_slow_tablet_resync(server: Server) -> None:
 
 async def test_a_revoked_tablet_is_told_and_closed_with_4409(server: Server) -> None:
     async with httpx.AsyncClient(base_url=server.url) as client:
-        office, csrf = await _session(client, "/api/session", {"username": "office", "password": PASSWORD})
-        h = {"Cookie": office, "X-CSRF-Token": csrf}
-        mid = (
-            await client.post(
-                "/api/meetings", headers=h, json={"title": "Họp", "starts_at": "2026-12-01T08:00:00+07:00"}
-            )
-        ).json()["id"]
-        users = {u["username"]: u["id"] for u in (await client.get("/api/users", headers=h)).json()["users"]}
-        pid = (
-            await client.post(
-                f"/api/meetings/{mid}/participants", headers=h, json={"user_id": users["member1"]}
-            )
-        ).json()["id"]
-        code = (await client.post(f"/api/meetings/{mid}/actions/schedule", headers=h)).json()["join_code"]
-        tablet, _ = await _session(
-            client, "/api/join", {"code": code, "personal_code": await _personal(client, h, mid, pid)}
-        )
+        h, mid, users = await _new_meeting(client)
+        pid, tablet = await _member1_tablet(client, h, mid, users)
         ws_url = server.url.replace("http", "ws") + f"/ws/meetings/{mid}"
         async with connect(ws_url, additional_headers={"Cookie": tablet}) as ws:
             await _hello(ws)
@@ -238,3 +247,93 @@ async def test_a_revoked_tablet_is_told_and_closed_with_4409(server: Server) -> 
         # the session is gone for HTTP too
         r = await client.get("/api/session", headers={"Cookie": tablet})
         assert r.status_code == 401
+
+
+@pytest.fixture
+async def strict_server(settings: Settings) -> AsyncIterator[Server]:
+    """A server whose tablets may send 4 commands and then almost none (0.001 a second)."""
+    async for s in _running(replace(settings, command_rate=0.001, command_burst=4)):
+        yield s
+
+
+async def _results(ws: Any, count: int) -> dict[Any, dict[str, Any]]:
+    """The next ``count`` results on ``ws``, by id (events in between are skipped)."""
+    found: dict[Any, dict[str, Any]] = {}
+    while len(found) < count:
+        message = json.loads(await asyncio.wait_for(ws.recv(), 30))
+        if message.get("type") == "result":
+            found[message["id"]] = message
+    return found
+
+
+async def test_page_reports_are_taken_in_the_protocol_callback(strict_server: Server) -> None:
+    """Under uvicorn a well-formed ``viewer.report`` never reaches the receive loop: it is
+    taken where the frame is parsed (issue #24). It still counts against the tablet's rate
+    limit, and a malformed one is answered by the loop exactly as before."""
+    server = strict_server
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        h, mid, users = await _new_meeting(client)
+        _, tablet = await _member1_tablet(client, h, mid, users)
+    before = dict(metrics.viewer_reports)
+    ws_url = server.url.replace("http", "ws") + f"/ws/meetings/{mid}"
+    async with connect(ws_url, additional_headers={"Cookie": tablet}) as ws:
+        await _hello(ws)
+        (conn,) = server.hub.rooms[mid].conns
+
+        def report(page: int, **extra: Any) -> str:
+            return json.dumps(
+                {"type": "viewer.report", "document_id": 9, "page": page, "following": False, **extra}
+            )
+
+        # three notifications, then one that asks for an answer: the loop answers it, so
+        # that results keep the order of the commands. 4 of the burst of 4.
+        for page in (1, 2, 3):
+            await ws.send(report(page))
+        await ws.send(report(4, id=41))
+        assert (await _results(ws, 1))[41]["result"] == {}
+        assert conn.view == (9, 4, False)
+        # over the limit: refused by the loop, the notification with id null
+        await ws.send(report(5))
+        await ws.send(report(6, id=43))
+        results = await _results(ws, 2)
+        assert results[None]["error"]["code"] == "command_rate_limited"
+        assert results[43]["error"]["code"] == "command_rate_limited"
+        assert conn.view == (9, 4, False)
+    taken = {k: metrics.viewer_reports[k] - before.get(k, 0) for k in ("direct", "app")}
+    assert taken == {"direct": 3, "app": 1}
+
+
+async def test_a_malformed_report_goes_the_usual_way(server: Server) -> None:
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        secretary, _ = await _session(client, "/api/session", {"username": "secretary", "password": PASSWORD})
+        h, mid, users = await _new_meeting(client)
+        await client.post(
+            f"/api/meetings/{mid}/participants",
+            headers=h,
+            json={"user_id": users["secretary"], "role": "secretary"},
+        )
+    before = dict(metrics.viewer_reports)
+    ws_url = server.url.replace("http", "ws") + f"/ws/meetings/{mid}"
+    async with connect(ws_url, additional_headers={"Cookie": secretary}) as ws:
+        await _hello(ws)
+        (conn,) = server.hub.rooms[mid].conns
+        frames = {
+            1: {"type": "viewer.report", "document_id": 9, "page": 0, "following": True},
+            2: {"type": "viewer.report", "document_id": "9", "page": 1, "following": True},
+            3: {"type": "viewer.report", "page": 1, "following": True, "extra": 1},
+            4: {"type": "viewer.report", "page": 2**64, "following": True},
+        }
+        for command_id, frame in frames.items():
+            await ws.send(json.dumps({"id": command_id, **frame}))
+        results = await _results(ws, 4)
+        # A notification sent after those are answered (nothing queued before it) is taken
+        # directly: no result; the ping after it shows it was handled.
+        await ws.send(json.dumps({"type": "viewer.report", "page": 3, "following": True}))
+        await ws.send(json.dumps({"id": 5, "type": "ping"}))
+        results |= await _results(ws, 1)
+    codes = {i: (r["ok"] or r["error"]["code"]) for i, r in results.items()}
+    # "9" for 9 is accepted by the model (lax mode) and answered by the loop, as before
+    assert codes == {1: "command_invalid", 2: True, 3: "command_invalid", 4: "number_out_of_range", 5: True}
+    assert conn.view == (None, 3, True)
+    taken = {k: metrics.viewer_reports[k] - before.get(k, 0) for k in ("direct", "app")}
+    assert taken == {"direct": 1, "app": 1}  # only "9": the others are refused before counting

@@ -132,6 +132,11 @@ class Connection:
     def fast(self) -> bool:
         return self._raw is not None
 
+    @property
+    def proto(self) -> Any:
+        """uvicorn's protocol object behind the fast path, or None on the portable path."""
+        return self._raw.proto if self._raw is not None else None
+
     def push(self, text: str, frame: bytes | None = None) -> bool:
         """Queue one frame; False when the connection is too far behind (caller kicks it)."""
         if self.closed:

@@ -19,7 +19,7 @@ from phonghop.domain.meeting import MeetingAction
 from phonghop.domain.permissions import Actor, can_run_meeting
 from phonghop.errors import NotFound, PermissionDenied, PhonghopError, Unauthenticated
 from phonghop.realtime import protocol as p
-from phonghop.realtime._transport import SCOPE_KEY
+from phonghop.realtime._transport import SCOPE_KEY, tap_text
 from phonghop.realtime.bucket import TokenBucket
 from phonghop.realtime.hub import RESYNC_CLOSE, Connection, Hub, dumps, message_for
 from phonghop.realtime.replay import resume_events
@@ -32,7 +32,7 @@ from phonghop.storage.models import utcnow
 from phonghop.translations import error_message, pick_language
 from phonghop.web import annotations as annotation_api
 from phonghop.web import documents, notices, polls
-from phonghop.web.context import app_state, checked, path_int, session_token
+from phonghop.web.context import MAX_INT, app_state, checked, path_int, session_token
 from phonghop.web.cookies import origin_allowed
 from phonghop.web.errors import out_of_range
 
@@ -233,8 +233,6 @@ async def _receive_text(websocket: WebSocket) -> str | None:
 async def _serve(
     websocket: WebSocket, conn: Connection, hub: Hub, state: Any, actor: Actor, meeting_id: int, lang: str
 ) -> None:
-    max_bytes = state.settings.max_message_bytes
-    page_views: PageViews = state.page_views
     # 1. hello, within HELLO_TIMEOUT of connecting however many other frames come first
     deadline = asyncio.get_running_loop().time() + HELLO_TIMEOUT
     while True:
@@ -252,7 +250,7 @@ async def _serve(
             break
         conn.push(_error(command_id, code or "hello_required", lang, params))
     await _resume(conn, hub, state, actor, meeting_id, command, lang)
-
+    reports = _Reports(conn, hub, state.page_views, actor, meeting_id)
     # 2. commands; a participant's tablet at most settings.command_rate a second after a
     # burst (a flood is refused command by command with an error frame; the connection
     # stays open). Controllers, who run the meeting (a presenter turning pages fast), are
@@ -263,6 +261,28 @@ async def _serve(
         if conn.controller
         else TokenBucket(state.settings.command_rate, state.settings.command_burst, clock())
     )
+    taker = reports.taker(bucket, clock, state.settings.max_message_bytes)
+    untap = tap_text(conn.proto, taker) if conn.proto is not None else None
+    try:
+        await _commands(websocket, conn, hub, state, actor, meeting_id, lang, bucket, reports)
+    finally:
+        if untap is not None:
+            untap()
+
+
+async def _commands(
+    websocket: WebSocket,
+    conn: Connection,
+    hub: Hub,
+    state: Any,
+    actor: Actor,
+    meeting_id: int,
+    lang: str,
+    bucket: TokenBucket | None,
+    reports: _Reports,
+) -> None:
+    max_bytes = state.settings.max_message_bytes
+    clock = asyncio.get_running_loop().time
     while True:
         raw = await _receive_text(websocket)
         if bucket is not None and not bucket.take(clock()):
@@ -292,19 +312,8 @@ async def _serve(
             )
             continue
         if isinstance(command, p.ViewerReport):
-            # In memory only: the counts for the summary, and the page for the audit
-            # (written in batches). One tablet's report never causes more than its answer.
-            document_id, page = command.document_id, command.page
-            view = conn.view
-            if document_id is not None and page is not None and (view[0] != document_id or view[1] != page):
-                page_views.record(actor, document_id, page)
-            conn.view = (document_id, page, command.following)
-            if view != conn.view:
-                room = hub.rooms.get(meeting_id)
-                if room is not None:
-                    hub.schedule_viewer_summary(room)
-            if command_id is not None:
-                conn.push(_empty_result(command_id))
+            metrics.viewer_reports["app"] += 1
+            reports.apply(command_id, command.document_id, command.page, command.following)
             continue
         if isinstance(command, p.PollCastBallot):
             # Waits for its batch (a secret ballot for the box) without holding up the rest.
@@ -335,6 +344,88 @@ async def _serve(
 
 
 _ballots_waiting: set[asyncio.Task[None]] = set()
+
+#: The fields a ``viewer.report`` may have (its model refuses any other).
+_REPORT_FIELDS = frozenset({"id", "type", "document_id", "page", "following"})
+
+
+def _small_int(value: Any, least: int) -> bool:
+    return type(value) is int and least <= value <= MAX_INT
+
+
+def fast_report(data: Any) -> tuple[int | None, int | None, int | None, bool] | None:
+    """(id, document_id, page, following) of a plainly well-formed ``viewer.report``,
+    checked by hand: what :class:`protocol.ViewerReport` and the JSON rules accept,
+    restricted to exact types (no string id, no "12" for 12). Anything else is None and
+    goes through the full parse, which answers it exactly as before."""
+    if type(data) is not dict or data.get("type") != "viewer.report" or not data.keys() <= _REPORT_FIELDS:
+        return None
+    command_id = data.get("id")
+    document_id = data.get("document_id")
+    page = data.get("page")
+    following = data.get("following")
+    if (
+        type(following) is not bool
+        or (command_id is not None and not _small_int(command_id, -MAX_INT))
+        or (document_id is not None and not _small_int(document_id, -MAX_INT))
+        or (page is not None and not _small_int(page, 1))
+    ):
+        return None
+    return command_id, document_id, page, following
+
+
+class _Reports:
+    """One connection's page reports (``viewer.report``): in memory only, the counts for
+    the viewer summary and the page for the audit (written in batches). A report never
+    causes more than its answer, if it asked for one."""
+
+    __slots__ = ("actor", "conn", "hub", "meeting_id", "page_views")
+
+    def __init__(
+        self, conn: Connection, hub: Hub, page_views: PageViews, actor: Actor, meeting_id: int
+    ) -> None:
+        self.conn = conn
+        self.hub = hub
+        self.page_views = page_views
+        self.actor = actor
+        self.meeting_id = meeting_id
+
+    def apply(self, command_id: Any, document_id: int | None, page: int | None, following: bool) -> None:
+        conn = self.conn
+        view = conn.view
+        if document_id is not None and page is not None and (view[0] != document_id or view[1] != page):
+            self.page_views.record(self.actor, document_id, page)
+        conn.view = (document_id, page, following)
+        if view != conn.view:
+            room = self.hub.rooms.get(self.meeting_id)
+            if room is not None:
+                self.hub.schedule_viewer_summary(room)
+        if command_id is not None:
+            conn.push(_empty_result(command_id))
+
+    def taker(
+        self, bucket: TokenBucket | None, clock: Callable[[], float], max_bytes: int
+    ) -> Callable[[bytes], bool]:
+        """For :func:`_transport.tap_text`: takes a well-formed report sent as a
+        notification (no ``id``, as the tablet sends them) that the rate limit lets through,
+        straight from the protocol; anything else (another command, a report with an id,
+        over the limit or malformed) is left to the receive loop, which answers it."""
+
+        def take(data: bytes) -> bool:
+            if len(data) > max_bytes or b"viewer.report" not in data:
+                return False
+            try:
+                report = fast_report(json.loads(data))
+            except (ValueError, RecursionError):
+                return False
+            # One with an id is answered by the loop, to keep results in command order.
+            if report is None or report[0] is not None or (bucket is not None and not bucket.take(clock())):
+                return False
+            metrics.viewer_reports["direct"] += 1
+            self.apply(*report)
+            return True
+
+        return take
 
 
 async def _cast_ballot(
