@@ -35,8 +35,9 @@ __all__ = [
 NAMESPACE = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
 #: Mã định danh of an agency (Quyết định 20/2020/QĐ-TTg): "000.00.00.H41".
 AGENCY_CODE = re.compile(r"[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}")
-#: The document type "Thông báo": its place in the list of administrative documents of
-#: Nghị định 30/2020/NĐ-CP, Phụ lục III (the list QLVB systems number types by).
+#: The document type "Thông báo": 7th in the list of administrative documents of Nghị
+#: định 30/2020/NĐ-CP, Điều 7 (abbreviations in Phụ lục III), by which document systems
+#: number types (the packages they send give "Công văn", 18th, as 18).
 NOTICE_TYPE = 7
 NOTICE_TYPE_NAME = "Thông báo"
 _SCHEMA = Path(__file__).with_name("schema") / "edxml.xsd"
