@@ -398,6 +398,14 @@ function settingsSection(page) {
   const memberLabel = input("member_label", s.member_label);
   const termStart = dateInput({ name: "term_start" }, s.term_start);
   const recipients = h("textarea", { name: "recipients", rows: 4, value: (s.recipients ?? []).join("\n") });
+  // The codes the edXML package needs (mã định danh, "000.00.00.H41"): the body's, and per
+  // recipient agency one line "code name".
+  const agencyCode = input("agency_code", s.exchange?.agency_code, { maxlength: 20, placeholder: "000.00.00.H41" });
+  const recipientCodes = h("textarea", {
+    name: "recipient_codes",
+    rows: 3,
+    value: (s.exchange?.recipients ?? []).map((r) => `${r.code} ${r.name}`).join("\n"),
+  });
   const signerTitle = input("signer_title", s.signature?.signer_title);
   const signerName = input("signer_name", s.signature?.signer_name);
   const firstAuthority = s.signature?.authorities?.[0];
@@ -439,6 +447,10 @@ function settingsSection(page) {
             }
             layout[key] = n;
           }
+          const codes = lines(recipientCodes).map((line) => {
+            const [code, ...name] = line.split(/\s+/);
+            return { code, name: name.join(" ") };
+          });
           const body = {
             layout,
             header_name: headerName.value.trim(),
@@ -458,6 +470,7 @@ function settingsSection(page) {
                   reason: s.signing.reason ?? "",
                 }
               : null,
+            exchange: { agency_code: agencyCode.value.trim(), recipients: codes },
           };
           if (signerTitle.value.trim() || signerName.value.trim()) {
             body.signature = {
@@ -497,6 +510,13 @@ function settingsSection(page) {
       ),
       h("h3", {}, t("admin.settings_recipients")),
       h("div", { class: "form-row" }, field(t("admin.recipients"), recipients, t("notices.one_per_line")), field(t("admin.file_copy"), fileCopy)),
+      h("h3", {}, t("admin.settings_exchange")),
+      h(
+        "div",
+        { class: "form-row" },
+        field(t("admin.agency_code"), agencyCode, t("admin.agency_code_hint")),
+        field(t("admin.recipient_codes"), recipientCodes, t("admin.recipient_codes_hint")),
+      ),
       h("h3", {}, t("admin.settings_layout")),
       h("div", { class: "layout-grid" }, layoutInputs.map(([key, el]) => field(t(`admin.layout.${key}`), el))),
       h("label", { class: "check" }, includeVotes, h("span", {}, t("admin.include_votes"))),

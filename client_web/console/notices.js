@@ -369,6 +369,10 @@ function issuedView(notice) {
       { class: "form-actions" },
       h("a", { class: "btn btn-primary", href: apiUrl(`/api/notices/${notice.id}/pdf`), download: "", "data-testid": "download-pdf", text: t("notices.download_pdf") }),
       h("a", { class: "btn", href: apiUrl(`/api/notices/${notice.id}/docx`), download: "", "data-testid": "download-docx", text: t("notices.download_docx") }),
+      // Secret content never goes over the document exchange: no package to offer.
+      notice.secret
+        ? null
+        : h("a", { class: "btn", href: apiUrl(`/api/notices/${notice.id}/edxml`), download: "", title: t("notices.download_edxml_hint"), "data-testid": "download-edxml", text: t("notices.download_edxml") }),
     ),
   );
 }

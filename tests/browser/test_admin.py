@@ -160,6 +160,8 @@ def test_admin_adds_users_with_the_password_rules_and_changes_notice_settings(
     settings.get_by_label("Nơi nhận mặc định").fill("Ban Bí thư (để báo cáo)\nCác đồng chí Tỉnh ủy viên")
     settings.get_by_label("Lề trái (mm)").fill("35")
     settings.get_by_label("Cỡ chữ nội dung (pt)").fill("13")
+    settings.get_by_label("Mã định danh của cơ quan").fill("000.00.00.H41")
+    settings.get_by_label("Mã định danh của nơi nhận").fill("000.12.31.H41 Sở Tài chính")
     settings.get_by_role("button", name="Lưu thiết lập").click()
     expect(page.get_by_role("status")).to_contain_text("Đã lưu thiết lập thông báo.")
     stored = call_api(page, "GET", "/api/notice-settings")
@@ -171,6 +173,10 @@ def test_admin_adds_users_with_the_password_rules_and_changes_notice_settings(
     }
     assert stored["recipients"] == ["Ban Bí thư (để báo cáo)", "Các đồng chí Tỉnh ủy viên"]
     assert stored["layout"]["margin_left_mm"] == 35 and stored["layout"]["size_body"] == 13
+    assert stored["exchange"] == {
+        "agency_code": "000.00.00.H41",
+        "recipients": [{"name": "Sở Tài chính", "code": "000.12.31.H41"}],
+    }
     # A size out of range is refused by the server, and nothing changes.
     settings.get_by_label("Cỡ chữ nội dung (pt)").fill("40")
     settings.get_by_role("button", name="Lưu thiết lập").click()

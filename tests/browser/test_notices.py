@@ -16,6 +16,7 @@ if not SERVICES_REQUIRED:  # in CI a missing Playwright is an error, not a skip
 
 from playwright.sync_api import Page, expect
 
+from phonghop.notices.edxml import check_package
 from tests.browser.conftest import Server, call_api, sign_in
 
 pytestmark = pytest.mark.browser
@@ -134,6 +135,11 @@ def test_office_records_conclusions_drafts_edits_and_issues_the_notice(page: Pag
         response = page.request.get(href)
         assert response.ok and mime in response.headers["content-type"]
         assert len(response.body()) == issued["files"][kind]["size"]
+    # The package for the office's document system, with the signed PDF inside.
+    response = page.request.get(page.get_by_test_id("download-edxml").get_attribute("href") or "")
+    assert response.ok and response.headers["content-type"].startswith("application/xml")
+    assert check_package(response.body()) == []
+    assert b"<edXML:CodeNotation>TB/TU</edXML:CodeNotation>" in response.body()
     shot(page, "console-notice-issued")
 
     # The demo meeting is over: its page says how to start the demo again.

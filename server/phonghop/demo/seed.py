@@ -85,6 +85,8 @@ DEMO_SIGNATURE = {
     "authorities": [{"authority": "on_behalf", "of": "Ban Thường vụ"}],
 }
 DEMO_RECIPIENTS = ["Ban Bí thư (để báo cáo)", "Các đồng chí Tỉnh ủy viên", "Các sở, ban, ngành liên quan"]
+#: The demo body's agency code for its edXML packages: no province has the number 99.
+DEMO_AGENCY_CODE = "000.00.00.H99"
 #: The signing reason written into every demo signature: nobody mistakes it for a real one.
 DEMO_SIGNING_REASON = "DEMO phonghop: chữ ký thử nghiệm, không có giá trị pháp lý"
 #: The demo certificate's lifetime; a missing or expired one is made again on the next run.
@@ -254,7 +256,8 @@ async def _demo_notice_settings(
     uow: UnitOfWork, settings: Settings, body: IssuingBody, admin: User, now: datetime
 ) -> None:
     """What an administrator would set before the office issues notices: the committee's
-    term (from a congress last autumn), the signer, the demo test certificate; and the flag
+    term (from a congress last autumn), the signer, the demo test certificate, an agency
+    code for the edXML package; and the flag
     that tells the console this body is the demo."""
     await notices.put_settings(
         uow,
@@ -264,6 +267,7 @@ async def _demo_notice_settings(
             "recipients": DEMO_RECIPIENTS,
             "signature": DEMO_SIGNATURE,
             "signing": {"pkcs12_path": str(demo_certificate_path(settings)), "reason": DEMO_SIGNING_REASON},
+            "exchange": {"agency_code": DEMO_AGENCY_CODE},
         },
     )
     body.settings = {**(body.settings or {}), DEMO_FLAG: True}

@@ -62,6 +62,7 @@ __all__ = [
     "SummaryUnderline",
     "VoteOption",
     "authority_prefix",
+    "code_notation",
     "draft_notice",
     "format_count",
     "format_number",
@@ -208,12 +209,17 @@ def format_number(fmt: NoticeFormat, number: int | None, symbol: str) -> str:
     """
     if number is not None and (isinstance(number, bool) or number < 1):
         raise InvalidInput("notice_number_invalid", number=number)
-    symbol = _nfc(symbol)
     head = "Số" if fmt is NoticeFormat.PARTY else "Số:"
     shown = NUMBER_GAP if number is None else f" {number:02d}"
     if fmt is NoticeFormat.PARTY:
-        return f"{head}{shown}-TB/{symbol}"
-    return f"{head}{shown}/TB-{symbol}"
+        return f"{head}{shown}-{code_notation(fmt, symbol)}"
+    return f"{head}{shown}/{code_notation(fmt, symbol)}"
+
+
+def code_notation(fmt: NoticeFormat, symbol: str) -> str:
+    """The symbol that follows the number: "TB/TU" (Party), "TB-UBND" (State)."""
+    symbol = _nfc(symbol)
+    return f"TB/{symbol}" if fmt is NoticeFormat.PARTY else f"TB-{symbol}"
 
 
 def format_count(n: int) -> str:

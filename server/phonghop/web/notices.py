@@ -2,7 +2,7 @@
 
 Endpoints (documented in docs/api.md, "Notices"): the body's notice settings, an agenda
 item's conclusion after the meeting, drafting a notice from a closed meeting, editing,
-issuing, listing and searching notices, and their PDF and DOCX.
+issuing, listing and searching notices, their PDF and DOCX, and an issued notice's edXML package.
 """
 
 from __future__ import annotations
@@ -112,6 +112,16 @@ class SigningIn(Body):
     tokens: Annotated[list[TokenIn], Field(max_length=50)] = Field(default_factory=list)
 
 
+class ExchangeRecipientIn(Body):
+    name: Line
+    code: Annotated[str, Field(max_length=20)]
+
+
+class ExchangeIn(Body):
+    agency_code: Annotated[str, Field(max_length=20)] = ""
+    recipients: Annotated[list[ExchangeRecipientIn], Field(max_length=500)] = Field(default_factory=list)
+
+
 class SettingsIn(Body):
     layout: dict[str, Any] = Field(default_factory=dict)
     header_name: Line = ""
@@ -126,6 +136,7 @@ class SettingsIn(Body):
     )
     signature: SignatureIn | None = None
     signing: SigningIn | None = None
+    exchange: ExchangeIn | None = None
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -401,6 +412,16 @@ async def notice_file(request: Request) -> Response:
     return Response(content, media_type=_MEDIA[kind], headers=download_headers(name, inline=kind == "pdf"))
 
 
+async def notice_edxml(request: Request) -> Response:
+    """The edXML package of an issued notice, for the office's document system (QLVB)."""
+    async with app_state(request).db.unit(write=False) as uow:
+        info = await authenticate(request, uow)
+        content, name = await notices.notice_package(
+            uow, info.actor, path_int(request, "notice_id"), office_zone(request)
+        )
+    return Response(content, media_type="application/xml", headers=download_headers(name))
+
+
 # -- the websocket command -------------------------------------------------------------------------
 
 
@@ -431,6 +452,7 @@ routes: list[BaseRoute] = [
     Route(N, patch_notice, methods=["PATCH"]),
     Route(N, delete_notice, methods=["DELETE"]),
     Route(N + "/issue", issue_notice, methods=["POST"]),
+    Route(N + "/edxml", notice_edxml, methods=["GET"]),
     Route(N + "/{kind:str}", notice_file, methods=["GET"]),
 ]
 

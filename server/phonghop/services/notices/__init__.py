@@ -10,7 +10,8 @@ one topic each:
 * :mod:`.drafting` — a draft from what the closed meeting recorded;
 * :mod:`.editing` — changing or discarding a draft;
 * :mod:`.issuing` — numbering, laying out, signing and freezing;
-* :mod:`.reading` — one notice, its files, the list.
+* :mod:`.reading` — one notice, its files, the list;
+* :mod:`.exchange` — an issued notice as an edXML package for other document systems.
 
 The names below are what the web layer and the other services use.
 """
@@ -18,6 +19,7 @@ The names below are what the web layer and the other services use.
 from phonghop.domain.notice_edits import DRAFT, ISSUED, DraftChanges, PointText
 from phonghop.services.notices.drafting import DraftOptions, draft_from_meeting, meeting_record
 from phonghop.services.notices.editing import delete_draft, update_draft
+from phonghop.services.notices.exchange import notice_package
 from phonghop.services.notices.issuing import RENDER_LOCK, issue, next_number, render
 from phonghop.services.notices.reading import file_info, file_name, get_notice, list_notices, notice_file
 from phonghop.services.notices.settings import (
@@ -57,6 +59,7 @@ __all__ = [
     "meeting_record",
     "next_number",
     "notice_file",
+    "notice_package",
     "put_settings",
     "render",
     "settings_view",

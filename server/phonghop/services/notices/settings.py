@@ -24,6 +24,7 @@ from phonghop.domain.permissions import Actor, require_admin, require_office
 from phonghop.domain.text import compare_key, normalize
 from phonghop.errors import InvalidInput, NotFound, PhonghopError, Unavailable
 from phonghop.notices._pyhanko import signers
+from phonghop.notices.edxml import AGENCY_CODE
 from phonghop.services.audit import record_audit
 from phonghop.storage.db import UnitOfWork
 from phonghop.storage.models import IssuingBody
@@ -67,6 +68,26 @@ class SigningConfig:
 
 
 @dataclass(frozen=True)
+class ExchangeConfig:
+    """The codes (mã định danh, Quyết định 20/2020/QĐ-TTg: "000.00.00.H41") the edXML
+    package needs: the body's own, and those of recipients ("Nơi nhận" lines, matched by
+    name) that receive documents electronically."""
+
+    agency_code: str = ""
+    recipient_codes: tuple[tuple[str, str], ...] = ()
+
+    @staticmethod
+    def agency_of(recipient: str) -> str:
+        """The agency a "Nơi nhận" line names: "Sở Tài chính (để thực hiện)" -> "Sở Tài chính"."""
+        return re.sub(r"\s*\(.*\)\s*$", "", normalize(recipient))
+
+    def code_of(self, recipient: str) -> str:
+        """The code of a "Nơi nhận" line's agency, or ""."""
+        key = compare_key(self.agency_of(recipient))
+        return next((code for name, code in self.recipient_codes if compare_key(name) == key), "")
+
+
+@dataclass(frozen=True)
 class BodyConfig:
     """An issuing body's notice settings as the domain needs them."""
 
@@ -74,6 +95,7 @@ class BodyConfig:
     settings: nd.NoticeSettings
     member_label: str
     signing: SigningConfig | None
+    exchange: ExchangeConfig = ExchangeConfig()
 
 
 def _fmt(body: IssuingBody) -> nd.NoticeFormat:
@@ -143,6 +165,35 @@ def _signing(data: Any) -> SigningConfig | None:
     return config
 
 
+def _agency_code(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not (value == "" or AGENCY_CODE.fullmatch(value.strip())):
+        raise InvalidInput("notice_setting_invalid", field=field)
+    return value.strip()
+
+
+def _exchange(data: Any) -> ExchangeConfig:
+    if data is None:
+        return ExchangeConfig()
+    if not isinstance(data, Mapping) or set(data) - {"agency_code", "recipients"}:
+        raise InvalidInput("notice_setting_invalid", field="exchange")
+    recipients = data.get("recipients", [])
+    if not isinstance(recipients, list) or len(recipients) > 500:
+        raise InvalidInput("notice_setting_invalid", field="exchange.recipients")
+    codes = []
+    for i, item in enumerate(recipients):
+        field = f"exchange.recipients[{i}]"
+        if not isinstance(item, Mapping) or set(item) != {"name", "code"}:
+            raise InvalidInput("notice_setting_invalid", field=field)
+        name = item["name"]
+        if not isinstance(name, str) or not normalize(name):
+            raise InvalidInput("notice_setting_invalid", field=f"{field}.name")
+        code = _agency_code(item["code"], f"{field}.code")
+        if not code:
+            raise InvalidInput("notice_setting_invalid", field=f"{field}.code")
+        codes.append((normalize(name), code))
+    return ExchangeConfig(_agency_code(data.get("agency_code", ""), "exchange.agency_code"), tuple(codes))
+
+
 _SETTING_KEYS = {
     "layout",
     "header_name",
@@ -155,6 +206,7 @@ _SETTING_KEYS = {
     "recipients",
     "signature",
     "signing",
+    "exchange",
 }
 
 
@@ -206,7 +258,9 @@ def body_config(body: IssuingBody, data: Mapping[str, Any], parent_name: str = "
         default_signature=None if signature is None else parse_signature(signature, fmt, "signature"),
     )
     member_label = _text(data, "member_label") or _DEFAULT_MEMBER_LABEL[fmt].format(body=sentence_name)
-    return BodyConfig(domain_body, settings, member_label, _signing(data.get("signing")))
+    return BodyConfig(
+        domain_body, settings, member_label, _signing(data.get("signing")), _exchange(data.get("exchange"))
+    )
 
 
 async def load_body_config(uow: UnitOfWork, body_id: int) -> tuple[IssuingBody, BodyConfig]:
@@ -273,6 +327,10 @@ def settings_view(body: IssuingBody, config: BodyConfig) -> dict[str, Any]:
         "recipients": list(b.default_recipients),
         "signature": None if b.default_signature is None else signature_json(b.default_signature),
         "signing": None if config.signing is None else dataclasses.asdict(config.signing),
+        "exchange": {
+            "agency_code": config.exchange.agency_code,
+            "recipients": [{"name": n, "code": c} for n, c in config.exchange.recipient_codes],
+        },
     }
 
 
