@@ -468,6 +468,8 @@ function settingsSection(page) {
                   passphrase_env: s.signing.passphrase_env ?? "",
                   passphrase_file: s.signing.passphrase_file ?? "",
                   reason: s.signing.reason ?? "",
+                  // USB tokens are set through the API only: kept as they are.
+                  tokens: s.signing.tokens ?? [],
                 }
               : null,
             exchange: { agency_code: agencyCode.value.trim(), recipients: codes },

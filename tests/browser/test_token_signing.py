@@ -43,6 +43,12 @@ def test_the_console_asks_the_token_pin_and_issues_signed(page: Page, server: Se
     sign_in(page, server, "quantri")
     settings = {**NOTICE_SETTINGS, "signing": token_settings("Nguyễn Văn Thành", token)}
     call_api(page, "PUT", "/api/notice-settings", settings)
+    # Saving the settings form in the console keeps the token (set through the API only).
+    page.get_by_role("link", name="Quản trị").click()
+    page.get_by_test_id("settings-form").get_by_role("button", name="Lưu thiết lập").click()
+    expect(page.get_by_role("status")).to_contain_text("Đã lưu thiết lập thông báo.")
+    kept = call_api(page, "GET", "/api/notice-settings")["signing"]["tokens"]
+    assert [(t["signer_name"], t["token_label"]) for t in kept] == [("Nguyễn Văn Thành", token)]
     switch_user(page, "vanphong")
     call_api(page, "POST", f"/api/meetings/{meeting}/actions/start")
     call_api(page, "POST", f"/api/meetings/{meeting}/actions/close")
