@@ -114,6 +114,10 @@ export class MinutesPanel {
 
   take(view) {
     this.view = view;
+    // A section whose agenda item was removed can no longer be saved: what was kept for it goes.
+    const keys = new Set(view.sections.map((s) => s.key));
+    for (const key of Object.keys(this.kept.sections)) if (!keys.has(key)) delete this.kept.sections[key];
+    this.keep();
     if (this.kept.version === null) this.kept.version = view.version;
     this.draw();
     if (!this.dirty && this.state !== "conflict") this.setState(view.version ? "saved" : "idle");
