@@ -1,6 +1,7 @@
 // The secretary's "run the meeting" screen (điều hành cuộc họp): meeting control, the
 // agenda with the current item, the presenter (tablets follow), who is connected and the
-// roll call, the speaker queue, the timer and announcements. Everything on it is drawn
+// roll call, the speaker queue, the timer and announcements, and (in a tab beside the
+// presenter) the minutes the secretary types (run/minutes.js). Everything else is drawn
 // from the live connection's state: a command changes the screen only through the event
 // it causes, so two consoles (secretary and chair) always show the same thing.
 
@@ -15,6 +16,7 @@ import { participantName, statusPill, tickTimers } from "../shared/liveview.js";
 import { classificationBadge, stateBadge } from "./meetings.js";
 import { rollCallSection } from "./rollcall.js";
 import { AnnouncementPanel } from "./run/announcements.js";
+import { MinutesPanel } from "./run/minutes.js";
 import { PollPanel } from "./run/polls.js";
 import { TimerPanel } from "./run/timer.js";
 
@@ -45,7 +47,12 @@ class RunScreen {
       presenter: h("section", { class: "panel run-presenter", "aria-labelledby": "run-presenter-title" }),
       speakers: h("section", { class: "panel run-speakers", "aria-labelledby": "run-speakers-title" }),
       rollcall: h("div", { class: "run-rollcall" }),
+      tabs: h("div", { class: "tabs run-tabs", role: "tablist", "aria-label": t("run.main_tabs"), hidden: true }),
     };
+    this.minutes = new MinutesPanel(this);
+    this.minutes.element.hidden = true;
+    this.tabKey = `phonghop.run.tab.${meetingId}`;
+    this.ui.mainTab = window.sessionStorage.getItem(this.tabKey) === "minutes" ? "minutes" : "presenter";
     this.polls = new PollPanel(this);
     this.timer = new TimerPanel(this);
     this.announcement = new AnnouncementPanel(this);
@@ -76,7 +83,7 @@ class RunScreen {
         this.slots.agenda,
         // The middle column: what the room sees, then who is here (the roll call, at
         // once in sight instead of under every other panel).
-        h("div", { class: "run-main" }, this.slots.presenter, this.slots.rollcall),
+        h("div", { class: "run-main" }, this.slots.tabs, this.slots.presenter, this.minutes.element, this.slots.rollcall),
         h(
           "div",
           { class: "run-side" },
@@ -102,6 +109,7 @@ class RunScreen {
   destroy() {
     window.clearInterval(this.ticker);
     window.cancelAnimationFrame(this._frame);
+    this.minutes.destroy();
     this.live.stop();
   }
 
@@ -157,6 +165,13 @@ class RunScreen {
       this.drawPresenter();
     }
     if (this.changed("speakers", [common, live.speakers, meeting.participants])) this.drawSpeakers();
+    if (this.changed("tabs", [this.controller, this.ui.mainTab])) this.drawTabs();
+    if (
+      this.changed("minutes", [meeting.state, meeting.agenda, meeting.participants, live.speakers, live.polls, live.conclusions]) &&
+      this.showsMinutes
+    ) {
+      this.minutes.refresh();
+    }
     if (this.changed("polls", [common, live.polls, live.current_item_id])) this.polls.draw();
     this.timer.draw();
     this.announcement.draw();
@@ -256,6 +271,44 @@ class RunScreen {
       this.ctx.run(() => post(`/api/meetings/${this.meetingId}/documents/recall`)),
     );
     if (done) showNotice(t("run.recalled_all", { count: done.recalled.length }));
+  }
+
+  // -- the middle column's tabs: the presenter or the minutes ---------------------------------
+
+  get showsMinutes() {
+    return Boolean(this.controller) && this.ui.mainTab === "minutes";
+  }
+
+  drawTabs() {
+    const minutes = this.showsMinutes;
+    this.slots.tabs.hidden = !this.controller;
+    this.slots.presenter.hidden = minutes;
+    this.minutes.element.hidden = !minutes;
+    if (minutes && !this.minutes.view) this.minutes.load();
+    if (!this.controller) return;
+    fill(
+      this.slots.tabs,
+      [
+        ["presenter", t("run.tab_presenter")],
+        ["minutes", t("run.tab_minutes")],
+      ].map(([tab, label]) =>
+        h("button", {
+          type: "button",
+          class: ["tab", tab === this.ui.mainTab && "tab-current"],
+          role: "tab",
+          "aria-selected": tab === this.ui.mainTab ? "true" : "false",
+          "data-testid": `run-tab-${tab}`,
+          text: label,
+          on: {
+            click: () => {
+              this.ui.mainTab = tab;
+              window.sessionStorage.setItem(this.tabKey, tab);
+              this.schedule();
+            },
+          },
+        }),
+      ),
+    );
   }
 
   // -- agenda ----------------------------------------------------------------------------------

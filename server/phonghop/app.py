@@ -50,6 +50,7 @@ from phonghop.web import (
 from phonghop.web import comments as comment_api
 from phonghop.web import identity as identity_api
 from phonghop.web import invitations as invitation_api
+from phonghop.web import minutes as minutes_api
 from phonghop.web import preparation as preparation_api
 from phonghop.web import statistics as statistics_api
 from phonghop.web.context import AppState, app_state
@@ -200,6 +201,7 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
         *polls.routes,
         *annotation_api.routes,
         *notices.routes,
+        *minutes_api.routes,
         *followup.routes,
         *invitation_api.routes,
         *opinions.routes,

@@ -92,16 +92,22 @@ def readable_by_everyone(classification: Classification, access: Access) -> bool
     return not classification.is_classified and access.mode is AccessMode.ALL
 
 
+def legal_marking(classification: Classification) -> str:
+    """The classification's legal marking ("MẬT", "TỐI MẬT", "TUYỆT MẬT"; "" for an
+    unclassified one), never translated."""
+    return {
+        Classification.CONFIDENTIAL: "MẬT",
+        Classification.SECRET: "TỐI MẬT",
+        Classification.TOP_SECRET: "TUYỆT MẬT",
+    }.get(classification, "")
+
+
 def watermark_lines(name: str, title: str, when: str, classification: Classification) -> tuple[str, ...]:
     """What is burned into a classified page or stamped on a download: who and when.
 
     ``when`` is the local time already formatted ("23/11/2026 14:05"). The classification
     word is not translated: it is the legal marking ("MẬT", "TỐI MẬT", "TUYỆT MẬT").
     """
-    marking = {
-        Classification.CONFIDENTIAL: "MẬT",
-        Classification.SECRET: "TỐI MẬT",
-        Classification.TOP_SECRET: "TUYỆT MẬT",
-    }.get(classification)
+    marking = legal_marking(classification)
     first = f"{name} — {title}" if title else name
     return (first, f"{marking} · {when}" if marking else when)

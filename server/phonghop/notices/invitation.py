@@ -38,13 +38,13 @@ from phonghop.notices.model import (
     Cell,
     Columns,
     NoticeDocument,
-    PageSetup,
     Qr,
     Row,
     Rule,
     Space,
     Span,
     Text,
+    a4_page,
     header_columns,
 )
 from phonghop.notices.pdf import write_pdf
@@ -103,12 +103,13 @@ def format_start(value: datetime) -> str:
     )
 
 
-def number_line(fmt: NoticeFormat, symbol: str) -> str:
+def number_line(fmt: NoticeFormat, symbol: str, kind: str = "GM") -> str:
     """The number line with the number left blank: Party "Số     -GM/TU" (no colon),
-    State "Số:     /GM-UBND"."""
+    State "Số:     /GM-UBND"; ``kind`` is the document type's abbreviation (GM giấy mời,
+    BB biên bản)."""
     if fmt is NoticeFormat.PARTY:
-        return f"Số{NUMBER_GAP}-GM/{symbol}"
-    return f"Số:{NUMBER_GAP}/GM-{symbol}"
+        return f"Số{NUMBER_GAP}-{kind}/{symbol}"
+    return f"Số:{NUMBER_GAP}/{kind}-{symbol}"
 
 
 def _para(
@@ -274,9 +275,8 @@ def build_invitation(
     if len(invitees) == 1 and invitees[0].personal_code and invitees[0].personal_link:
         blocks.append(_personal_code(invitees[0], meeting, s))
     blocks.append(_footer(fmt, body, signature, s))
-    page = PageSetup(210.0, 297.0, s.margin_top_mm, s.margin_bottom_mm, s.margin_left_mm, s.margin_right_mm)
     return NoticeDocument(
-        page=page,
+        page=a4_page(s),
         blocks=tuple(blocks),
         title=f"{TITLE} {meeting.title}",
         first_numbered_page=None,

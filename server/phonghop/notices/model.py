@@ -49,7 +49,10 @@ __all__ = [
     "Space",
     "Span",
     "Text",
+    "a4_page",
+    "body_paragraph",
     "build_document",
+    "first_numbered_page",
     "header_columns",
 ]
 
@@ -323,21 +326,23 @@ def _with_final_mark(text: str, mark: str) -> str:
     return text + mark
 
 
+def body_paragraph(spans: tuple[Span, ...], s: NoticeSettings, role: str, *, keep: bool = False) -> Text:
+    """A paragraph of the body: justified, first-line indent, the settings' size and spacing."""
+    return Text(
+        spans,
+        s.size_body,
+        align=Align.JUSTIFY,
+        first_line_indent_mm=s.first_line_indent_mm,
+        space_after_pt=s.paragraph_spacing_pt,
+        line_spacing=s.line_spacing,
+        keep_with_next=keep,
+        role=role,
+    )
+
+
 def _body(draft: NoticeDraft, s: NoticeSettings) -> list[Block]:
     """Justified paragraphs with a first-line indent: opening, numbered points, votes,
     closing. The last paragraph takes the final mark."""
-
-    def para(spans: tuple[Span, ...], role: str, keep: bool = False) -> Text:
-        return Text(
-            spans,
-            s.size_body,
-            align=Align.JUSTIFY,
-            first_line_indent_mm=s.first_line_indent_mm,
-            space_after_pt=s.paragraph_spacing_pt,
-            line_spacing=s.line_spacing,
-            keep_with_next=keep,
-            role=role,
-        )
 
     items: list[tuple[tuple[Span, ...], str, bool]] = []
     if draft.opening.strip():
@@ -354,7 +359,7 @@ def _body(draft: NoticeDraft, s: NoticeSettings) -> list[Block]:
         last = spans[-1]
         marked = Span(_with_final_mark(last.text, s.final_mark), last.bold, last.italic, last.underline)
         items[-1] = ((*spans[:-1], marked), role, True)
-    return [para(spans, role, keep) for spans, role, keep in items]
+    return [body_paragraph(spans, s, role, keep=keep) for spans, role, keep in items]
 
 
 def _recipient_lines(draft: NoticeDraft, s: NoticeSettings) -> list[str]:
@@ -416,12 +421,20 @@ def build_document(draft: NoticeDraft, body: IssuingBody, settings: NoticeSettin
     s = settings
     blocks: list[Block] = [_header(draft, body, s), *_title(draft, s), *_body(draft, s)]
     blocks.append(_footer(draft, s))
-    first_numbered = {PageNumbers.FROM_PAGE_2: 2, PageNumbers.ALL: 1, PageNumbers.NONE: None}[s.page_numbers]
-    page = PageSetup(210.0, 297.0, s.margin_top_mm, s.margin_bottom_mm, s.margin_left_mm, s.margin_right_mm)
     return NoticeDocument(
-        page=page,
+        page=a4_page(s),
         blocks=tuple(blocks),
         title=_nfc(f"{TITLE} {draft.number_line} {draft.summary}"),
-        first_numbered_page=first_numbered,
+        first_numbered_page=first_numbered_page(s),
         page_number_size=s.size_page_number,
     )
+
+
+def a4_page(s: NoticeSettings) -> PageSetup:
+    """An A4 page with the settings' margins."""
+    return PageSetup(210.0, 297.0, s.margin_top_mm, s.margin_bottom_mm, s.margin_left_mm, s.margin_right_mm)
+
+
+def first_numbered_page(s: NoticeSettings) -> int | None:
+    """The first page that shows its number, by the settings (None: no page numbers)."""
+    return {PageNumbers.FROM_PAGE_2: 2, PageNumbers.ALL: 1, PageNumbers.NONE: None}[s.page_numbers]

@@ -901,3 +901,25 @@ class Installation(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     log_epoch: Mapped[str] = mapped_column(String(32))
     epoch_since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# -- the minutes
+
+
+class Minutes(Base):
+    """The minutes (biên bản) of a meeting, typed by the secretary while it runs.
+
+    ``sections`` maps a section key to its text: ``opening``, ``closing``,
+    ``item:<agenda item id>:record`` (presented, discussion, votes) and
+    ``item:<id>:conclusion``. A key absent from it has not been saved yet and is read as the
+    text phonghop pre-fills from the meeting (services.minutes). ``version`` counts the
+    saves: a save names the version it edited and is refused when another came first.
+    """
+
+    __tablename__ = "minutes"
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True)
+    sections: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -19,7 +19,7 @@ from phonghop.domain.notice_votes import recorded_votes
 from phonghop.domain.permissions import Actor, MeetingRole, require_office
 from phonghop.domain.text import compare_key, normalize
 from phonghop.errors import Conflict, NotFound
-from phonghop.services import conclusions, meetings, polls
+from phonghop.services import conclusions, meetings, minutes, polls
 from phonghop.services.audit import record_audit
 from phonghop.services.notices.settings import BodyConfig, load_body_config
 from phonghop.storage.db import UnitOfWork
@@ -135,12 +135,17 @@ async def meeting_record(
         if item.presenter.strip() and compare_key(item.presenter) not in {compare_key(h) for h in heard}:
             heard.append(item.presenter)
     rows = await conclusions.by_item(uow, meeting.id)
+    # An item with no recorded conclusion takes the one the secretary wrote in the minutes.
+    written = await minutes.saved_conclusions(uow, meeting.id)
     agenda: list[nd.AgendaItem] = []
     for top in (i for i in items if i.parent_id is None):
         points: list[nd.ConclusionPoint] = []
         for item in (i for i in items if i.id == top.id or i.parent_id == top.id):
             if item.id in rows:
                 points.extend(conclusions.domain_points(rows[item.id]))
+            elif item.id in written:
+                points.extend(nd.ConclusionPoint(text) for text in written[item.id])
+                warnings.append(_warning("conclusion_from_minutes", item=item.title))
         if points:
             agenda.append(nd.AgendaItem(top.title, tuple(points)))
     if not agenda:
