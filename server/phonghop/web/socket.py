@@ -175,12 +175,9 @@ async def meeting_socket(websocket: WebSocket) -> None:
         refusal = 4401
     else:
         try:
-            async with state.db_gate, state.db.unit(write=False) as uow:
-                info = await accounts.resolve_session(uow, token)
-                tablet_session = info.participant is not None
-                session_id, account_id = info.session_id, info.account_id
-                meeting = await meetings.load_meeting(uow, info.actor, path_int(websocket, "meeting_id"))
-                actor = await meetings.actor_in_meeting(uow, info.actor, meeting)
+            actor, tablet_session, session_id, account_id = await _admit(
+                state, token, path_int(websocket, "meeting_id")
+            )
         except Unauthenticated as exc:
             refusal = p.CLOSE_MEETING_ENDED if exc.code == "meeting_ended" else 4401
         except NotFound:
@@ -219,6 +216,18 @@ async def meeting_socket(websocket: WebSocket) -> None:
     finally:
         hub.remove(conn)
         await conn.close(code)
+
+
+async def _admit(state: Any, token: str, meeting_id: int) -> tuple[Actor, bool, str, int | None]:
+    """(actor in the meeting, tablet session?, session id, account id) of a session token.
+
+    Its own frame: the unit of work and the rows read here are freed when it returns,
+    not kept for as long as the socket lives (1,600 of them at a congress)."""
+    async with state.db_gate, state.db.unit(write=False) as uow:
+        info = await accounts.resolve_session(uow, token)
+        meeting = await meetings.load_meeting(uow, info.actor, meeting_id)
+        actor = await meetings.actor_in_meeting(uow, info.actor, meeting)
+        return actor, info.participant is not None, info.session_id, info.account_id
 
 
 async def _receive_text(websocket: WebSocket) -> str | None:
