@@ -177,7 +177,8 @@ async def meeting_socket(websocket: WebSocket) -> None:
         try:
             async with state.db_gate, state.db.unit(write=False) as uow:
                 info = await accounts.resolve_session(uow, token)
-                tablet_session = info.participant is not None
+                # a room display ends with the meeting as a tablet joined by code does
+                tablet_session = info.participant is not None or info.actor.display
                 session_id, account_id = info.session_id, info.account_id
                 meeting = await meetings.load_meeting(uow, info.actor, path_int(websocket, "meeting_id"))
                 actor = await meetings.actor_in_meeting(uow, info.actor, meeting)
@@ -282,6 +283,10 @@ async def _serve(
         if isinstance(command, p.Hello):
             # A client that saw a gap asks again: resume from where it says.
             await _resume(conn, hub, state, actor, meeting_id, command, lang)
+            continue
+        if actor.display and not isinstance(command, p.Ping):
+            # A room display reads: after its hello (above) it may only ping.
+            conn.push(_error(command_id, "display_read_only", lang))
             continue
         if isinstance(command, p.Ping):
             room = hub.rooms.get(meeting_id)
