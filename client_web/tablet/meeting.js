@@ -105,9 +105,10 @@ function progressView(progress) {
 /**
  * Draw the meeting into `root`. `state` is the live state (snapshot + events), `me` the
  * participant this tablet belongs to, `docs` the documents it may read, `progress` the
- * page download, `onOpen(doc)` opens a document.
+ * page download, `onOpen(doc)` opens a document; `invitation` is the delegate's answer to
+ * the invitation (tablet/invitation.js), kept across redraws.
  */
-export function renderMeeting(root, { state, me, docs, progress, onOpen }) {
+export function renderMeeting(root, { state, me, docs, progress, onOpen, invitation = null }) {
   const { meeting, live } = state;
   const numbers = agendaNumbers(meeting.agenda);
   const ctx = { live, docs, presenter: live.presenter, onOpen };
@@ -148,6 +149,7 @@ export function renderMeeting(root, { state, me, docs, progress, onOpen }) {
           h("span", { class: "current-item-title" }, `${numbers.get(current.id)} ${current.title}`),
         )
       : null,
+    invitation,
     progressView(progress),
     h(
       "section",
