@@ -61,6 +61,12 @@ def test_a_projector_opens_the_display_link_without_signing_in(
         expect(projector.get_by_test_id("room-page")).to_have_attribute("data-page", "2")
         expect(projector.get_by_test_id("room-page")).to_have_js_property("complete", True)
         assert projector.get_by_test_id("room-page").evaluate("img => img.naturalWidth") > 0
+        # the fourth item's document is classified (Mật): a placeholder, never its pages
+        console.get_by_test_id("present-document").nth(3).click()
+        expect(console.get_by_test_id("presenter-page")).to_have_text(re.compile("^Trang 1/"))
+        withheld = projector.get_by_test_id("room-withheld")
+        expect(withheld).to_contain_text("Tài liệu mật: xem trên máy tính bảng")
+        expect(projector.get_by_test_id("room-page")).to_have_count(0)
 
         # revoked in the console: the display closes and says why
         console.goto(f"{server.url}/console/#/meetings/{server.meeting_id}/join")

@@ -14,7 +14,15 @@ from starlette.websockets import WebSocketDisconnect
 
 from phonghop.app import create_app
 from phonghop.config import Settings
-from tests.factories import World, blank_pdf, companion, login, prepared_meeting, upload_document
+from tests.factories import (
+    World,
+    blank_pdf,
+    companion,
+    join_tablet,
+    login,
+    prepared_meeting,
+    upload_document,
+)
 from tests.realtime.helpers import Peer
 
 
@@ -160,6 +168,24 @@ def test_the_display_socket_refuses_every_command(
         reply = peer.call(kind, **fields)
         assert reply["ok"] is False and reply["error"]["code"] == "display_read_only", kind
     assert peer.call("ping")["ok"] is True
+
+
+def test_a_display_is_not_counted_among_the_tablets(
+    client: TestClient, office: TestClient, meeting: dict[str, Any]
+) -> None:
+    mid = meeting["id"]
+    console = connect(office, mid)
+    connect(open_display(client, make_link(office, mid)), mid).sync()
+    tablet = companion(client)
+    join_tablet(tablet, office, mid, meeting["participants"][2]["id"])
+    delegate = connect(tablet, mid)
+    assert delegate.call("viewer.report", document_id=None, page=None, following=False)["ok"]
+    while True:  # the summaries sent once the delegate's report counts (one is always sent)
+        frame = console.ws.receive_json()
+        data = frame.get("data") or {}
+        if frame.get("type") == "viewer.summary" and data["connected"] > data["following"]:
+            break
+    assert data == {"connected": 1, "following": 0, "on_presenter_page": 0}
 
 
 def test_a_display_never_gets_a_classified_page(
