@@ -34,8 +34,17 @@ function message(text) {
   fill(main, h("p", { class: "room-message", "data-testid": "room-message" }, text));
 }
 
+/** A display link's projector runs all day: when its session cookie expires (4401) it
+ * trades the token again, at most this often. */
+const REOPEN_EVERY_MS = 60_000;
+/** Server unreachable when the link is opened: try again after this long. */
+const RETRY_MS = 5_000;
+let lastReopen = 0;
+
 class RoomDisplay {
-  constructor(meetingId, identity) {
+  /** `reopen`: for a display link, trade its token again (the session expired). */
+  constructor(meetingId, identity, { reopen = null } = {}) {
+    this.reopen = reopen;
     this.live = new LiveMeeting(meetingId, { identity });
     this.docs = new DocumentList(meetingId).attach(this.live);
     this.resultPollId = null;
@@ -67,7 +76,11 @@ class RoomDisplay {
   }
 
   onFatal(code) {
-    if (code === "4409") message(t("room.display_revoked"));
+    if (code === "4401" && this.reopen && Date.now() - lastReopen > REOPEN_EVERY_MS) {
+      lastReopen = Date.now();
+      this.live.stop();
+      this.reopen();
+    } else if (code === "4409") message(t("room.display_revoked"));
     else if (code === "4411") message(t("room.display_ended"));
     else showError(t("room.not_allowed"));
   }
@@ -289,11 +302,13 @@ async function bootDisplay(token) {
   try {
     session = await openDisplay(token);
   } catch (err) {
-    if (!(err instanceof ApiError) || err.status === 0) throw err;
+    if (!(err instanceof ApiError)) throw err;
     message(err.message);
+    if (err.status === 0) window.setTimeout(() => bootDisplay(token), RETRY_MS);
     return;
   }
-  new RoomDisplay(session.meeting_id, `d${session.meeting_id}`).start();
+  const reopen = () => bootDisplay(token).catch((err) => showError(err));
+  new RoomDisplay(session.meeting_id, `d${session.meeting_id}`, { reopen }).start();
 }
 
 async function boot() {

@@ -32,7 +32,7 @@ from phonghop.services.audit import record_audit
 from phonghop.storage.db import UnitOfWork
 from phonghop.storage.models import DisplayLink, Meeting
 
-#: Characters of a token: 32 random bytes, URL-safe.
+#: Random bytes in a token (43 URL-safe characters in the link).
 TOKEN_BYTES = 32
 MAX_LABEL = 100
 
@@ -137,6 +137,15 @@ async def open_link(uow: UnitOfWork, token: str, now: datetime, address: str = "
         await identity.record_lookup_failure(uow, address, now)
         raise NotFound("display_link_invalid")
     await check_display_link(uow, link)
+    record_audit(
+        uow,
+        None,
+        "display.opened",
+        target_type="meeting",
+        target_id=link.meeting_id,
+        link=link.id,
+        remote_addr=address,
+    )
     return link
 
 
