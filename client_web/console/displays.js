@@ -90,7 +90,7 @@ export function displayLinksSection(page) {
       links.length
         ? h(
             "table",
-            { class: "table" },
+            { class: "audit-table" },
             h(
               "thead",
               {},
@@ -111,9 +111,9 @@ export function displayLinksSection(page) {
 
   const form = h(
     "form",
-    { class: "form-actions" },
+    { class: "display-form" },
     field(t("display.label"), label, t("display.label_hint")),
-    create,
+    h("div", { class: "form-actions" }, create),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -131,8 +131,8 @@ export function displayLinksSection(page) {
     { class: "panel", "data-testid": "display-section" },
     h("div", { class: "section-head" }, h("h2", {}, t("display.title"))),
     h("p", { class: "muted" }, t("display.intro")),
+    page.rights.issueJoinCode ? form : null,
     made,
     list,
-    page.rights.issueJoinCode ? form : null,
   );
 }
