@@ -22,13 +22,21 @@ export class InvitationPanel {
     this.meetingState = null;
     /** The answer being filled in ("absent" or "substitute"), or "change" to pick again. */
     this.editing = null;
+    /** What has been typed in the form, kept across redraws (a reconnect reads the line again). */
+    this.draft = {};
+    /** Counts answers sent: a read that started before the last one is out of date. */
+    this.sent = 0;
   }
 
   /** Read the delegate's answer (at start and after a reconnect: the office's decision on a
    * substitute is not sent to tablets as an event). */
   async load() {
+    const sent = this.sent;
     try {
-      this.line = await get(this.url);
+      const line = await get(this.url);
+      // Unchanged (a reconnect), or older than an answer sent meanwhile: nothing to redraw.
+      if (sent !== this.sent || (this.line && JSON.stringify(line) === JSON.stringify(this.line))) return;
+      this.line = line;
     } catch (err) {
       if (err instanceof ApiError && err.status === 0) return; // offline: kept as it was
       this.line = null; // an accepted substitute, or staff not invited: nothing to answer
@@ -104,6 +112,7 @@ export class InvitationPanel {
           if (choice === "confirmed") this.send(button, { state: "confirmed" });
           else {
             this.editing = choice;
+            this.draft = this.initialDraft(choice);
             this.draw();
             this.el.querySelector("textarea, input")?.focus();
           }
@@ -122,16 +131,24 @@ export class InvitationPanel {
     return h("div", { class: "invitation-choices" }, button);
   }
 
+  /** The form's starting values: the answer given before, if it was of this kind. */
+  initialDraft(kind) {
+    const mine = this.line;
+    if (kind === "absent") return { reason: mine.state === "absent" ? mine.reason : "" };
+    return { substitute_name: mine.substitute?.full_name ?? "", substitute_title: mine.substitute?.title ?? "" };
+  }
+
   /** The details an absence (a reason) or a substitute (name and title) needs. */
   form(kind) {
-    const mine = this.line;
+    const draft = this.draft;
     const controls =
       kind === "absent"
-        ? [h("textarea", { name: "reason", rows: 3, maxlength: 500, required: true, value: mine.state === "absent" ? mine.reason : "" })]
+        ? [h("textarea", { name: "reason", rows: 3, maxlength: 500, required: true, value: draft.reason ?? "" })]
         : [
-            h("input", { name: "substitute_name", maxlength: 200, required: true, autocomplete: "off", value: mine.substitute?.full_name ?? "" }),
-            h("input", { name: "substitute_title", maxlength: 200, required: true, autocomplete: "off", value: mine.substitute?.title ?? "" }),
+            h("input", { name: "substitute_name", maxlength: 200, required: true, autocomplete: "off", value: draft.substitute_name ?? "" }),
+            h("input", { name: "substitute_title", maxlength: 200, required: true, autocomplete: "off", value: draft.substitute_title ?? "" }),
           ];
+    for (const control of controls) control.addEventListener("input", () => (draft[control.name] = control.value));
     const labels = kind === "absent" ? ["invitations.reason"] : ["invitations.substitute_name", "invitations.substitute_title"];
     const submit = h("button", { type: "submit", class: "btn btn-primary", text: t("invitations.answer_send") });
     const cancel = h("button", { type: "button", class: "btn", text: t("action.cancel_dialog") });
@@ -161,6 +178,7 @@ export class InvitationPanel {
   }
 
   async send(button, body) {
+    this.sent += 1;
     let saved;
     try {
       saved = await busy(button, () => put(this.url, body));
@@ -171,6 +189,7 @@ export class InvitationPanel {
     }
     this.line = saved;
     this.editing = null;
+    this.draft = {};
     showNotice(t("invitations.answer_saved"));
     this.draw();
   }

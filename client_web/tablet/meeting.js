@@ -116,8 +116,7 @@ export function renderMeeting(root, { state, me, docs, progress, onOpen, invitat
     ? meeting.agenda.flatMap((i) => [i, ...(i.children ?? [])]).find((i) => i.id === live.current_item_id)
     : null;
   const general = docs.filter((d) => d.agenda_item_id === null || d.agenda_item_id === undefined);
-  fill(
-    root,
+  const head = [
     h(
       "section",
       { class: "tablet-meeting-head" },
@@ -149,7 +148,8 @@ export function renderMeeting(root, { state, me, docs, progress, onOpen, invitat
           h("span", { class: "current-item-title" }, `${numbers.get(current.id)} ${current.title}`),
         )
       : null,
-    invitation,
+  ];
+  const rest = [
     progressView(progress),
     h(
       "section",
@@ -169,5 +169,15 @@ export function renderMeeting(root, { state, me, docs, progress, onOpen, invitat
           ]
         : null,
     ),
-  );
+  ];
+  if (invitation && invitation.parentNode === root) {
+    // The invitation stays in place (and the focus in its form, a phone's keyboard open)
+    // while the rest is drawn again around it.
+    while (invitation.previousSibling) invitation.previousSibling.remove();
+    while (invitation.nextSibling) invitation.nextSibling.remove();
+    invitation.before(...head.filter(Boolean));
+    invitation.after(...rest.filter(Boolean));
+  } else {
+    fill(root, head, invitation, rest);
+  }
 }

@@ -90,7 +90,9 @@ export class TabletScreen {
     this.live.addEventListener("event", (e) => this.onEvent(e.detail.event));
     this.live.addEventListener("snapshot", () => this.followPresenter());
     this.live.addEventListener("synced", () => {
-      this.invitation.load();
+      // Only while answers may change: a room of tablets reconnecting during the meeting
+      // does not ask for it (the panel then shows the last answer read, and that it is fixed).
+      if (this.live.state?.meeting?.state === "scheduled") this.invitation.load();
       this.report(true);
       this.vote.resend();
       this.annotator.resend();
