@@ -8,6 +8,7 @@ import { busy, fill, h } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
 import { formatSchedule } from "../shared/time.js";
 import { agendaSection } from "./agenda.js";
+import { displayLinksSection } from "./displays.js";
 import { documentsSection } from "./documents.js";
 import { invitationsSection } from "./invitations.js";
 import { conclusionsSection } from "./notices.js";
@@ -151,7 +152,7 @@ const SECTIONS = {
   documents: documentsSection,
   attendance: rollCallSection,
   conclusions: conclusionsSection,
-  join: joinCodeSection,
+  join: (page) => [joinCodeSection(page), page.rights.runs ? displayLinksSection(page) : null],
   details: detailsSection,
 };
 

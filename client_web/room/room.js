@@ -1,10 +1,12 @@
 // The room display (màn hình phòng họp): a read-only screen for the projector or the TV.
 // It shows the item being discussed, the presenter's page, the timer, who speaks and who
 // waits, the announcement, and the result chart when a vote closes. It is opened from the
-// secretary's console (#/meetings/{id}) on a computer signed in to the console: it uses
-// that session's cookie and sends no command.
+// secretary's console (#/meetings/{id}) on a computer signed in to the console, using that
+// session's cookie, or on any browser with a display link (#/display/{token}) the office
+// made: the token becomes a read-only display session. Either way it sends no command.
+// A display session never receives classified pages: their place shows a placeholder.
 
-import { ApiError, currentSession } from "../shared/api.js";
+import { ApiError, currentSession, openDisplay } from "../shared/api.js";
 import { showError } from "../shared/banner.js";
 import { DocumentList, pageUrl, pickWidth } from "../shared/documents.js";
 import { fill, h } from "../shared/dom.js";
@@ -23,8 +25,26 @@ function meetingFromHash() {
   return match ? Number(match[1]) : null;
 }
 
+function displayTokenFromHash() {
+  const match = /^#\/?display\/([A-Za-z0-9_-]{20,100})$/.exec(window.location.hash);
+  return match ? match[1] : null;
+}
+
+function message(text) {
+  fill(main, h("p", { class: "room-message", "data-testid": "room-message" }, text));
+}
+
+/** A display link's projector runs all day: when its session cookie expires (4401) it
+ * trades the token again, at most this often. */
+const REOPEN_EVERY_MS = 60_000;
+/** Server unreachable when the link is opened: try again after this long. */
+const RETRY_MS = 5_000;
+let lastReopen = 0;
+
 class RoomDisplay {
-  constructor(meetingId, identity) {
+  /** `reopen`: for a display link, trade its token again (the session expired). */
+  constructor(meetingId, identity, { reopen = null } = {}) {
+    this.reopen = reopen;
     this.live = new LiveMeeting(meetingId, { identity });
     this.docs = new DocumentList(meetingId).attach(this.live);
     this.resultPollId = null;
@@ -43,7 +63,7 @@ class RoomDisplay {
     this.live.addEventListener("status", () => this.schedule());
     this.live.addEventListener("event", (e) => this.onEvent(e.detail.event));
     this.live.addEventListener("snapshot", () => this.pickRecentResult());
-    this.live.addEventListener("fatal", () => showError(t("room.not_allowed")));
+    this.live.addEventListener("fatal", (e) => this.onFatal(e.detail.code));
     this.docs.addEventListener("change", () => this.schedule());
     tickTimers(this.root, () => this.live.clockSkewMs);
     window.setInterval(() => this.tick(), 15_000);
@@ -53,6 +73,16 @@ class RoomDisplay {
     });
     this.live.start();
     if (this.live.state) this.draw();
+  }
+
+  onFatal(code) {
+    if (code === "4401" && this.reopen && Date.now() - lastReopen > REOPEN_EVERY_MS) {
+      lastReopen = Date.now();
+      this.live.stop();
+      this.reopen();
+    } else if (code === "4409") message(t("room.display_revoked"));
+    else if (code === "4411") message(t("room.display_ended"));
+    else showError(t("room.not_allowed"));
   }
 
   onEvent(event) {
@@ -131,6 +161,7 @@ class RoomDisplay {
       ])
     ) {
       if (poll?.result) this.drawResult(poll);
+      else if (presented?.withheld) this.drawWithheld(presented);
       else if (presented) this.drawPage(presented, live.presenter.page);
       else this.drawAgenda();
     }
@@ -157,6 +188,19 @@ class RoomDisplay {
         "p",
         { class: "room-page-caption" },
         `${doc.title} · ${t("documents.page_of", { page, count: doc.version.page_count })}`,
+      ),
+    );
+  }
+
+  /** A page a room display may not show (classified, or not for everyone): say where to read it. */
+  drawWithheld(doc) {
+    fill(
+      this.stage,
+      h(
+        "div",
+        { class: "room-withheld", "data-testid": "room-withheld", role: "status" },
+        h("p", { class: "room-withheld-title" }, t(doc.classified ? "room.withheld_classified" : "room.withheld_restricted")),
+        h("p", { class: "room-withheld-hint" }, t("room.withheld_hint")),
       ),
     );
   }
@@ -252,11 +296,31 @@ class RoomDisplay {
   }
 }
 
+/** A display link: trade its token for a display session, then show its meeting. */
+async function bootDisplay(token) {
+  let session;
+  try {
+    session = await openDisplay(token);
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    message(err.message);
+    if (err.status === 0) window.setTimeout(() => bootDisplay(token), RETRY_MS);
+    return;
+  }
+  const reopen = () => bootDisplay(token).catch((err) => showError(err));
+  new RoomDisplay(session.meeting_id, `d${session.meeting_id}`, { reopen }).start();
+}
+
 async function boot() {
   await initI18n();
+  const token = displayTokenFromHash();
+  if (token) {
+    await bootDisplay(token);
+    return;
+  }
   const meetingId = meetingFromHash();
   if (!meetingId) {
-    fill(main, h("p", { class: "room-message" }, t("room.no_meeting")));
+    message(t("room.no_meeting"));
     return;
   }
   let session = null;

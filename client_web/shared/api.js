@@ -102,6 +102,11 @@ export async function joinMeeting(code, participantId, proof = {}) {
   return answer.pending ? answer : remember(answer);
 }
 
+/** A room display's link: its token becomes a read-only display session for its meeting. */
+export async function openDisplay(token) {
+  return remember(await post("/api/display/open", { token }));
+}
+
 export async function logout() {
   try {
     await del("/api/session");

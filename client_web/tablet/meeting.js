@@ -105,9 +105,10 @@ function progressView(progress) {
 /**
  * Draw the meeting into `root`. `state` is the live state (snapshot + events), `me` the
  * participant this tablet belongs to, `docs` the documents it may read, `progress` the
- * page download, `onOpen(doc)` opens a document.
+ * page download, `onOpen(doc)` opens a document; `invitation` is the delegate's answer to
+ * the invitation (tablet/invitation.js), kept across redraws.
  */
-export function renderMeeting(root, { state, me, docs, progress, onOpen }) {
+export function renderMeeting(root, { state, me, docs, progress, onOpen, invitation = null }) {
   const { meeting, live } = state;
   const numbers = agendaNumbers(meeting.agenda);
   const ctx = { live, docs, presenter: live.presenter, onOpen };
@@ -115,8 +116,7 @@ export function renderMeeting(root, { state, me, docs, progress, onOpen }) {
     ? meeting.agenda.flatMap((i) => [i, ...(i.children ?? [])]).find((i) => i.id === live.current_item_id)
     : null;
   const general = docs.filter((d) => d.agenda_item_id === null || d.agenda_item_id === undefined);
-  fill(
-    root,
+  const head = [
     h(
       "section",
       { class: "tablet-meeting-head" },
@@ -148,6 +148,8 @@ export function renderMeeting(root, { state, me, docs, progress, onOpen }) {
           h("span", { class: "current-item-title" }, `${numbers.get(current.id)} ${current.title}`),
         )
       : null,
+  ];
+  const rest = [
     progressView(progress),
     h(
       "section",
@@ -167,5 +169,15 @@ export function renderMeeting(root, { state, me, docs, progress, onOpen }) {
           ]
         : null,
     ),
-  );
+  ];
+  if (invitation && invitation.parentNode === root) {
+    // The invitation stays in place (and the focus in its form, a phone's keyboard open)
+    // while the rest is drawn again around it.
+    while (invitation.previousSibling) invitation.previousSibling.remove();
+    while (invitation.nextSibling) invitation.nextSibling.remove();
+    invitation.before(...head.filter(Boolean));
+    invitation.after(...rest.filter(Boolean));
+  } else {
+    fill(root, head, invitation, rest);
+  }
 }

@@ -10,6 +10,7 @@ import { busy, fill, h } from "../shared/dom.js";
 import { t } from "../shared/i18n.js";
 import { LiveMeeting } from "../shared/live.js";
 import { announcementView, statusPill, tickTimers, timerView } from "../shared/liveview.js";
+import { InvitationPanel } from "./invitation.js";
 import { IdleLock, LOCK_MINUTES, lockSeconds, setLockSeconds } from "./lock.js";
 import { renderMeeting } from "./meeting.js";
 import { PageStore } from "./pages.js";
@@ -63,6 +64,7 @@ export class TabletScreen {
     this.viewer = new Viewer(this.pages);
     this.vote = new VotePanel(this.live, this.me, this.meetingId);
     this.annotator = new Annotator(this.viewer, this.live, this.me, this.meetingId);
+    this.invitation = new InvitationPanel(this.meetingId);
     this.lock = new IdleLock(() => ({ meeting: this.live.state?.meeting?.title ?? "", name: this.me.full_name }));
     this.followKey = `phonghop.tablet.following.${this.meetingId}`;
     this.following = stored(this.followKey, true);
@@ -88,6 +90,9 @@ export class TabletScreen {
     this.live.addEventListener("event", (e) => this.onEvent(e.detail.event));
     this.live.addEventListener("snapshot", () => this.followPresenter());
     this.live.addEventListener("synced", () => {
+      // Only while answers may change: a room of tablets reconnecting during the meeting
+      // does not ask for it (the panel then shows the last answer read, and that it is fixed).
+      if (this.live.state?.meeting?.state === "scheduled") this.invitation.load();
       this.report(true);
       this.vote.resend();
       this.annotator.resend();
@@ -239,9 +244,11 @@ export class TabletScreen {
     this.drawFollow();
     this.vote.draw(state);
     if (this.mode === "home") {
+      this.invitation.setMeetingState(state.meeting.state);
       renderMeeting(this.home, {
         state,
         me: this.me,
+        invitation: this.invitation.el,
         docs: this.docs.current,
         progress: this.pages.progress,
         onOpen: (doc) => this.openDocument(doc),

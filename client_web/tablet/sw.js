@@ -22,6 +22,7 @@ const SHELL = [
   "manifest.webmanifest",
   "annotate.js",
   "app.js",
+  "invitation.js",
   "join.js",
   "lock.js",
   "meeting.js",

@@ -48,6 +48,7 @@ from phonghop.web import (
     socket,
 )
 from phonghop.web import comments as comment_api
+from phonghop.web import displays as displays_api
 from phonghop.web import identity as identity_api
 from phonghop.web import invitations as invitation_api
 from phonghop.web import minutes as minutes_api
@@ -196,6 +197,7 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
         Route("/readyz", readyz),
         *api.routes,
         *identity_api.routes,
+        *displays_api.routes,
         *documents.routes,
         *preparation_api.routes,
         *polls.routes,

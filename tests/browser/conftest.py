@@ -239,6 +239,17 @@ def context(browser: Browser, watch: Watch) -> Iterator[BrowserContext]:
 
 
 @pytest.fixture
+def devices(browser: Browser, watch: Watch) -> Iterator[list[BrowserContext]]:
+    """Browser profiles a test opens (``open_context``) and appends here: closed after it;
+    the test fails if their pages logged an unexpected error."""
+    opened: list[BrowserContext] = []
+    yield opened
+    for ctx in opened:
+        ctx.close()
+    assert watch.unexpected() == []
+
+
+@pytest.fixture
 def page(context: BrowserContext) -> Page:
     return context.new_page()
 

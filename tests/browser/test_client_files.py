@@ -52,6 +52,11 @@ DYNAMIC_KEYS: dict[str, set[str]] = {
     "invitations.answer.{}": {"confirmed", "absent", "substitute"},
     "invitations.state.{}": {"invited", "confirmed", "absent", "substitute"},
     "invitations.substitute.{}": {"pending", "accepted", "refused"},
+    # tablet/invitation.js: the delegate's own answer, its choices and what a form lacks
+    "tablet.invitation.state.{}": {"invited", "confirmed", "absent", "substitute"},
+    "tablet.invitation.substitute.{}": {"pending", "accepted", "refused"},
+    "tablet.invitation.choose.{}": {"confirmed", "absent", "substitute"},
+    "tablet.invitation.missing.{}": {"reason", "substitute_name", "substitute_title"},
     "notices.state.{}": {"draft", "issued"},
     "admin.layout.{}": {  # console/admin.js LAYOUT_FIELDS
         "margin_top_mm",

@@ -125,6 +125,13 @@ def test_every_route_allowed_without_a_csrf_token_exists_and_still_needs_it(room
     r = tablet.post("/api/join", json=body)
     assert r.status_code == 200, r.text
     used.add(("POST", "/api/join"))
+    made = room.office.post(f"/api/meetings/{room.id}/display-links", json={})
+    assert made.status_code == 201, made.text
+    projector = companion(room.base)
+    projector.cookies.set("phonghop_session", "expired.session")
+    r = projector.post("/api/display/open", json={"token": made.json()["url"].rsplit("/", 1)[1]})
+    assert r.status_code == 200, r.text
+    used.add(("POST", "/api/display/open"))
     assert used == set(CSRF_EXEMPT), "test the new entry here, or take it off the list"
     # An allowed route still needs an allowed Origin.
     r = stale.post(

@@ -46,6 +46,9 @@ class Actor:
     #: False for a participant the office denied the documents (a substitute, see
     #: services.invitations).
     can_read: bool = True
+    #: A room display opened with its link (services.displays): not a person; it reads
+    #: what every participant may read, minus classified documents, and changes nothing.
+    display: bool = False
 
     @property
     def is_staff(self) -> bool:

@@ -492,7 +492,8 @@ class Hub:
         def send() -> None:
             room.summary_handle = None
             presenter = room.presenter
-            tablets = [c for c in room.conns if not c.controller]
+            # a room display (no participant, services.displays) is nobody's tablet
+            tablets = [c for c in room.conns if not c.controller and c.participant_id is not None]
             following = sum(1 for c in tablets if c.view[2])
             on_page = sum(1 for c in tablets if presenter is not None and c.view[:2] == presenter)
             if presenter is None:

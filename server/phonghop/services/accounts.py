@@ -27,6 +27,7 @@ from phonghop.services.audit import record_audit
 from phonghop.storage.db import UnitOfWork
 from phonghop.storage.models import (
     AuthSession,
+    DisplayLink,
     IssuingBody,
     Meeting,
     Participant,
@@ -413,13 +414,20 @@ class SessionInfo:
     #: the account behind the session, a tablet signed in with one included
     account_id: int | None = None
     device_id: str = ""
+    #: a room display opened with its link (services.displays): no person
+    display_link_id: int | None = None
 
 
 async def resolve_session(uow: UnitOfWork, token: str) -> SessionInfo:
     """The actor behind a session token, or :class:`Unauthenticated`."""
     row = await uow.session.get(AuthSession, _hash_token(token))
     if row is None:
-        raise Unauthenticated("session_expired")
+        link = await uow.session.scalar(
+            select(DisplayLink).where(DisplayLink.token_hash == _hash_token(token))
+        )
+        if link is None:
+            raise Unauthenticated("session_expired")
+        return await _display_session(uow, link)
     if await _ended_with_meeting(uow, row):
         # Said apart from an expiry: the tablet shows the meeting's end, not a sign-in.
         raise Unauthenticated("meeting_ended")
@@ -465,6 +473,37 @@ async def resolve_session(uow: UnitOfWork, token: str) -> SessionInfo:
         session_id=row.id,
         account_id=row.user_id,
         device_id=row.device_id,
+    )
+
+
+def display_token_hash(token: str) -> str:
+    """What is kept of a display link's token; it also names the display's session in
+    ``end_access`` (the display's cookie carries the token itself)."""
+    return _hash_token(token)
+
+
+async def check_display_link(uow: UnitOfWork, link: DisplayLink) -> Meeting:
+    """The link's meeting, or why the link no longer opens it."""
+    meeting = await uow.session.get(Meeting, link.meeting_id)
+    if meeting is not None and meeting.state in ENDED_STATES:
+        raise Unauthenticated("meeting_ended")
+    if link.revoked_at is not None or meeting is None:
+        raise Unauthenticated("display_link_revoked")
+    return meeting
+
+
+async def _display_session(uow: UnitOfWork, link: DisplayLink) -> SessionInfo:
+    """A room display: no person, in the link's meeting only, read-only. Its CSRF token is
+    fresh each time, so no state-changing request can ever match it."""
+    meeting = await check_display_link(uow, link)
+    actor = Actor(body_id=meeting.body_id, meeting_id=meeting.id, display=True)
+    return SessionInfo(
+        actor=actor,
+        csrf_token=secrets.token_urlsafe(24),
+        user=None,
+        participant=None,
+        session_id=link.token_hash,
+        display_link_id=link.id,
     )
 
 

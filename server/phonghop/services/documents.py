@@ -222,6 +222,8 @@ def _may_read(doc: Document, actor: Actor, *, ignore_recall: bool = False) -> bo
         return actor.is_staff  # the office keeps its archive; tablets lose it
     if can_run_meeting(actor):
         return True
+    if actor.display:  # a room display: what everyone reads, never a classified document
+        return readable_by_everyone(Classification(doc.classification), Access.from_dict(doc.access))
     if not actor.can_read:  # a substitute the office gave no read right (invitations)
         return False
     reader = _reader(actor)
@@ -263,8 +265,33 @@ async def page_access(uow: UnitOfWork, actor: Actor, version_id: int, page: int)
     version = await uow.session.get(DocumentVersion, version_id)
     if version is None:
         raise NotFound("document_not_found")
+    if actor.display:
+        doc = await uow.session.get(Document, version.document_id)
+        if doc is not None and doc.meeting_id == actor.meeting_id and _withheld_from_display(doc):
+            # Said apart from "not found": the room display shows a placeholder instead.
+            raise PermissionDenied("display_document_withheld")
     doc, scoped = await _readable(uow, actor, version.document_id)
-    return PageAccess.grant(doc, version, scoped, page, downloadable=doc.downloadable)
+    return PageAccess.grant(doc, version, scoped, page, downloadable=doc.downloadable and not actor.display)
+
+
+def _withheld_from_display(doc: Document) -> bool:
+    """A published, unrecalled document a room display may not show (classified, or not
+    for every participant): it knows the document exists (the presenter shows it) and
+    shows a placeholder, never its title or pages."""
+    published = not is_draft(ReviewState(doc.review_state)) and doc.recalled_at is None
+    return published and not readable_by_everyone(
+        Classification(doc.classification), Access.from_dict(doc.access)
+    )
+
+
+def withheld_view(doc: Document) -> dict[str, Any]:
+    """What a room display learns of a document it may not show."""
+    return {
+        "id": doc.id,
+        "meeting_id": doc.meeting_id,
+        "withheld": True,
+        "classified": Classification(doc.classification).is_classified,
+    }
 
 
 async def download_access(uow: UnitOfWork, actor: Actor, version_id: int) -> PageAccess:
@@ -337,6 +364,8 @@ async def list_documents(
             await uow.session.refresh(doc, ["versions"])
             unit_name = names.get(doc.unit_id) if doc.unit_id is not None else None
             out.append(document_view(doc, with_access=staff, unit_name=unit_name))
+        elif scoped.display and _withheld_from_display(doc):
+            out.append(withheld_view(doc))
     return out
 
 

@@ -243,6 +243,23 @@ class AuthSession(Base):
     address: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
+class DisplayLink(Base):
+    """A room display's link (màn hình phòng họp): a projector opens the meeting read-only
+    with it, without signing in. Only the token's hash is kept; the link works until it is
+    revoked or the meeting ends (services.displays)."""
+
+    __tablename__ = "display_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_by_name: Mapped[str] = mapped_column(String(200), default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 class AuditEntry(Base):
     """Append-only record of who did what (admin actions, document access...)."""
 

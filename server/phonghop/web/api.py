@@ -11,8 +11,8 @@ from starlette.routing import BaseRoute, Route
 
 from phonghop.domain.meeting import MeetingAction, MeetingState
 from phonghop.domain.permissions import can_run_meeting
-from phonghop.errors import InvalidInput, NotFound, PermissionDenied, Unauthenticated
-from phonghop.services import accounts, bodies, identity, meetings
+from phonghop.errors import InvalidInput, NotFound, PermissionDenied, PhonghopError, Unauthenticated
+from phonghop.services import accounts, bodies, displays, identity, meetings
 from phonghop.services.accounts import SessionInfo
 from phonghop.services.meetings import AgendaFields, MeetingFields, ParticipantFields
 from phonghop.services.roster import etag_matches
@@ -68,6 +68,9 @@ def _session_json(info: SessionInfo) -> SessionView:
             "language": info.user.language,
             "unit_id": info.user.unit_id,
         }
+    if info.display_link_id is not None:
+        who["kind"] = "display"
+        who["meeting_id"] = actor.meeting_id
     if info.participant is not None:
         who["kind"] = "tablet"
         who["meeting_id"] = actor.meeting_id
@@ -148,7 +151,7 @@ async def login(request: Request) -> Response:
 
 async def current_session(request: Request) -> Response:
     async with app_state(request).db.unit(write=False) as uow:
-        info = await authenticate(request, uow)
+        info = await authenticate(request, uow, display=True)
         return JSONResponse(_session_json(info))
 
 
@@ -250,6 +253,28 @@ async def join(request: Request) -> Response:
             info = await accounts.resolve_session(uow, new.token)
         response = JSONResponse(_session_json(info))
     _set_session_cookie(request, response, new.token, new.max_age)
+    return response
+
+
+async def open_display(request: Request) -> Response:
+    """The projector's browser trades the link's token for a display session (a cookie)."""
+    body = await read_json(request, schemas.DisplayOpenIn)
+    state = app_state(request)
+    now, address = utcnow(), _address(request)
+    error: PhonghopError | None = None
+    async with state.db.unit() as uow:
+        await displays.check_open_allowed(uow, address, now)
+        try:
+            await displays.open_link(uow, body.token, now, address)
+        except PhonghopError as exc:
+            error = exc  # the failure is counted in this unit, which must commit
+    if error is not None:
+        raise error
+    async with state.db.unit(write=False) as uow:
+        info = await accounts.resolve_session(uow, body.token)
+    view: SessionView = _session_json(info)
+    response = JSONResponse(view)
+    _set_session_cookie(request, response, body.token, state.settings.session_max_age)
     return response
 
 
@@ -576,6 +601,7 @@ routes: list[BaseRoute] = [
     Route("/api/users/{user_id:int}/unlock", unlock_user, methods=["POST"]),
     Route("/api/join/{code:str}", join_info, methods=["GET"]),
     Route("/api/join", join, methods=["POST"]),
+    Route("/api/display/open", open_display, methods=["POST"]),
     Route("/api/users", list_users, methods=["GET"]),
     Route("/api/users", add_user, methods=["POST"]),
     Route("/api/users/{user_id:int}", patch_user, methods=["PATCH"]),

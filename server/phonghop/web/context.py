@@ -224,14 +224,19 @@ def session_token(conn: HTTPConnection) -> str | None:
     return unsign(app_state(conn).settings.secret_key, conn.cookies.get(SESSION_COOKIE))
 
 
-async def authenticate(request: Request, uow: UnitOfWork) -> SessionInfo:
+async def authenticate(request: Request, uow: UnitOfWork, *, display: bool = False) -> SessionInfo:
     """The caller's session; for a state-changing request (by the method it really has,
     never one an endpoint names) also the Origin and CSRF checks. ``web/csrf.py`` has made
-    the cheap part of them before routing; this compares the token with the session's."""
+    the cheap part of them before routing; this compares the token with the session's.
+
+    A room display's session (``services.displays``) is refused (``display_read_only``)
+    unless the endpoint says ``display=True``: the few reads the room display makes."""
     token = session_token(request)
     if token is None:
         raise Unauthenticated("not_authenticated")
     info = await resolve_session(uow, token)
+    if info.actor.display and not (display and request.method in SAFE_METHODS):
+        raise PermissionDenied("display_read_only")
     if request.method not in SAFE_METHODS:
         check_origin(request)
         check_csrf(request.method, request.headers, info.csrf_token)

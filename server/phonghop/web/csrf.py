@@ -27,6 +27,8 @@ CSRF_EXEMPT = frozenset(
         ("POST", "/api/session"),
         # A tablet joining with the meeting's code: the same, the code is the proof.
         ("POST", "/api/join"),
+        # A projector opening the room display's link: the same, the link's token is the proof.
+        ("POST", "/api/display/open"),
     }
 )
 

@@ -192,7 +192,7 @@ async def upload_version(request: Request) -> Response:
 
 async def list_documents(request: Request) -> Response:
     async with app_state(request).db.unit(write=False) as uow:
-        info = await authenticate(request, uow)
+        info = await authenticate(request, uow, display=True)
         drafts = bool(_query_bool(request, "drafts"))
         docs = await documents.list_documents(uow, info.actor, path_int(request, "meeting_id"), drafts=drafts)
     return JSONResponse({"documents": docs})

@@ -131,3 +131,12 @@ class UserPatch(Body):
     unit_id: int | None = None
     email: Annotated[str, Field(max_length=200)] | None = None
     language: Literal["vi", "en"] | None = None
+
+
+class DisplayLinkIn(Body):
+    #: where the display is ("Projector, hall A"), shown in the console's list
+    label: Annotated[str, Field(max_length=100)] = ""
+
+
+class DisplayOpenIn(Body):
+    token: Annotated[str, Field(min_length=20, max_length=100)]

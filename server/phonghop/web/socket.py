@@ -227,7 +227,9 @@ async def _admit(state: Any, token: str, meeting_id: int) -> tuple[Actor, bool, 
         info = await accounts.resolve_session(uow, token)
         meeting = await meetings.load_meeting(uow, info.actor, meeting_id)
         actor = await meetings.actor_in_meeting(uow, info.actor, meeting)
-        return actor, info.participant is not None, info.session_id, info.account_id
+        # a room display ends with the meeting as a tablet joined by code does
+        tablet = info.participant is not None or info.actor.display
+        return actor, tablet, info.session_id, info.account_id
 
 
 async def _receive_text(websocket: WebSocket) -> str | None:
@@ -271,7 +273,8 @@ async def _serve(
         else TokenBucket(state.settings.command_rate, state.settings.command_burst, clock())
     )
     taker = reports.taker(bucket, clock, state.settings.max_message_bytes)
-    untap = tap_text(conn.proto, taker) if conn.proto is not None else None
+    # A room display may not report (the loop refuses it): it gets no tap.
+    untap = tap_text(conn.proto, taker) if conn.proto is not None and not actor.display else None
     try:
         await _commands(websocket, conn, hub, state, actor, meeting_id, lang, bucket, reports)
     finally:
@@ -311,6 +314,10 @@ async def _commands(
         if isinstance(command, p.Hello):
             # A client that saw a gap asks again: resume from where it says.
             await _resume(conn, hub, state, actor, meeting_id, command, lang)
+            continue
+        if actor.display and not isinstance(command, p.Ping):
+            # A room display reads: after its hello (above) it may only ping.
+            conn.push(_error(command_id, "display_read_only", lang))
             continue
         if isinstance(command, p.Ping):
             room = hub.rooms.get(meeting_id)
