@@ -337,3 +337,26 @@ async def test_a_malformed_report_goes_the_usual_way(server: Server) -> None:
     assert conn.view == (None, 3, True)
     taken = {k: metrics.viewer_reports[k] - before.get(k, 0) for k in ("direct", "app")}
     assert taken == {"direct": 1, "app": 1}  # only "9": the others are refused before counting
+
+
+async def test_a_room_display_may_not_report_under_uvicorn_either(server: Server) -> None:
+    """The room display is read-only: its reports are refused by the receive loop, never
+    taken by the protocol tap."""
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        h, mid, users = await _new_meeting(client)
+        await _member1_tablet(client, h, mid, users)  # schedules the meeting
+        made = (
+            await client.post(f"/api/meetings/{mid}/display-links", headers=h, json={"label": "Máy chiếu"})
+        ).json()
+        token = made["url"].rsplit("/", 1)[1]
+        display, _ = await _session(client, "/api/display/open", {"token": token})
+    before = dict(metrics.viewer_reports)
+    ws_url = server.url.replace("http", "ws") + f"/ws/meetings/{mid}"
+    async with connect(ws_url, additional_headers={"Cookie": display}) as ws:
+        await _hello(ws)
+        await ws.send(json.dumps({"type": "viewer.report", "document_id": 9, "page": 1, "following": True}))
+        results = await _results(ws, 1)
+        assert results[None]["error"]["code"] == "display_read_only"
+        (conn,) = server.hub.rooms[mid].conns
+        assert conn.view == (None, None, True)
+    assert dict(metrics.viewer_reports) == before
