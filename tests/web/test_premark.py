@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from phonghop import metrics
 from phonghop.app import create_app
 from phonghop.config import Settings
+from phonghop.documents import premark
 from tests.conftest import make_settings
 from tests.factories import blank_pdf, seed_world, upload_document, wait_for
 from tests.realtime.helpers import Room
@@ -51,7 +52,7 @@ def all_marked(room: Room, document_id: int) -> bool:
 
 
 def marked_files(settings: Settings, document_id: int) -> list[Path]:
-    return sorted((settings.cache_dir / "marked" / str(document_id)).rglob("*.jpg"))
+    return sorted((settings.cache_dir / "marked" / str(document_id)).rglob(f"*.{premark.SUFFIX}"))
 
 
 def test_classified_pages_are_marked_in_advance_for_each_reader(room: Room, settings: Settings) -> None:
@@ -69,7 +70,11 @@ def test_classified_pages_are_marked_in_advance_for_each_reader(room: Room, sett
     assert metrics.pages["premarked"] == before + 2  # files read, no marking at the turn
     for r in (ra, rb):
         assert r.status_code == 200 and r.headers["cache-control"] == "private, no-store"
-        assert Image.open(io.BytesIO(r.content)).convert("L").getextrema()[0] < 250  # ink: the mark
+        # WebP like an ordinary page: fewer bytes to send to every tablet at the turn
+        assert r.headers["content-type"] == "image/webp"
+        image = Image.open(io.BytesIO(r.content))
+        assert image.format == "WEBP"
+        assert image.convert("L").getextrema()[0] < 250  # ink: the mark
     assert ra.content != rb.content  # each delegate's own name
     audit = room.office.get(f"/api/documents/{doc['id']}/audit").json()["entries"]
     assert len([e for e in audit if e["action"] == "document.page_served"]) == 2

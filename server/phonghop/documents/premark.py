@@ -1,6 +1,6 @@
 """Classified pages marked in advance, for every entitled reader, by a pool of processes.
 
-Marking a page for one delegate costs a decode, a mask and a JPEG encode (tens of ms):
+Marking a page for one delegate costs a decode, a mask and an encode (tens of ms):
 1,600 delegates turning to the same classified page is half a minute of CPU at the
 moment of the turn. A classified document is usually published days before the meeting,
 so the marks are made then, in the background: every page of the current version for
@@ -9,6 +9,15 @@ current page first (and a page the presenter turns to meanwhile jumps the queue)
 Serving a pre-marked page is then a file read, as for an ordinary
 page (``web.documents.page_image``); a page not yet marked is marked when asked (the
 cold case), as before.
+
+Pre-marked copies are WebP, like ordinary pages, although encoding the busy marked image
+as WebP costs two to three times a JPEG: that cost is paid once, in the background, days
+ahead, while every byte is paid again for each of 1,600 tablets at the moment of the turn
+(on the benchmark's page at 1280 px: 311 KB against 528 KB as JPEG, 198 KB unmarked).
+Measured with ``scripts/bench_documents.py`` (1,600 tablets, PostgreSQL, same machine):
+the marked turn went from 1.20x to 1.02x an ordinary page's, and marking in advance from
+57 to 16 pages a second on 2 cores. The cold case, marked while the tablet waits, stays
+JPEG.
 
 What the mark says does not change: the reader's name, title and the legal marking,
 diagonal and repeated, burned into the pixels. The time on a pre-marked page is the
@@ -38,7 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from phonghop.documents.rendering import PageCache, RenderSettings
+from phonghop.documents.rendering import ImageFormat, PageCache, RenderSettings
 
 log = logging.getLogger("phonghop.documents")
 
@@ -55,11 +64,17 @@ class Reader:
     lines: tuple[str, ...]
 
 
+#: The format of pre-marked copies (see the module's docstring), and their file suffix.
+FORMAT: ImageFormat = "webp"
+SUFFIX = "webp"
+MEDIA_TYPE = "image/webp"
+
+
 def marked_path(
     root: Path, document_id: int, version_id: int, reader: int, identity: Sequence[str], page: int, width: int
 ) -> Path:
     digest = hashlib.sha256("\n".join(identity).encode()).hexdigest()[:16]
-    return root / str(document_id) / str(version_id) / str(reader) / f"{page:05d}-{width}-{digest}.jpg"
+    return root / str(document_id) / str(version_id) / str(reader) / f"{page:05d}-{width}-{digest}.{SUFFIX}"
 
 
 def _lower_priority() -> None:
@@ -73,7 +88,7 @@ def _mark(source: str, jobs: list[tuple[tuple[str, ...], str]], settings: Render
     from phonghop.documents.watermark import watermark_page_file
 
     for lines, out in jobs:
-        data = watermark_page_file(Path(source), lines, fmt="jpeg", settings=settings)
+        data = watermark_page_file(Path(source), lines, fmt=FORMAT, settings=settings)
         target = Path(out)
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(".part")
@@ -155,7 +170,7 @@ class PreMarker:
         folder = self.root / str(document_id) / str(version_id)
         if not folder.is_dir():
             return 0
-        return sum(1 for p in folder.glob("*/*.jpg"))
+        return sum(1 for p in folder.glob(f"*/*.{SUFFIX}"))
 
     def running(self, version_id: int) -> bool:
         job = self._jobs.get(version_id)

@@ -21,6 +21,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from phonghop import clock, metrics
+from phonghop.documents import premark
 from phonghop.documents.files import DocumentFiles
 from phonghop.documents.inspection import inspect_pdf_async
 from phonghop.documents.intake import StoredBlob, store_upload
@@ -412,7 +413,7 @@ async def page_image(request: Request) -> Response:
             version=access.version_number,
         )
         return FileResponse(
-            premarked, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"}
+            premarked, media_type=premark.MEDIA_TYPE, headers={"Cache-Control": "private, no-store"}
         )
     lines = await recipient_lines(request, access)
     # JPEG: re-encoding the marked page as WebP costs about three times as much.
