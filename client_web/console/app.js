@@ -2,6 +2,7 @@
 // URL hash (#/, #/new, #/meetings/<id>/<tab>), the top bar.
 
 import { ApiError, currentSession, del, logout } from "../shared/api.js";
+import { ChangeFeed } from "../shared/changes.js";
 import { clearBanner, showError, showNotice } from "../shared/banner.js";
 import { confirmAction } from "../shared/dialog.js";
 import { fill, h } from "../shared/dom.js";
@@ -44,6 +45,8 @@ let leaveScreen = () => {};
 
 const ctx = {
   session: null,
+  /** The change signals of comment tables and tasks (one socket per tab). */
+  changes: new ChangeFeed(),
   get isOffice() {
     return ["admin", "office"].includes(this.session?.user?.role);
   },
@@ -77,11 +80,13 @@ const ctx = {
   },
   signedIn(session) {
     this.session = session;
+    this.changes.start();
     clearBanner();
     updateTopbar();
     route();
   },
   signedOut() {
+    this.changes.stop();
     leaveScreen();
     leaveScreen = () => {};
     this.session = null;
@@ -165,7 +170,10 @@ async function route() {
     else if (where.view === "task") await renderTaskDetail(ctx, token, where.id);
     else if (where.view === "opinions") await renderOpinionList(ctx, token);
     else if (where.view === "consultation") await renderConsultation(ctx, token, where.id);
-    else if (where.view === "comments") await renderCommentTable(ctx, token, where.id);
+    else if (where.view === "comments") {
+      const leave = await renderCommentTable(ctx, token, where.id);
+      if (token === renderCount) leaveScreen = leave;
+    }
     else if (where.view === "notices") await renderNoticeList(ctx, token, where.query);
     else if (where.view === "notice") await renderNoticeEditor(ctx, token, where.id);
     else if (where.view === "invitation") await renderMyInvitation(ctx, token, where.id);
