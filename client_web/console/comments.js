@@ -6,7 +6,7 @@ import { apiUrl, get, post, put } from "../shared/api.js";
 import { showError, showNotice } from "../shared/banner.js";
 import { confirmAction } from "../shared/dialog.js";
 import { busy, field, h } from "../shared/dom.js";
-import { debounce } from "../shared/changes.js";
+import { watchScreen } from "../shared/changes.js";
 import { language, t } from "../shared/i18n.js";
 
 const KINDS = ["accepted", "explained", "rejected"];
@@ -51,7 +51,6 @@ function answerForm(ctx, documentId, comment, onSaved) {
       novalidate: true,
       "data-testid": "comment-answer-form",
       on: {
-        input: (event) => event.currentTarget.setAttribute("data-dirty", ""),
         submit: async (event) => {
           event.preventDefault();
           if (kind.value !== "accepted" && !text.value.trim()) {
@@ -179,32 +178,14 @@ function draw(ctx, token, view) {
   );
 }
 
-/** Another console's change: redraw, unless an answer is half typed here (then offer it). */
-async function refresh(ctx, documentId, force = false) {
-  const main = document.getElementById("main");
-  if (!force && main?.querySelector("[data-testid=comment-answer-form][data-dirty]")) {
-    if (!main.querySelector("[data-testid=comments-changed]")) {
-      main.prepend(
-        h(
-          "div",
-          { class: "panel comment-changed-bar", "data-testid": "comments-changed" },
-          h("span", {}, t("comments.changed_elsewhere"), " "),
-          h("button", { type: "button", class: "btn", text: t("comments.reload"), on: { click: () => refresh(ctx, documentId, true) } }),
-        ),
-      );
-    }
-    return;
-  }
-  const token = ctx.begin();
-  const view = await get(`/api/documents/${documentId}/comments`).catch(() => null);
-  if (view) draw(ctx, token, view);
-}
-
 export async function renderCommentTable(ctx, token, documentId) {
   const view = await get(`/api/documents/${documentId}/comments`);
   draw(ctx, token, view);
-  if (!ctx.changes) return () => {};
-  return ctx.changes.watch("comment_table", documentId, debounce(() => refresh(ctx, documentId)));
+  return watchScreen(ctx, "comment_table", documentId, async () => {
+    const next = ctx.begin();
+    const fresh = await get(`/api/documents/${documentId}/comments`).catch(() => null);
+    if (fresh) draw(ctx, next, fresh);
+  });
 }
 
 // Exported for the tablet-free tests of the layout (none yet); kept small on purpose.

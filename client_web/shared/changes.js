@@ -4,6 +4,8 @@
 // comes, or after a reconnect (signals missed meanwhile are not replayed).
 
 import { apiUrl } from "./api.js";
+import { h } from "./dom.js";
+import { t } from "./i18n.js";
 
 /** Close codes after which reconnecting with the same session is pointless. */
 const FATAL = new Set([1008, 4401, 4403]);
@@ -92,5 +94,39 @@ export function debounce(fn, ms = 300) {
   return () => {
     window.clearTimeout(timer);
     timer = window.setTimeout(fn, ms);
+  };
+}
+
+/**
+ * Keeps the screen in #main up to date with the signals of `topic` (`id`, or null: any):
+ * `rerender()` fetches and draws it again, unless the user is typing in one of its forms
+ * (a form that had input): then a bar offers the reload, and nothing typed is wiped.
+ * Returns the function that stops (call it when leaving the screen).
+ */
+export function watchScreen(ctx, topic, id, rerender) {
+  if (!ctx.changes) return () => {};
+  const main = document.getElementById("main");
+  const mark = (event) => event.target.closest?.("form")?.setAttribute("data-dirty", "");
+  main.addEventListener("input", mark);
+  const refresh = (force) => {
+    if (!force && main.querySelector("form[data-dirty]")) {
+      if (!main.querySelector("[data-testid=changes-bar]")) {
+        main.prepend(
+          h(
+            "div",
+            { class: "panel changes-bar", "data-testid": "changes-bar" },
+            h("span", {}, t("changes.changed_elsewhere"), " "),
+            h("button", { type: "button", class: "btn", text: t("changes.reload"), on: { click: () => refresh(true) } }),
+          ),
+        );
+      }
+      return;
+    }
+    rerender();
+  };
+  const stop = ctx.changes.watch(topic, id, debounce(() => refresh(false)));
+  return () => {
+    stop();
+    main.removeEventListener("input", mark);
   };
 }

@@ -73,9 +73,9 @@ def test_an_answer_appears_on_the_other_console_without_reload(
         mine = clerk.get_by_test_id("comment").filter(has_text=COMMENT)
         mine.get_by_label("Nội dung tiếp thu, giải trình").fill("Đang soạn dở")
         call_api(page, "POST", f"/api/documents/{document_id}/comments/close", {})
-        expect(clerk.get_by_test_id("comments-changed")).to_be_visible()
+        expect(clerk.get_by_test_id("changes-bar")).to_be_visible()
         expect(mine.get_by_label("Nội dung tiếp thu, giải trình")).to_have_value("Đang soạn dở")
-        clerk.get_by_test_id("comments-changed").get_by_role("button").click()
+        clerk.get_by_test_id("changes-bar").get_by_role("button").click()
         expect(clerk.get_by_test_id("comments-closed")).to_be_visible()
     finally:
         member_context.close()
