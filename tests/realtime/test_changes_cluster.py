@@ -6,31 +6,23 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx2 as httpx
 import pytest
 from websockets.asyncio.client import connect
 
 from tests.factories import PASSWORD
+from tests.realtime import test_cluster
 from tests.realtime.cluster import session_cookie
 from tests.realtime.test_cluster import Cluster
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
+cluster = test_cluster.cluster
+
 #: Generous: the signal normally comes within milliseconds; the test fails only when it never comes.
 DEADLINE = 30.0
-
-
-@pytest.fixture
-def cluster(migrated_postgres_url: str, redis_url: str, tmp_path: Path) -> Iterator[Cluster]:
-    c = Cluster(migrated_postgres_url, redis_url, tmp_path)
-    try:
-        yield c
-    finally:
-        c.stop()
 
 
 @pytest.mark.anyio
