@@ -9,6 +9,7 @@ from starlette.testclient import TestClient
 
 from tests.changes import Console, refusal
 from tests.comments.conftest import Draft, Tablet, put_answer, send_on_draft, signed_in
+from tests.comments.test_comment_table import NOTE_TOP_OF_PAGE_3
 from tests.factories import World, companion
 
 
@@ -87,5 +88,16 @@ def test_signing_out_closes_the_console_socket(base: TestClient, draft: Draft) -
             assert getattr(closed, "code", None) == 4401
         else:
             raise AssertionError("the console socket stayed open after signing out")
+    finally:
+        console.close()
+
+
+def test_a_comment_marked_on_a_tablet_signals_the_table(draft: Draft, tablets: dict[str, Tablet]) -> None:
+    console = Console(draft.drafter)
+    try:
+        note = tablets["member2"].save("note-live-1", draft.version_id, 3, "note", NOTE_TOP_OF_PAGE_3)
+        assert console.signals_until_quiet() == []  # a private note is no comment
+        assert tablets["member2"].mark(note).status_code == 200
+        assert console.signal()["id"] == draft.document_id
     finally:
         console.close()
