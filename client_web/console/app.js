@@ -2,6 +2,7 @@
 // URL hash (#/, #/new, #/meetings/<id>/<tab>), the top bar.
 
 import { ApiError, currentSession, del, logout } from "../shared/api.js";
+import { ChangeFeed } from "../shared/changes.js";
 import { clearBanner, showError, showNotice } from "../shared/banner.js";
 import { confirmAction } from "../shared/dialog.js";
 import { fill, h } from "../shared/dom.js";
@@ -39,11 +40,15 @@ let bell = null;
 const health = watchServerHealth(document.getElementById("bus-warning"));
 
 let renderCount = 0;
+/** Counts route() calls (screens that redraw themselves take render tokens too). */
+let routeCount = 0;
 /** Closes what the current screen holds open (the run screen's live connection). */
 let leaveScreen = () => {};
 
 const ctx = {
   session: null,
+  /** The change signals of comment tables and tasks (one socket per tab). */
+  changes: new ChangeFeed(),
   get isOffice() {
     return ["admin", "office"].includes(this.session?.user?.role);
   },
@@ -77,11 +82,13 @@ const ctx = {
   },
   signedIn(session) {
     this.session = session;
+    this.changes.start();
     clearBanner();
     updateTopbar();
     route();
   },
   signedOut() {
+    this.changes.stop();
     leaveScreen();
     leaveScreen = () => {};
     this.session = null;
@@ -153,6 +160,14 @@ async function route() {
     return;
   }
   const token = ctx.begin();
+  routeCount += 1;
+  const routed = routeCount;
+  // A screen that keeps itself up to date (change signals) redraws with tokens of its own:
+  // what it holds open is kept while this route is the current one, else closed at once.
+  const keep = (leave) => {
+    if (routed === routeCount) leaveScreen = leave;
+    else leave();
+  };
   const where = parseRoute();
   await ctx.run(async () => {
     if (where.view === "run") leaveScreen = renderRunPage(ctx, token, where.id);
@@ -165,7 +180,7 @@ async function route() {
     else if (where.view === "task") await renderTaskDetail(ctx, token, where.id);
     else if (where.view === "opinions") await renderOpinionList(ctx, token);
     else if (where.view === "consultation") await renderConsultation(ctx, token, where.id);
-    else if (where.view === "comments") await renderCommentTable(ctx, token, where.id);
+    else if (where.view === "comments") keep(await renderCommentTable(ctx, token, where.id));
     else if (where.view === "notices") await renderNoticeList(ctx, token, where.query);
     else if (where.view === "notice") await renderNoticeEditor(ctx, token, where.id);
     else if (where.view === "invitation") await renderMyInvitation(ctx, token, where.id);

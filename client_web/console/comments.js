@@ -6,6 +6,7 @@ import { apiUrl, get, post, put } from "../shared/api.js";
 import { showError, showNotice } from "../shared/banner.js";
 import { confirmAction } from "../shared/dialog.js";
 import { busy, field, h } from "../shared/dom.js";
+import { watchScreen } from "../shared/changes.js";
 import { language, t } from "../shared/i18n.js";
 
 const KINDS = ["accepted", "explained", "rejected"];
@@ -180,6 +181,11 @@ function draw(ctx, token, view) {
 export async function renderCommentTable(ctx, token, documentId) {
   const view = await get(`/api/documents/${documentId}/comments`);
   draw(ctx, token, view);
+  return watchScreen(ctx, "comment_table", documentId, async () => {
+    const next = ctx.begin();
+    const fresh = await get(`/api/documents/${documentId}/comments`).catch(() => null);
+    if (fresh) draw(ctx, next, fresh);
+  });
 }
 
 // Exported for the tablet-free tests of the layout (none yet); kept small on purpose.

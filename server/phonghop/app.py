@@ -26,6 +26,7 @@ from phonghop.documents.rendering import RenderSettings
 from phonghop.errors import PhonghopError
 from phonghop.realtime._transport import CaptureTransport
 from phonghop.realtime.bus import RedisBus, create_bus
+from phonghop.realtime.changes import ChangeFeed
 from phonghop.realtime.hub import Hub
 from phonghop.realtime.replay import events_after, last_seqs
 from phonghop.services.accounts import Passwords
@@ -37,6 +38,7 @@ from phonghop.storage.db import Database
 from phonghop.web import annotations as annotation_api
 from phonghop.web import (
     api,
+    changes,
     documents,
     followup,
     notices,
@@ -125,6 +127,7 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
         grants = PageGrants(db, ttl=settings.page_grant_seconds)
         ballots = ballot_queue(db, settings.secret_ballot_batch)
         join_lists = JoinLists()
+        change_feed = ChangeFeed()
 
         files = DocumentFiles(
             blob_dir=settings.blob_dir,
@@ -139,12 +142,16 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
             premarker.on_event(event)
             ballots.on_event(event)
             join_lists.on_event(event)
+            if event.get("type") == "access.ended":
+                change_feed.end_access(event)
             hub.deliver(event)
 
         if isinstance(bus, RedisBus):  # other instances' boxes (docs/voting.md)
             ballots.bus, bus.on_signal = bus, ballots.on_signal
+        bus.on_change = change_feed.deliver
         await bus.start(on_event, hub.catch_up)
         db.publisher = bus.publish
+        db.change_publisher = bus.publish_changes
         files.start()
         page_views = PageViews(db)
         state = AppState(
@@ -152,6 +159,7 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
             db=db,
             passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
             hub=hub,
+            changes=change_feed,
             bus=bus,
             files=files,
             page_views=page_views,
@@ -184,6 +192,7 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
                         await task
             await ballots.stop()
             await hub.close_all()
+            await change_feed.close_all()
             await page_views.stop()
             await premarker.close()
             await bus.stop()
@@ -212,6 +221,7 @@ def create_app(settings: Settings, *, client_dir: Path | None = None) -> Capture
         *notifications.routes,
         *security.routes,
         *socket.routes,
+        *changes.routes,
         *openapi.routes,
     ]
     if client.is_dir():

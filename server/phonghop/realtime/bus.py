@@ -5,6 +5,11 @@ its own events to its hub at once, so a Redis outage never stops a meeting on on
 instance; Redis carries them to the other instances. The meeting log in the database
 stays the source of truth: the hub fills any gap from it, after a reconnect and on a
 periodic check, so an event lost in transit is late, never missing.
+
+The consoles' change signals (``realtime.changes``) are a second, separate kind of
+message (``{"origin", "changes": [...]}``): delivered here at once, carried to the other
+instances, never logged; one lost while Redis is down is lost (consoles refetch on
+reconnect).
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ Deliver = Callable[[dict[str, Any]], None]
 CatchUp = Callable[[], Awaitable[None]]
 #: A signal from another instance: (message, that instance's origin).
 OnSignal = Callable[[dict[str, Any], str], None]
+#: Receives every change signal, this instance's and the others' (``realtime.changes``).
+OnChange = Callable[[dict[str, Any]], None]
 
 
 class MemoryBus:
@@ -43,6 +50,7 @@ class MemoryBus:
 
     def __init__(self) -> None:
         self._deliver: Deliver | None = None
+        self.on_change: OnChange | None = None
         self.healthy = True
         self.outages = 0
 
@@ -53,6 +61,11 @@ class MemoryBus:
         if self._deliver is not None:
             for event in events:
                 self._deliver(event)
+
+    def publish_changes(self, changes: list[dict[str, Any]]) -> None:
+        if self.on_change is not None:
+            for change in changes:
+                self.on_change(change)
 
     async def stop(self) -> None:
         self._deliver = None
@@ -83,6 +96,7 @@ class RedisBus:
         self._catch_up: CatchUp | None = None
         #: Receives the other instances' signals (the ballot boxes' close, docs/voting.md).
         self.on_signal: OnSignal | None = None
+        self.on_change: OnChange | None = None
         self._outbox: asyncio.Queue[str] = asyncio.Queue(10_000)
         self._tasks: list[asyncio.Task[None]] = []
         self._redis: Any = None
@@ -121,6 +135,17 @@ class RedisBus:
             self._outbox.put_nowait(json_text({"origin": self.origin, "signal": message}))
         except asyncio.QueueFull:
             log.warning("redis outbox full; dropping a signal")
+
+    def publish_changes(self, changes: list[dict[str, Any]]) -> None:
+        """Change signals (after their commit): to this instance's consoles at once, to the
+        other instances' through Redis."""
+        if self.on_change is not None:
+            for change in changes:
+                self.on_change(change)
+        try:
+            self._outbox.put_nowait(json_text({"origin": self.origin, "changes": changes}))
+        except asyncio.QueueFull:
+            log.warning("redis outbox full; dropping a change signal")
 
     async def peers(self) -> int:
         """How many other instances listen on the bus now (a dead one's subscription
@@ -189,6 +214,13 @@ class RedisBus:
             return
         origin = payload.get("origin")
         if origin == self.origin or self._deliver is None:
+            return
+        changes = payload.get("changes")
+        if isinstance(changes, list):
+            if self.on_change is not None:
+                for change in changes:
+                    if isinstance(change, dict):
+                        self.on_change(change)
             return
         signal = payload.get("signal")
         if isinstance(signal, dict):

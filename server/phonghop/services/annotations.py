@@ -37,7 +37,7 @@ from phonghop.domain.permissions import Actor, MeetingRole, require_meeting_cont
 from phonghop.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from phonghop.events import AUDIENCE_ALL, audience_of
 from phonghop.services import documents, meetings
-from phonghop.services.comments import table_closed
+from phonghop.services.comments import table_changed, table_closed
 from phonghop.services.documents import PageAccess
 from phonghop.services.events import append_event
 from phonghop.storage.db import UnitOfWork
@@ -489,6 +489,7 @@ async def mark_feedback(
         return _result(row, False)
     row.feedback, row.feedback_text = feedback, text
     row.feedback_at = utcnow() if feedback else None
+    table_changed(uow, document, meeting.body_id)
     row.revision = await _next_revision(uow, row.owner_id)
     row.updated_at = utcnow()
     await uow.session.flush()

@@ -39,6 +39,7 @@ from phonghop.domain.sections import Heading, find_headings, match_section, sect
 from phonghop.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from phonghop.exports.tables import Column, Table
 from phonghop.services.audit import record_audit
+from phonghop.services.changes import COMMENT_TABLE, note_change
 from phonghop.services.meetings import iso
 from phonghop.storage.db import UnitOfWork
 from phonghop.storage.models import (
@@ -93,6 +94,11 @@ async def _draft(uow: UnitOfWork, actor: Actor, document_id: int) -> _Draft:
         raise NotFound("document_not_found")
     may_answer = drafting if document.unit_id is not None else actor.is_staff
     return _Draft(document, meeting, may_answer, actor.is_staff)
+
+
+def table_changed(uow: UnitOfWork, document: Document, body_id: int) -> None:
+    """The consoles showing this draft's table refetch it after commit."""
+    note_change(uow, COMMENT_TABLE, document.id, body_id=body_id, units=[document.unit_id])
 
 
 async def table_closed(uow: UnitOfWork, document_id: int) -> bool:
@@ -443,6 +449,7 @@ async def answer_comment(
         .on_conflict_do_update(index_elements=["document_id", "comment_key"], set_=values)
     )
     record_audit(uow, actor, "comment.answer", target_type="document", target_id=document_id, comment=key)
+    table_changed(uow, draft.document, draft.meeting.body_id)
     return await comment_table(uow, actor, document_id)
 
 
@@ -456,6 +463,7 @@ async def close_table(uow: UnitOfWork, actor: Actor, document_id: int, now: date
     row.closed_at, row.closed_by = now, actor.user_id
     await uow.session.flush()
     record_audit(uow, actor, "comment_table.close", target_type="document", target_id=document_id)
+    table_changed(uow, draft.document, draft.meeting.body_id)
     return await comment_table(uow, actor, document_id)
 
 
@@ -470,6 +478,7 @@ async def reopen_table(uow: UnitOfWork, actor: Actor, document_id: int) -> dict[
     row.closed_at, row.closed_by, row.snapshot = None, None, None
     await uow.session.flush()
     record_audit(uow, actor, "comment_table.reopen", target_type="document", target_id=document_id)
+    table_changed(uow, draft.document, draft.meeting.body_id)
     return await comment_table(uow, actor, document_id)
 
 

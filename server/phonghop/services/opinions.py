@@ -38,6 +38,7 @@ from phonghop.domain.sections import find_headings
 from phonghop.domain.text import normalize
 from phonghop.errors import Conflict, InvalidInput, NotFound
 from phonghop.services.audit import record_audit
+from phonghop.services.comments import table_changed
 from phonghop.services.documents import PageAccess
 from phonghop.services.meetings import iso
 from phonghop.services.notifications import Reminder, notify
@@ -349,6 +350,10 @@ async def answer(
     row.choice, row.text, row.answered_at = choice, text, now
     row.page, row.section, row.document_version_id = page, section, version_id
     await uow.session.flush()
+    if c.document_id is not None:  # the answer is a comment in the draft's table
+        document = await uow.session.get(Document, c.document_id)
+        if document is not None:
+            table_changed(uow, document, c.body_id)
     return True
 
 

@@ -3,7 +3,8 @@
 Services receive a :class:`UnitOfWork`; they read and write through its session and
 record the meeting events they produce, but never commit. The caller (a web endpoint,
 the CLI) opens the unit of work; on a clean exit it commits and *then* hands the events
-to the publisher, so no tablet ever sees an event for a change that was rolled back.
+to the publisher, so no tablet ever sees an event for a change that was rolled back. The
+consoles' change signals (``uow.changes``) follow the same rule.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 EventPublisher = Callable[[list[dict[str, Any]]], Awaitable[None]]
+#: Publishes the change signals of a committed unit of work (``services.changes``).
+ChangePublisher = Callable[[list[dict[str, Any]]], None]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -80,6 +83,7 @@ class Database:
         # "database is locked" retries into an orderly queue. PostgreSQL needs no such lock.
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self.publisher: EventPublisher | None = None
+        self.change_publisher: ChangePublisher | None = None
 
     def unit(self, *, write: bool = True) -> UnitOfWork:
         return UnitOfWork(self, write=write)
@@ -99,6 +103,8 @@ class UnitOfWork:
         self.db = db
         self.write = write
         self.events: list[dict[str, Any]] = []
+        #: Change signals for the consoles (not meeting events: no log, no seq).
+        self.changes: list[dict[str, Any]] = []
         self.after_commit: list[Callable[[], Awaitable[None]]] = []
         self._session: AsyncSession | None = None
         self._locked = False
@@ -136,5 +142,7 @@ class UnitOfWork:
         if exc_type is None:
             if self.events and self.db.publisher is not None:
                 await self.db.publisher(self.events)
+            if self.changes and self.db.change_publisher is not None:
+                self.db.change_publisher(self.changes)
             for callback in self.after_commit:
                 await callback()

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from phonghop.documents.files import DocumentFiles
     from phonghop.documents.premark import PreMarker
     from phonghop.realtime.bus import Bus
+    from phonghop.realtime.changes import ChangeFeed
     from phonghop.realtime.hub import Hub
     from phonghop.services.audit import PageViews
     from phonghop.services.page_grants import PageGrants
@@ -59,6 +60,8 @@ class AppState:
     db: Database
     passwords: Passwords
     hub: Hub
+    #: The consoles' change signals (``/ws/changes``).
+    changes: ChangeFeed
     bus: Bus
     files: DocumentFiles
     page_views: PageViews

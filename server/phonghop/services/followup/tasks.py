@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -31,6 +31,7 @@ from phonghop.domain.text import compare_key, normalize
 from phonghop.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from phonghop.services import conclusions
 from phonghop.services.audit import record_audit
+from phonghop.services.changes import TASKS, note_change
 from phonghop.services.followup.units import _units, unit_matcher
 from phonghop.services.meetings import iso
 from phonghop.services.notifications import notify, office_users, users_of_unit
@@ -103,6 +104,8 @@ async def create_tasks(uow: UnitOfWork, notice: Notice) -> list[Task]:
     )
     await uow.session.flush()
     await _tell_lead_units(uow, notice, made)
+    for task in made:
+        _changed(uow, task, match)
     return made
 
 
@@ -417,6 +420,17 @@ def _record(uow: UnitOfWork, actor: Actor, task: Task, before: str, kind: str, n
     return row
 
 
+def _changed(uow: UnitOfWork, task: Task, match: Callable[[str], int | None]) -> None:
+    """The consoles showing this task (its body's office, its lead and cooperating units'
+    users) refetch it after commit."""
+    units = [task.unit_id, *(match(name) for name in task.cooperating_units)]
+    note_change(uow, TASKS, task.id, body_id=task.body_id, units=units)
+
+
+async def _signal(uow: UnitOfWork, task: Task) -> None:
+    _changed(uow, task, unit_matcher(await _units(uow, task.body_id)))
+
+
 async def update_task(
     uow: UnitOfWork, actor: Actor, task_id: int, today: date, *, state: str | None, note: str
 ) -> None:
@@ -450,6 +464,7 @@ async def update_task(
     record_audit(
         uow, actor, "task.updated", target_type="task", target_id=task.id, from_state=before, to_state=target
     )
+    await _signal(uow, task)
 
 
 async def _unit_users(uow: UnitOfWork, task: Task) -> list[int]:
@@ -534,6 +549,7 @@ async def report_progress(
         done=done,
         attachments=len(files),
     )
+    await _signal(uow, task)
 
 
 async def accept_task(uow: UnitOfWork, actor: Actor, task_id: int, now: datetime, *, note: str = "") -> None:
@@ -558,6 +574,7 @@ async def accept_task(uow: UnitOfWork, actor: Actor, task_id: int, now: datetime
     )
     await uow.session.flush()
     record_audit(uow, actor, "task.accepted", target_type="task", target_id=task.id)
+    await _signal(uow, task)
 
 
 async def reopen_task(uow: UnitOfWork, actor: Actor, task_id: int, *, reason: str) -> None:
@@ -584,3 +601,4 @@ async def reopen_task(uow: UnitOfWork, actor: Actor, task_id: int, *, reason: st
     )
     await uow.session.flush()
     record_audit(uow, actor, "task.reopened", target_type="task", target_id=task.id)
+    await _signal(uow, task)
