@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
 from phonghop.app import create_app
 from tests.conftest import make_settings
-from tests.factories import seed_world
+from tests.factories import World, companion, login, prepared_meeting, seed_world
 from tests.realtime.helpers import Room
 
 
@@ -33,3 +34,17 @@ def room(tmp_path: Path, database_url: str) -> Iterator[Room]:
             yield r
         finally:
             r.close()
+
+
+@pytest.fixture
+def office(client: TestClient) -> TestClient:
+    """The office, signed in on ``client`` (a file's own client, with the world seeded)."""
+    office = companion(client)
+    login(office, "office")
+    return office
+
+
+@pytest.fixture
+def meeting(office: TestClient, world: World) -> dict[str, Any]:
+    """chair, secretary (both with accounts), member1..3 (delegates), scheduled."""
+    return prepared_meeting(office, world)

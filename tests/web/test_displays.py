@@ -32,18 +32,6 @@ def client(settings: Settings, world: World) -> Iterator[TestClient]:
         yield c
 
 
-@pytest.fixture
-def office(client: TestClient) -> TestClient:
-    office = companion(client)
-    login(office, "office")
-    return office
-
-
-@pytest.fixture
-def meeting(office: TestClient, world: World) -> dict[str, Any]:
-    return prepared_meeting(office, world)
-
-
 _open: list[Peer] = []
 
 

@@ -26,7 +26,6 @@ from tests.factories import (
     join_tablet,
     login,
     personal_code,
-    prepared_meeting,
     upload_document,
 )
 from tests.realtime.helpers import Peer
@@ -36,19 +35,6 @@ from tests.realtime.helpers import Peer
 def client(settings: Settings, world: World) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as c:
         yield c
-
-
-@pytest.fixture
-def office(client: TestClient) -> TestClient:
-    office = companion(client)
-    login(office, "office")
-    return office
-
-
-@pytest.fixture
-def meeting(office: TestClient, world: World) -> dict[str, Any]:
-    """chair, secretary (both with accounts), member1..3 (delegates), scheduled."""
-    return prepared_meeting(office, world)
 
 
 def pid(meeting: dict[str, Any], index: int) -> int:
