@@ -16,6 +16,9 @@ from collections.abc import Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
+from websockets.frames import apply_mask  # type: ignore[attr-defined]
+from websockets.protocol import State
+from websockets.streams import StreamReader
 
 log = logging.getLogger("phonghop.realtime")
 
@@ -78,6 +81,28 @@ class RawWriter:
 #: What the uvicorn protocol must have for :func:`tap_text` to take its messages.
 _TAPPABLE = ("frames", "curr_msg_data_type", "queue", "close_sent", "send_receive_event_to_app")
 
+#: Where websockets' parser waits between two frames (``Protocol.parse`` asks the reader
+#: whether the stream ended): the only place a whole frame may be read past it.
+_BETWEEN_FRAMES = StreamReader.at_eof.__code__
+
+#: How many messages :func:`tap_text` took from a read without the parser (for tests).
+taken_unparsed = [0]
+
+#: The longest frame :func:`tap_text` reads itself: final text frame, masked, 7-bit length.
+_SHORT_FRAME = 6 + 125
+
+
+def _between_frames(conn: Any) -> bool:
+    """Whether websockets' parser of ``conn`` has consumed every byte it was given and
+    waits for the start of a new message: open, nothing buffered, not inside a fragmented
+    message, not inside a frame (its header read, its payload not yet)."""
+    if conn.state is not State.OPEN or conn.reader.buffer or conn.current_size is not None or conn.parser_exc:
+        return False
+    waiting = conn.parser  # the innermost generator it waits in (the server's parse wraps the frames')
+    while (inner := getattr(waiting, "gi_yieldfrom", None)) is not None:
+        waiting = inner
+    return getattr(waiting, "gi_code", None) is _BETWEEN_FRAMES
+
 
 def tap_text(proto: Any, take: Callable[[bytes], bool]) -> Callable[[], None] | None:
     """Offer each complete text message of this connection to ``take`` before uvicorn
@@ -90,6 +115,12 @@ def tap_text(proto: Any, take: Callable[[bytes], bool]) -> Callable[[], None] | 
     Whatever ``take`` refuses, or raises on, goes the usual way. Returns the function
     that removes the tap (call it when the connection ends), or None when this server
     is not uvicorn's sans-I/O protocol (the portable path then handles every message).
+
+    A read that is exactly one short, final, masked text frame (how a tablet's report
+    arrives), while the websockets parser stands between two frames, is unmasked and
+    offered here without going through the parser at all; if ``take`` refuses it, the
+    same bytes go to the parser as if nothing happened. Anything else (several frames in
+    one read, a frame split over reads, a control frame, an extension) takes the parser.
     """
     if not all(hasattr(proto, a) for a in _TAPPABLE):
         return None
@@ -99,20 +130,49 @@ def tap_text(proto: Any, take: Callable[[bytes], bool]) -> Callable[[], None] | 
         frames = proto.frames
         if proto.curr_msg_data_type == "text" and not proto.close_sent and proto.queue.empty():
             data = frames[0] if len(frames) == 1 else b"".join(frames)
-            try:
-                taken = take(data)
-            except Exception:
-                log.exception("a text message could not be taken directly; it goes the usual way")
-                taken = False
-            if taken:
+            if _taken(data):
                 proto.frames = []
                 return
         usual()
 
+    def _taken(data: bytes) -> bool:
+        try:
+            return take(data)
+        except Exception:
+            log.exception("a text message could not be taken directly; it goes the usual way")
+            return False
+
     proto.send_receive_event_to_app = offer
+    conn = getattr(proto, "conn", None)
+    receive: Any = getattr(proto, "data_received", None)
+    whole = conn is not None and receive is not None and not getattr(conn, "extensions", None)
+    whole = whole and all(
+        hasattr(conn, a) for a in ("parser", "reader", "current_size", "parser_exc", "state")
+    )
+
+    def data_received(data: bytes) -> None:
+        # 0x81: FIN and text, no RSV bit; second byte: MASK and a 7-bit length.
+        if (
+            len(data) <= _SHORT_FRAME
+            and len(data) > 6
+            and data[0] == 0x81
+            and data[1] == 0x80 | (len(data) - 6)
+            and not proto.close_sent
+            and proto.queue.empty()
+            and _between_frames(conn)
+            and _taken(apply_mask(data[6:], data[2:6]))
+        ):
+            taken_unparsed[0] += 1
+            return
+        receive(data)
+
+    if whole:
+        proto.data_received = data_received
 
     def remove() -> None:
         if proto.__dict__.get("send_receive_event_to_app") is offer:
             del proto.send_receive_event_to_app
+        if proto.__dict__.get("data_received") is data_received:
+            del proto.data_received
 
     return remove

@@ -17,6 +17,7 @@ do not apply (``document.submitted``, ``document.reviewed``, ``document.draft_up
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -33,7 +34,7 @@ from phonghop.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from phonghop.events import AUDIENCE_ALL, AUDIENCE_CONTROLLERS, audience_of
 from phonghop.services import meetings
 from phonghop.services.accounts import participant_actor
-from phonghop.services.audit import record_audit
+from phonghop.services.audit import PAGE_VIEW_ACTIONS, expand_page_views, record_audit
 from phonghop.services.events import append_event
 from phonghop.storage.db import UnitOfWork
 from phonghop.storage.models import (
@@ -426,16 +427,25 @@ async def document_audit(uow: UnitOfWork, actor: Actor, document_id: int) -> lis
         .where(AuditEntry.target_type == "document", AuditEntry.target_id == str(doc.id))
         .order_by(AuditEntry.id)
     )
-    return [
-        {
-            "at": meetings.iso(r.at),
-            "action": r.action,
-            "user_id": r.actor_user_id,
-            "participant_id": r.actor_participant_id,
-            "detail": r.detail,
-        }
-        for r in rows
-    ]
+    entries: list[tuple[datetime, dict[str, Any]]] = []
+    for r in rows:
+        # A page-view row lists a reader's pages of a few seconds: one entry per page.
+        views = expand_page_views(r.at, r.detail) if r.action in PAGE_VIEW_ACTIONS else [(r.at, r.detail)]
+        entries.extend(
+            (
+                at,
+                {
+                    "at": meetings.iso(at),
+                    "action": r.action,
+                    "user_id": r.actor_user_id,
+                    "participant_id": r.actor_participant_id,
+                    "detail": detail,
+                },
+            )
+            for at, detail in views
+        )
+    entries.sort(key=lambda entry: entry[0])  # stable: rows written together keep their order
+    return [entry for _, entry in entries]
 
 
 # -- changes ----------------------------------------------------------------------------------
