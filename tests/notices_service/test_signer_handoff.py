@@ -30,6 +30,7 @@ from tests.softhsm import PIN, token_settings
 pytestmark = pytest.mark.usefixtures("configured")
 
 SIGNER = "Nguyễn Văn Bình"  # the signature block's signer in PARTY_SETTINGS
+MM = 72 / 25.4
 
 
 @pytest.fixture
@@ -169,8 +170,14 @@ def test_the_signer_signs_then_the_office_numbers_and_seals(
     assert signer_status.modification_level is not None
     assert signer_status.modification_level.name == "FORM_FILLING"
     assert statuses["ConDau"].coverage.name == "ENTIRE_FILE"
-    fields = PdfReader(io.BytesIO(pdf)).get_fields() or {}
+    reader = PdfReader(io.BytesIO(pdf))
+    fields = reader.get_fields() or {}
     number_line, date_line = fields["SoKyHieu"]["/V"], fields["NgayBanHanh"]["/V"]
+    # The body's signature is visible: the seal's box over the left of the signature image.
+    (seal,) = [a.get_object() for a in reader.pages[-1]["/Annots"] if a.get_object().get("/T") == "ConDau"]
+    left, bottom, right, top = (float(v) for v in seal["/Rect"])
+    assert right - left > 36 * MM and top - bottom >= 36 * MM  # a 38 mm seal, whole
+    assert "/N" in seal["/AP"]
     assert number_line == "Số 01-TB/TU" and date_line.startswith("Gia Lai, ngày ")
     shown = _shown_text(pdf)
     assert "Số 01-TB/TU" in shown and date_line in shown
