@@ -1,7 +1,7 @@
 // The secretary console and the office's preparation screens: session, routing by the
 // URL hash (#/, #/new, #/meetings/<id>/<tab>), the top bar.
 
-import { ApiError, currentSession, del, logout } from "../shared/api.js";
+import { ApiError, currentSession, del, get, logout } from "../shared/api.js";
 import { ChangeFeed } from "../shared/changes.js";
 import { clearBanner, showError, showNotice } from "../shared/banner.js";
 import { confirmAction } from "../shared/dialog.js";
@@ -13,7 +13,7 @@ import { renderDraftsPage } from "./drafts.js";
 import { renderLogin } from "./login.js";
 import { renderMeetingPage } from "./meeting.js";
 import { renderCreateMeeting, renderMeetingList } from "./meetings.js";
-import { renderNoticeEditor, renderNoticeList } from "./notices.js";
+import { renderNoticeEditor, renderNoticeList, renderSignatureRequests } from "./notices.js";
 import { renderConsultation, renderOpinionList } from "./opinions.js";
 import { renderMyInvitation } from "./invitations.js";
 import { renderPasswordPage } from "./account.js";
@@ -27,6 +27,7 @@ const main = document.getElementById("main");
 const userName = document.getElementById("user-name");
 const signOut = document.getElementById("sign-out");
 const navNotices = document.getElementById("nav-notices");
+const navSigning = document.getElementById("nav-signing");
 const navTasks = document.getElementById("nav-tasks");
 const navOpinions = document.getElementById("nav-opinions");
 const navAdmin = document.getElementById("nav-admin");
@@ -102,6 +103,7 @@ function updateTopbar() {
   userMenu.hidden = !user;
   userMenu.open = false;
   navNotices.hidden = !ctx.isOffice;
+  updateSigningNav(user);
   // Follow-up: the office, and unit staff (their unit's tasks).
   navTasks.hidden = !(ctx.isOffice || user?.unit_id);
   navOpinions.hidden = !user;
@@ -125,6 +127,21 @@ function updateTopbar() {
   }
 }
 
+/** "Thông báo chờ ký" with its count, shown to whoever has notices waiting for their signature. */
+async function updateSigningNav(user) {
+  if (!user) {
+    navSigning.hidden = true;
+    return;
+  }
+  try {
+    const { notices } = await get("/api/notices/signature-requests");
+    navSigning.hidden = notices.length === 0;
+    fill(navSigning, t("signing.title"), notices.length ? h("span", { class: "nav-count", "data-testid": "signing-count" }, String(notices.length)) : null);
+  } catch {
+    navSigning.hidden = true; // the list is a convenience: the page itself reports errors
+  }
+}
+
 function parseRoute() {
   const [path, search = ""] = window.location.hash.replace(/^#\/?/, "").split("?");
   const parts = path.split("/").filter(Boolean);
@@ -141,6 +158,7 @@ function parseRoute() {
     return { view: "comments", id: Number(parts[1]) };
   }
   if (parts[0] === "invitation" && /^\d+$/.test(parts[1] ?? "")) return { view: "invitation", id: Number(parts[1]) };
+  if (parts[0] === "signing") return { view: "signing" };
   if (parts[0] === "notices" && /^\d+$/.test(parts[1] ?? "")) return { view: "notice", id: Number(parts[1]) };
   if (parts[0] === "notices") return { view: "notices", query: new URLSearchParams(search) };
   if (parts[0] === "meetings" && /^\d+$/.test(parts[1] ?? "") && parts[2] === "run") {
@@ -160,6 +178,7 @@ async function route() {
     return;
   }
   const token = ctx.begin();
+  updateSigningNav(ctx.session.user); // a notice signed or returned leaves the list
   routeCount += 1;
   const routed = routeCount;
   // A screen that keeps itself up to date (change signals) redraws with tokens of its own:
@@ -183,6 +202,7 @@ async function route() {
     else if (where.view === "comments") keep(await renderCommentTable(ctx, token, where.id));
     else if (where.view === "notices") await renderNoticeList(ctx, token, where.query);
     else if (where.view === "notice") await renderNoticeEditor(ctx, token, where.id);
+    else if (where.view === "signing") await renderSignatureRequests(ctx, token);
     else if (where.view === "invitation") await renderMyInvitation(ctx, token, where.id);
     else if (where.view === "meeting") {
       const leave = await renderMeetingPage(ctx, token, where.id, where.tab);

@@ -1,6 +1,8 @@
 // Thông báo kết luận: the conclusions per agenda item (a meeting tab), drafting the notice
 // from a closed meeting, the structured editor with the server's PDF preview beside it,
 // issuing (the number is final), the PDF and DOCX, and the list of notices with search.
+// Where the signer signs in person: the office hands the draft to them, they return or
+// sign it from "Thông báo chờ ký", and the office then numbers and issues it.
 
 import { ApiError, apiUrl, del, get, patch, post, put } from "../shared/api.js";
 import { showError, showNotice } from "../shared/banner.js";
@@ -199,10 +201,18 @@ export function conclusionsSection(page) {
 
 // -- the list of notices ------------------------------------------------------------------
 
+const STATES = ["draft", "awaiting_signature", "signer_signed", "issued"];
+const STATE_CLASS = {
+  draft: "badge-state-draft",
+  awaiting_signature: "badge-state-scheduled",
+  signer_signed: "badge-state-in_progress",
+  issued: "badge-state-closed",
+};
+
 function stateBadge(notice) {
   return h(
     "span",
-    { class: ["badge", notice.state === "issued" ? "badge-state-closed" : "badge-state-draft"], "data-testid": "notice-state" },
+    { class: ["badge", STATE_CLASS[notice.state] ?? "badge-state-draft"], "data-testid": "notice-state" },
     t(`notices.state.${notice.state}`),
   );
 }
@@ -219,7 +229,7 @@ export async function renderNoticeList(ctx, token, query) {
     "select",
     { name: "state", "aria-label": t("notices.filter_label") },
     h("option", { value: "" }, t("notices.filter_all")),
-    ["draft", "issued"].map((s) => h("option", { value: s, selected: s === state }, t(`notices.state.${s}`))),
+    STATES.map((s) => h("option", { value: s, selected: s === state }, t(`notices.state.${s}`))),
   );
   const form = h(
     "form",
@@ -312,8 +322,8 @@ function pointEditor(point, list) {
   return row;
 }
 
-/** Ask the signer's USB-token PIN (kept in this dialog only, sent once with the issue). */
-function askPin(signer) {
+/** Ask the signer's USB-token PIN (kept in this dialog only, sent once with the request). */
+function askPin(signer, confirmLabel) {
   return new Promise((resolve) => {
     const input = h("input", { type: "password", name: "pin", autocomplete: "off", inputmode: "numeric", required: true });
     const dialog = h(
@@ -326,7 +336,7 @@ function askPin(signer) {
         { method: "dialog", class: "dialog-actions" },
         field(t("notices.pin_label"), input),
         h("button", { type: "submit", value: "cancel", class: "btn", formnovalidate: true, text: t("action.cancel_dialog") }),
-        h("button", { type: "submit", value: "confirm", class: "btn btn-primary", text: t("notices.pin_sign") }),
+        h("button", { type: "submit", value: "confirm", class: "btn btn-primary", text: confirmLabel }),
       ),
     );
     dialog.addEventListener("close", () => {
@@ -342,19 +352,183 @@ function askPin(signer) {
 
 const PIN_ERRORS = new Set(["notice_token_pin_required", "notice_token_pin_invalid"]);
 
-/** Issue; when the signer signs with a USB token, ask the PIN (again after a wrong one). */
-async function issueWithPin(notice) {
+/** Post to ``url`` (issue, or the signer's sign); when the signer signs with a USB token,
+ * ask the PIN (again after a wrong one). */
+async function postWithPin(url, notice, confirmLabel) {
   let pin = null;
   for (;;) {
     try {
-      return await post(`/api/notices/${notice.id}/issue`, pin ? { pin } : {});
+      return await post(url, pin ? { pin } : {});
     } catch (err) {
       if (!(err instanceof ApiError) || !PIN_ERRORS.has(err.code)) throw err;
       if (pin) showError(err);
-      pin = await askPin(err.params?.signer ?? notice.draft.signature?.signer_name ?? "");
+      pin = await askPin(err.params?.signer ?? notice.draft.signature?.signer_name ?? "", confirmLabel);
       if (!pin) return null;
     }
   }
+}
+
+const issueWithPin = (notice) => postWithPin(`/api/notices/${notice.id}/issue`, notice, t("notices.pin_sign"));
+
+/** The office's hand-off: choose the signer (the users named by the signature block). */
+function handOffPanel(ctx, notice, done) {
+  const candidates = notice.signer_candidates ?? [];
+  const returned = notice.return_reason
+    ? h("p", { class: "notice-returned", role: "note", "data-testid": "notice-return-reason" }, t("signing.returned", { reason: notice.return_reason }))
+    : null;
+  if (!candidates.length) {
+    return h("section", { class: "panel notice-handoff" }, returned, h("p", { class: "muted" }, t("signing.no_candidate", { name: notice.draft.signature?.signer_name ?? "" })));
+  }
+  const select = h(
+    "select",
+    { name: "signer_user_id", "data-testid": "signer-select" },
+    candidates.map((c) => h("option", { value: c.id }, c.title ? `${c.full_name} — ${c.title}` : c.full_name)),
+  );
+  const button = h("button", {
+    type: "button",
+    class: "btn",
+    "data-testid": "notice-request-signature",
+    text: t("signing.request"),
+    on: {
+      click: async () => {
+        const updated = await busy(button, () =>
+          ctx.run(() => post(`/api/notices/${notice.id}/actions/request_signature`, { signer_user_id: Number(select.value) })),
+        );
+        if (updated) done(updated, t("signing.requested"));
+      },
+    },
+  });
+  return h(
+    "section",
+    { class: "panel notice-handoff", "data-testid": "notice-handoff" },
+    h("h2", {}, t("signing.handoff_title")),
+    returned,
+    h("p", { class: "muted" }, t("signing.handoff_hint")),
+    h("div", { class: "form-row" }, field(t("signing.signer"), select)),
+    h("div", { class: "form-actions" }, button),
+  );
+}
+
+/** A notice in its signer's hands, as the office sees it: withdraw it, or issue it once signed. */
+function withSignerView(ctx, notice, done) {
+  const signed = notice.state === "signer_signed";
+  const withdraw = h("button", {
+    type: "button",
+    class: "btn btn-danger-outline",
+    "data-testid": "notice-withdraw",
+    text: t("signing.withdraw"),
+    on: {
+      click: async () => {
+        const updated = await busy(withdraw, () => ctx.run(() => post(`/api/notices/${notice.id}/actions/withdraw_signature_request`, {})));
+        if (updated) done(updated, t("signing.withdrawn"));
+      },
+    },
+  });
+  const issue = signed
+    ? h("button", {
+        type: "button",
+        class: "btn btn-primary",
+        "data-testid": "notice-issue",
+        text: t("signing.number_and_issue"),
+        on: {
+          click: async () => {
+            const ok = await confirmAction({ title: t("notices.issue_title"), message: t("signing.issue_message"), confirmLabel: t("notices.issue") });
+            if (!ok) return;
+            const issued = await busy(issue, () => ctx.run(() => issueWithPin(notice)));
+            if (issued) done(issued, t("notices.issued", { number: issued.number_label }));
+          },
+        },
+      })
+    : null;
+  return h(
+    "section",
+    { class: "panel notice-with-signer", "data-testid": "notice-with-signer" },
+    h("h2", {}, t(signed ? "signing.signed_title" : "signing.awaiting_title")),
+    h("p", {}, t(signed ? "signing.signed_message" : "signing.awaiting_message", { name: notice.draft.signature?.signer_name ?? "", date: formatDay(notice.signer_signed_at) })),
+    h("div", { class: "form-actions" }, issue, withdraw),
+  );
+}
+
+/** The signer's own view of a notice handed to them: sign it, or return it with a reason. */
+function signerView(ctx, notice, done) {
+  if (notice.state !== "awaiting_signature") {
+    return h("section", { class: "panel", "data-testid": "notice-signer-done" }, h("p", {}, t("signing.signed_message", { name: notice.draft.signature?.signer_name ?? "", date: formatDay(notice.signer_signed_at) })));
+  }
+  const reason = textarea("", { name: "reason", rows: 3, maxlength: 2000, "aria-label": t("signing.return_reason") });
+  const sign = h("button", {
+    type: "button",
+    class: "btn btn-primary",
+    "data-testid": "notice-sign",
+    text: t("signing.sign"),
+    on: {
+      click: async () => {
+        const ok = await confirmAction({ title: t("signing.sign_title"), message: t("signing.sign_message"), confirmLabel: t("signing.sign") });
+        if (!ok) return;
+        const signed = await busy(sign, () => ctx.run(() => postWithPin(`/api/notices/${notice.id}/actions/sign`, notice, t("signing.sign"))));
+        if (signed) done(signed, t("signing.signed_done"));
+      },
+    },
+  });
+  const back = h("button", {
+    type: "button",
+    class: "btn btn-danger-outline",
+    "data-testid": "notice-return",
+    text: t("signing.return"),
+    on: {
+      click: async () => {
+        if (!reason.value.trim()) {
+          reason.focus();
+          showError(new Error(t("signing.return_reason_required")));
+          return;
+        }
+        const returned = await busy(back, () => ctx.run(() => post(`/api/notices/${notice.id}/actions/return`, { reason: reason.value.trim() })));
+        if (returned) {
+          showNotice(t("signing.returned_done"));
+          ctx.navigate("#/signing");
+        }
+      },
+    },
+  });
+  return h(
+    "section",
+    { class: "panel notice-signer", "data-testid": "notice-signer" },
+    h("h2", {}, t("signing.your_signature")),
+    h("p", { class: "muted" }, t("signing.sign_hint")),
+    h("div", { class: "form-actions" }, sign),
+    field(t("signing.return_reason"), reason),
+    h("div", { class: "form-actions" }, back),
+  );
+}
+
+/** "Thông báo chờ ký": the notices handed to the signed-in user to sign. */
+export async function renderSignatureRequests(ctx, token) {
+  const data = await get("/api/notices/signature-requests");
+  const rows = data.notices.map((n) =>
+    h(
+      "li",
+      { class: "notice-row", "data-testid": "signature-request" },
+      h(
+        "a",
+        { class: "notice-row-link", href: `#/notices/${n.id}` },
+        h("span", { class: "notice-summary" }, n.summary),
+        h("span", { class: "muted" }, `${n.meeting.title} · ${formatDay(n.meeting.starts_at)}`),
+      ),
+      stateBadge(n),
+    ),
+  );
+  ctx.mount(
+    token,
+    h(
+      "div",
+      { class: "notices-page" },
+      h("div", { class: "page-head" }, h("h1", {}, t("signing.title"))),
+      h(
+        "section",
+        { class: "panel" },
+        rows.length ? h("ol", { class: "notice-list" }, rows) : h("div", { class: "empty-state" }, h("p", { class: "empty-state-title" }, t("signing.empty"))),
+      ),
+    ),
+  );
 }
 
 function issuedView(notice) {
@@ -390,9 +564,16 @@ export async function renderNoticeEditor(ctx, token, noticeId) {
     preview.src = `${apiUrl(`/api/notices/${notice.id}/pdf`)}?v=${encodeURIComponent(notice.updated_at)}#navpanes=0&view=FitH`;
   };
 
+  const done = (updated, message) => {
+    notice = updated;
+    draw();
+    refreshPreview();
+    showNotice(message);
+  };
+
   function draw() {
     const d = notice.draft;
-    const draft = notice.state === "draft";
+    const draft = notice.state === "draft" && ctx.isOffice;
     const warnings = notice.warnings?.length
       ? h(
           "div",
@@ -523,22 +704,28 @@ export async function renderNoticeEditor(ctx, token, noticeId) {
       );
     }
     root.replaceChildren(
-      h("nav", { class: "crumbs" }, h("a", { href: "#/notices" }, t("notices.back_to_list"))),
+      h("nav", { class: "crumbs" }, ctx.isOffice ? h("a", { href: "#/notices" }, t("notices.back_to_list")) : h("a", { href: "#/signing" }, t("signing.title"))),
       h(
         "div",
         { class: "page-head" },
         h("h1", {}, notice.number_label || t("notices.draft_label")),
         stateBadge(notice),
       ),
-      h("p", { class: "muted" }, h("a", { href: `#/meetings/${notice.meeting.id}/conclusions` }, notice.meeting.title)),
+      h("p", { class: "muted" }, ctx.isOffice ? h("a", { href: `#/meetings/${notice.meeting.id}/conclusions` }, notice.meeting.title) : notice.meeting.title),
       h(
         "div",
         { class: "notice-layout" },
-        h("div", { class: "notice-main" }, warnings, draft ? editor : issuedView(notice)),
+        h("div", { class: "notice-main" }, warnings, draft ? handOffPanel(ctx, notice, done) : null, mainView(editor)),
         h("div", { class: "notice-side panel" }, h("h2", {}, t("notices.preview")), preview),
       ),
     );
   }
+  function mainView(editor) {
+    if (notice.state === "issued") return issuedView(notice);
+    if (notice.state === "draft") return editor;
+    return ctx.isOffice ? withSignerView(ctx, notice, done) : signerView(ctx, notice, done);
+  }
+
   draw();
   refreshPreview();
   ctx.mount(token, root);

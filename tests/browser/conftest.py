@@ -265,6 +265,9 @@ def sign_in(page: Page, server: Server, username: str) -> None:
 def switch_user(page: Page, username: str) -> None:
     """Sign out of the console and in again as ``username``."""
     page.get_by_role("button", name="Đăng xuất").click()
+    # The screen left behind may have password fields of its own (the admin page): wait
+    # for the sign-in form before filling it.
+    page.get_by_role("button", name="Đăng nhập", exact=True).wait_for()
     page.get_by_label("Tên đăng nhập").fill(username)
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()

@@ -20,6 +20,7 @@ from phonghop.storage.db import Database
 from tests.factories import World, companion, join_tablet, login, prepared_meeting
 from tests.pki import Signer, signer
 from tests.realtime.helpers import Peer
+from tests.softhsm import softhsm_token
 
 T = TypeVar("T")
 
@@ -228,6 +229,15 @@ def certificate() -> Signer:
     """A throwaway root CA and the office's signing certificate issued by it (PKCS#12,
     protected by :data:`PASSPHRASE`)."""
     return signer(PASSPHRASE)
+
+
+@pytest.fixture(scope="session")
+def token(tmp_path_factory: pytest.TempPathFactory, certificate: Signer) -> Iterator[str]:
+    """A SoftHSM2 token holding the office's key and certificate (those of the test
+    PKCS#12), one for the whole session: SoftHSM2 lists its tokens once per process, so
+    a token made after the first signing would not be seen."""
+    with softhsm_token(tmp_path_factory.mktemp("softhsm"), certificate.pkcs12, PASSPHRASE) as label:
+        yield label
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 
 import pytest
 from pypdf import PdfReader
@@ -18,18 +17,11 @@ from phonghop.notices import verify_pdf_signature
 from phonghop.storage.db import Database
 from phonghop.storage.models import AuditEntry, IssuingBody, Notice, NoticeCounter
 from tests.factories import World
-from tests.notices_service.conftest import PARTY_SETTINGS, PASSPHRASE, error_of, hold_meeting, run_in_app
+from tests.notices_service.conftest import PARTY_SETTINGS, error_of, hold_meeting, run_in_app
 from tests.pki import Signer
-from tests.softhsm import PIN, softhsm_token, token_settings
+from tests.softhsm import PIN, token_settings
 
 pytestmark = pytest.mark.usefixtures("configured")
-
-
-@pytest.fixture(scope="module")
-def token(tmp_path_factory: pytest.TempPathFactory, certificate: Signer) -> Iterator[str]:
-    """A SoftHSM2 token holding the office's key and certificate (those of the test PKCS#12)."""
-    with softhsm_token(tmp_path_factory.mktemp("softhsm"), certificate.pkcs12, PASSPHRASE) as label:
-        yield label
 
 
 def _settings(token_label: str) -> dict[str, object]:

@@ -16,13 +16,34 @@ from typing import Any
 
 from phonghop.domain import notice as nd
 from phonghop.domain.text import normalize
-from phonghop.errors import InvalidInput
+from phonghop.errors import Conflict, InvalidInput
 
-#: A notice's states: a draft is edited; an issued notice never changes again.
+#: A notice's states: a draft is edited; an issued notice never changes again. Where the
+#: signer signs in person (Nghị định 30/2020/NĐ-CP: the leader signs, then the văn thư
+#: numbers, dates and issues), the office hands the draft to them (``awaiting_signature``);
+#: they return it to ``draft`` with a reason, or sign it (``signer_signed``), and the
+#: office then issues it. The office may withdraw a hand-off back to ``draft``.
 DRAFT = "draft"
+AWAITING_SIGNATURE = "awaiting_signature"
+SIGNER_SIGNED = "signer_signed"
 ISSUED = "issued"
+STATES = (DRAFT, AWAITING_SIGNATURE, SIGNER_SIGNED, ISSUED)
+#: The states of a notice in its signer's hands or signed by them: its text is frozen.
+WITH_SIGNER = (AWAITING_SIGNATURE, SIGNER_SIGNED)
 #: The most paragraphs a notice's body may have.
 MAX_POINTS = 500
+
+
+def require_draft(state: str) -> None:
+    """Only a draft's text changes: an issued notice never (``notice_issued``), nor one
+    handed to its signer (``notice_awaiting_signature``) or signed by them
+    (``notice_signer_signed``) until the office withdraws it."""
+    if state == ISSUED:
+        raise Conflict("notice_issued")
+    if state == AWAITING_SIGNATURE:
+        raise Conflict("notice_awaiting_signature")
+    if state == SIGNER_SIGNED:
+        raise Conflict("notice_signer_signed")
 
 
 def parse_signature(data: Any, fmt: nd.NoticeFormat, field: str) -> nd.SignatureBlock:

@@ -20,24 +20,41 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=r"DSA is deprecated", category=CryptographyDeprecationWarning)
     from pyhanko.config.pkcs11 import TokenCriteria
     from pyhanko.keys import load_certs_from_pemder_data
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.content import PdfContent
+    from pyhanko.pdf_utils.form_tools import (
+        annot_width_height,
+        find_existing_empty_field,
+        get_single_field_annot,
+    )
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.pdf_utils.layout import BoxConstraints
+    from pyhanko.pdf_utils.misc import FormFillingError, PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign import fields, pkcs11, signers
     from pyhanko.sign.general import SigningError
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.errors import SignatureValidationError
+    from pyhanko.stamp import StaticStampStyle
     from pyhanko_certvalidator import ValidationContext
 
 __all__ = [
+    "BoxConstraints",
+    "FormFillingError",
     "IncrementalPdfFileWriter",
+    "PdfContent",
     "PdfError",
     "PdfFileReader",
     "SignatureValidationError",
     "SigningError",
+    "StaticStampStyle",
     "TokenCriteria",
     "ValidationContext",
+    "annot_width_height",
     "fields",
+    "find_existing_empty_field",
+    "generic",
+    "get_single_field_annot",
     "load_certs_from_pemder_data",
     "pkcs11",
     "signers",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -26,6 +27,7 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
@@ -42,16 +44,27 @@ from phonghop.notices.model import Align, Block, Cell, Columns, NoticeDocument, 
 from phonghop.notices.stamp import SignatureStamp
 
 __all__ = [
+    "DATE_FIELD",
     "FONT_FAMILY",
+    "NUMBER_FIELD",
+    "SigningLayout",
     "balanced_width",
     "centred_lines",
     "line_widths",
     "register_fonts",
     "text_width",
+    "write_field_appearance",
     "write_pdf",
+    "write_seal_appearance",
+    "write_signing_pdf",
 ]
 
 FONT_FAMILY = "LiberationSerif"
+#: The form fields a notice laid out for the signer leaves for the number and the date
+#: (filled in when the office issues it).
+NUMBER_FIELD = "SoKyHieu"
+DATE_FIELD = "NgayBanHanh"
+_FIELD_OF_ROLE = {"number": NUMBER_FIELD, "date": DATE_FIELD}
 _FACES = {
     (False, False): ("LiberationSerif", "LiberationSerif-Regular.ttf"),
     (True, False): ("LiberationSerif-Bold", "LiberationSerif-Bold.ttf"),
@@ -216,15 +229,58 @@ class _CentredText(Flowable):  # type: ignore[misc]
         return self.block.space_after_pt
 
 
+@dataclass(frozen=True)
+class SigningLayout:
+    """A notice laid out for its signer: the PDF, and where the body's seal goes (page
+    index and box in points, lower left and upper right) when the body has a seal."""
+
+    pdf: bytes
+    seal_box: tuple[int, float, float, float, float] | None
+
+
+def _draw_seal(canvas: Any, stamp: SignatureStamp, seal_x: float, centre_y: float, right: float) -> None:
+    """The seal at its real size with its left edge at ``seal_x``, vertically centred on
+    ``centre_y``, and the caption (body, signing time) beside it up to ``right``."""
+    assert stamp.seal_png is not None
+    seal = ImageReader(io.BytesIO(stamp.seal_png))
+    px_w, px_h = seal.getSize()
+    seal_w = stamp.seal_width_mm * mm
+    seal_h = seal_w * px_h / px_w
+    canvas.drawImage(seal, seal_x, centre_y - seal_h / 2, seal_w, seal_h, mask="auto")
+    size = stamp.caption_size_pt
+    text_x = seal_x + seal_w + 2
+    lines = [
+        part
+        for line in stamp.caption
+        for part in simpleSplit(line, FONT_FAMILY, size, max(right - text_x, 4 * size))
+    ]
+    canvas.saveState()
+    canvas.setFillColorRGB(0, 0, 0)
+    canvas.setFont(FONT_FAMILY, size)
+    top = centre_y + len(lines) * size * 1.2 / 2 - size
+    for i, line in enumerate(lines):
+        canvas.drawString(text_x, top - i * size * 1.2, line)
+    canvas.restoreState()
+
+
 class _SignatureRoom(Flowable):  # type: ignore[misc]
     """The room for the signature with the stamp of a signed notice drawn in it: the
     signature image centred and as large as the room allows, the seal at its real size
     with its right edge a third of the way into the signature (it covers the left third),
-    and the caption (body, signing time) beside the seal, small, upright, black."""
+    and the caption (body, signing time) beside the seal, small, upright, black.
 
-    def __init__(self, height_pt: float, stamp: SignatureStamp) -> None:
+    With ``seal_boxes`` (a notice laid out for its signer) the seal is not drawn: its box
+    is recorded there, for the body's signature that the office adds when it issues."""
+
+    def __init__(
+        self,
+        height_pt: float,
+        stamp: SignatureStamp,
+        seal_boxes: list[tuple[int, float, float, float, float]] | None,
+    ) -> None:
         super().__init__()
         self.stamp = stamp
+        self.seal_boxes = seal_boxes
         self.height = height_pt
         self.width = 0.0
 
@@ -246,46 +302,86 @@ class _SignatureRoom(Flowable):  # type: ignore[misc]
             )
         if stamp.seal_png is None:
             return
-        seal = ImageReader(io.BytesIO(stamp.seal_png))
-        px_w, px_h = seal.getSize()
-        seal_w = stamp.seal_width_mm * mm
-        seal_h = seal_w * px_h / px_w
-        seal_x = (self.width - sig_w) / 2 + sig_w / 3 - seal_w
-        centre_y = self.height / 2
-        canvas.drawImage(seal, seal_x, centre_y - seal_h / 2, seal_w, seal_h, mask="auto")
-        size = stamp.caption_size_pt
-        text_x = seal_x + seal_w + 2
-        lines = [
-            part
-            for line in stamp.caption
-            for part in simpleSplit(line, FONT_FAMILY, size, max(self.width - text_x, 4 * size))
-        ]
-        canvas.saveState()
-        canvas.setFillColorRGB(0, 0, 0)
-        canvas.setFont(FONT_FAMILY, size)
-        top = centre_y + len(lines) * size * 1.2 / 2 - size
-        for i, line in enumerate(lines):
-            canvas.drawString(text_x, top - i * size * 1.2, line)
-        canvas.restoreState()
+        seal_x = (self.width - sig_w) / 2 + sig_w / 3 - stamp.seal_width_mm * mm
+        if self.seal_boxes is None:
+            _draw_seal(canvas, stamp, seal_x, self.height / 2, self.width)
+            return
+        # The seal may be taller than the room: the box holds it whole, centred alike.
+        px_w, px_h = ImageReader(io.BytesIO(stamp.seal_png)).getSize()
+        half = max(self.height, stamp.seal_width_mm * mm * px_h / px_w) / 2
+        x1, y1 = canvas.absolutePosition(seal_x, self.height / 2 - half)
+        x2, y2 = canvas.absolutePosition(self.width, self.height / 2 + half)
+        self.seal_boxes.append((canvas.getPageNumber() - 1, x1, y1, x2, y2))
 
 
-def _flowable(block: Cell, stamp: SignatureStamp | None = None) -> Any:
+class _FieldRoom(Flowable):  # type: ignore[misc]
+    """An empty text field where a line (the number, the date) is written later: as
+    high as the line, as wide as its column."""
+
+    def __init__(self, block: Text, name: str) -> None:
+        super().__init__()
+        self.block = block
+        self.name = name
+        self.width = 0.0
+        self.height = block.leading_pt
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width = avail_width
+        return avail_width, self.height
+
+    def draw(self) -> None:
+        self.canv.acroForm.textfield(
+            name=self.name,
+            value="",
+            x=0,
+            y=0,
+            width=self.width,
+            height=self.height,
+            borderWidth=0,
+            borderColor=None,
+            fillColor=None,
+            fontName="Times-Roman",
+            fontSize=self.block.size,
+            relative=True,
+        )
+
+    def getSpaceBefore(self) -> float:  # reportlab's name
+        return self.block.space_before_pt
+
+    def getSpaceAfter(self) -> float:  # reportlab's name
+        return self.block.space_after_pt
+
+
+class _Room:
+    """How this layout treats the places filled in later: ``form`` (laid out for the
+    signer) leaves the number and date as empty fields and the seal's box in ``seal_boxes``."""
+
+    def __init__(self, stamp: SignatureStamp | None, form: bool) -> None:
+        self.stamp = stamp
+        self.form = form
+        self.seal_boxes: list[tuple[int, float, float, float, float]] = []
+
+
+def _flowable(block: Cell, room: _Room) -> Any:
     if isinstance(block, Qr):
         side = block.size_mm * mm
         return Image(io.BytesIO(block.png()), side, side, hAlign="LEFT")
     if isinstance(block, Space):
-        if block.role == "signature" and stamp is not None:
-            return _SignatureRoom(block.height_mm * mm, stamp)
+        if block.role == "signature" and room.stamp is not None:
+            boxes = room.seal_boxes if room.form else None
+            return _SignatureRoom(block.height_mm * mm, room.stamp, boxes)
         return Spacer(1, block.height_mm * mm)
+    if room.form and block.role in _FIELD_OF_ROLE:
+        return _FieldRoom(block, _FIELD_OF_ROLE[block.role])
     if block.rule is not None or block.align is Align.CENTER:
         return _CentredText(block)
     return _paragraph(block)
 
 
-def _table(columns: Columns, text_width_pt: float, stamp: SignatureStamp | None = None) -> Table:
+def _table(columns: Columns, text_width_pt: float, room: _Room) -> Table:
     left_width = columns.left_width_mm * mm
     data = [
-        [[_flowable(c, stamp) for c in row.left], [_flowable(c, stamp) for c in row.right]]
+        [[_flowable(c, room) for c in row.left], [_flowable(c, room) for c in row.right]]
         for row in columns.rows
     ]
     table = Table(
@@ -309,10 +405,8 @@ def _table(columns: Columns, text_width_pt: float, stamp: SignatureStamp | None 
     return table
 
 
-def _story(blocks: tuple[Block, ...], text_width_pt: float, stamp: SignatureStamp | None) -> list[Any]:
-    return [
-        _table(b, text_width_pt, stamp) if isinstance(b, Columns) else _flowable(b, stamp) for b in blocks
-    ]
+def _story(blocks: tuple[Block, ...], text_width_pt: float, room: _Room) -> list[Any]:
+    return [_table(b, text_width_pt, room) if isinstance(b, Columns) else _flowable(b, room) for b in blocks]
 
 
 def write_pdf(doc: NoticeDocument, stamp: SignatureStamp | None = None) -> bytes:
@@ -320,6 +414,51 @@ def write_pdf(doc: NoticeDocument, stamp: SignatureStamp | None = None) -> bytes
     top centre from ``doc.first_numbered_page``. The output is deterministic (no clock
     or random id inside), so the same draft gives the same bytes. ``stamp``: the
     signature and seal images drawn in the room for the signature (issued, signed notices)."""
+    return _write(doc, _Room(stamp, form=False))
+
+
+def write_signing_pdf(doc: NoticeDocument, stamp: SignatureStamp | None) -> SigningLayout:
+    """The notice as its signer signs it: the number and the date are empty form fields
+    (:data:`NUMBER_FIELD`, :data:`DATE_FIELD`) that the office fills in when it issues
+    the notice, the signer's signature image is drawn as :func:`write_pdf` draws it, and
+    the seal is left out: its box is returned, for the body's signature."""
+    room = _Room(stamp, form=True)
+    pdf = _write(doc, room)
+    return SigningLayout(pdf, room.seal_boxes[0] if room.seal_boxes else None)
+
+
+def _one_page(width_pt: float, height_pt: float, draw: Any) -> bytes:
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=(width_pt, height_pt), invariant=1, initialFontName=FONT_FAMILY)
+    draw(canvas)
+    canvas.save()
+    return out.getvalue()
+
+
+def write_field_appearance(
+    text: str, width_pt: float, height_pt: float, size: float, *, italic: bool
+) -> bytes:
+    """A one-page PDF of the field's size with ``text`` centred in the document font:
+    the appearance of a filled number or date field."""
+    register_fonts()
+
+    def draw(canvas: Any) -> None:
+        canvas.setFont(_FACES[(False, italic)][0], size)
+        canvas.drawCentredString(width_pt / 2, height_pt - size + _DESCENT_EM * size / 2, text)
+
+    return _one_page(width_pt, height_pt, draw)
+
+
+def write_seal_appearance(stamp: SignatureStamp, width_pt: float, height_pt: float) -> bytes:
+    """A one-page PDF of the seal's box with the seal and its caption as
+    :func:`write_pdf` draws them: the appearance of the body's signature."""
+    register_fonts()
+    return _one_page(
+        width_pt, height_pt, lambda canvas: _draw_seal(canvas, stamp, 0.0, height_pt / 2, width_pt)
+    )
+
+
+def _write(doc: NoticeDocument, room: _Room) -> bytes:
     register_fonts()
     page = doc.page
     out = io.BytesIO()
@@ -361,5 +500,5 @@ def write_pdf(doc: NoticeDocument, stamp: SignatureStamp | None = None) -> bytes
         id="text",
     )
     template.addPageTemplates([PageTemplate(id="notice", frames=[frame], onPage=number_page)])
-    template.build(_story(doc.blocks, page.text_width_mm * mm, stamp))
+    template.build(_story(doc.blocks, page.text_width_mm * mm, room))
     return out.getvalue()

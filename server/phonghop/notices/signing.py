@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,14 +25,22 @@ from pkcs11 import exceptions as p11e
 
 from phonghop.errors import InvalidInput, Unavailable
 from phonghop.notices._pyhanko import (
+    BoxConstraints,
+    FormFillingError,
     IncrementalPdfFileWriter,
+    PdfContent,
     PdfError,
     PdfFileReader,
     SignatureValidationError,
     SigningError,
+    StaticStampStyle,
     TokenCriteria,
     ValidationContext,
+    annot_width_height,
     fields,
+    find_existing_empty_field,
+    generic,
+    get_single_field_annot,
     load_certs_from_pemder_data,
     pkcs11,
     signers,
@@ -40,16 +48,23 @@ from phonghop.notices._pyhanko import (
 )
 
 __all__ = [
+    "SEAL_FIELD",
+    "SIGNATURE_FIELD",
     "SignatureCheck",
     "TokenSession",
+    "certify_pdf_with",
+    "fill_text_fields",
     "load_pkcs12_signer",
     "open_token",
+    "seal_pdf_with",
     "sign_pdf",
     "sign_pdf_with",
     "verify_pdf_signature",
 ]
 
 SIGNATURE_FIELD = "ChuKySo"
+#: The body's signature added by the office over a notice its signer signed in person.
+SEAL_FIELD = "ConDau"
 
 
 @dataclass(frozen=True)
@@ -152,21 +167,138 @@ def open_token(module_path: str, token_label: str, key_label: str, cert_label: s
 def sign_pdf_with(pdf_bytes: bytes, signer: signers.Signer, *, reason: str, location: str) -> bytes:
     """The PDF signed by ``signer`` (a PKCS#12 key or a token), as :func:`sign_pdf` does.
     A token that fails while signing raises ``Unavailable("notice_token_unavailable")``."""
-    meta = signers.PdfSignatureMetadata(
-        field_name=SIGNATURE_FIELD,
+    return _sign(pdf_bytes, signer, _metadata(SIGNATURE_FIELD, reason, location))
+
+
+def _metadata(field: str, reason: str, location: str, **extra: Any) -> signers.PdfSignatureMetadata:
+    return signers.PdfSignatureMetadata(
+        field_name=field,
         reason=reason,
         location=location,
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
+        **extra,
     )
+
+
+def _sign(
+    pdf_bytes: bytes,
+    signer: signers.Signer,
+    meta: signers.PdfSignatureMetadata,
+    *,
+    prepare: Callable[[IncrementalPdfFileWriter], None] | None = None,
+    stamp_style: StaticStampStyle | None = None,
+) -> bytes:
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
-        out = signers.sign_pdf(writer, meta, signer=signer)
+        if prepare is not None:
+            prepare(writer)
+        out = signers.PdfSigner(meta, signer=signer, stamp_style=stamp_style).sign_pdf(writer)
     except (PdfError, ValueError, KeyError) as exc:
         raise InvalidInput("notice_pdf_invalid") from exc
     except (p11e.PKCS11Error, SigningError):
         raise Unavailable("notice_token_unavailable", reason="signing_failed") from None
     return bytes(out.getvalue())
+
+
+def certify_pdf_with(
+    pdf_bytes: bytes,
+    signer: signers.Signer,
+    *,
+    reason: str,
+    location: str,
+    seal_box: tuple[int, float, float, float, float] | None,
+) -> bytes:
+    """The signer's signature on a notice they sign in person, before it is numbered: a
+    certification signature (DocMDP) that permits form filling and further signatures
+    only, so that the office can fill in the number and date fields and add the body's
+    signature without breaking it. ``seal_box`` (page, box): an empty signature field is
+    left there for the body's signature, which then shows the seal."""
+
+    def add_seal_field(writer: IncrementalPdfFileWriter) -> None:
+        if seal_box is not None:
+            page, x1, y1, x2, y2 = seal_box
+            box = (round(x1), round(y1), round(x2), round(y2))
+            spec = fields.SigFieldSpec(SEAL_FIELD, on_page=page, box=box)
+            fields.append_signature_field(writer, spec)
+
+    meta = _metadata(
+        SIGNATURE_FIELD, reason, location, certify=True, docmdp_permissions=fields.MDPPerm.FILL_FORMS
+    )
+    return _sign(pdf_bytes, signer, meta, prepare=add_seal_field)
+
+
+class _PdfPage(PdfContent):
+    """The first page of a PDF (given as bytes) as an appearance's content."""
+
+    def __init__(self, pdf_bytes: bytes) -> None:
+        super().__init__()
+        self._pdf = pdf_bytes
+
+    def render(self) -> bytes:
+        xobject = self._ensure_writer.import_page_as_xobject(PdfFileReader(io.BytesIO(self._pdf)))
+        self.resources.xobject["/SealPage"] = xobject
+        x1, y1, x2, y2 = xobject.get_object()["/BBox"]
+        self.box = BoxConstraints(width=abs(x2 - x1), height=abs(y2 - y1))
+        return b"/SealPage Do"
+
+
+def fill_text_fields(
+    pdf_bytes: bytes, values: Mapping[str, str], appearance: Callable[[str, str, float, float], bytes]
+) -> bytes:
+    """The PDF with its empty text fields ``values`` (name to text) filled in, as an
+    incremental update: each field gets its value, is made read-only, and shows the
+    first page of ``appearance(name, text, width, height)`` (a PDF of the field's size).
+    A missing or already filled field raises ``InvalidInput("notice_pdf_invalid")``."""
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
+        for name, text in values.items():
+            ref = find_existing_empty_field(writer, name, "/Tx")
+            field: Any = ref.get_object()
+            annot = get_single_field_annot(field)
+            width, height = annot_width_height(annot)
+            shown = PdfFileReader(io.BytesIO(appearance(name, text, float(width), float(height))))
+            annot["/AP"] = generic.DictionaryObject(  # type: ignore[no-untyped-call]
+                {generic.NameObject("/N"): writer.import_page_as_xobject(shown)}
+            )
+            writer.update_container(annot)
+            field["/V"] = generic.TextStringObject(text)
+            read_only = int(field.get("/Ff", 0)) | 1
+            field["/Ff"] = generic.NumberObject(read_only)  # type: ignore[no-untyped-call]
+            writer.mark_update(ref)
+        out = io.BytesIO()
+        writer.write(out)  # type: ignore[no-untyped-call]
+    except (FormFillingError, PdfError, ValueError, KeyError) as exc:
+        raise InvalidInput("notice_pdf_invalid") from exc
+    return out.getvalue()
+
+
+def seal_pdf_with(
+    pdf_bytes: bytes,
+    signer: signers.Signer,
+    *,
+    reason: str,
+    location: str,
+    appearance: Callable[[float, float], bytes] | None,
+) -> bytes:
+    """The body's signature over a notice its signer signed in person, as a further
+    incremental signature. Where the signer's layout left a box for the seal, the
+    signature shows the first page of ``appearance(width, height)`` there (the seal and
+    its caption); else it is invisible."""
+    style = None
+    if appearance is not None:
+        try:
+            reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
+            field: Any = find_existing_empty_field(reader, SEAL_FIELD, "/Sig").get_object()
+        except FormFillingError:
+            field = None  # the body had no seal when the signer signed
+        except (PdfError, ValueError, KeyError) as exc:
+            raise InvalidInput("notice_pdf_invalid") from exc
+        if field is not None:
+            width, height = annot_width_height(get_single_field_annot(field))
+            shown = appearance(float(width), float(height))
+            style = StaticStampStyle(background=_PdfPage(shown), border_width=0)
+    return _sign(pdf_bytes, signer, _metadata(SEAL_FIELD, reason, location), stamp_style=style)
 
 
 def _certificates(roots: Iterable[bytes]) -> list[Any]:

@@ -413,8 +413,13 @@ class Notice(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     body_id: Mapped[int] = mapped_column(ForeignKey("issuing_bodies.id"), index=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
-    #: draft | issued
+    #: draft | awaiting_signature | signer_signed | issued (see domain.notice_edits)
     state: Mapped[str] = mapped_column(String(20), default="draft")
+    #: Who signs in their own session (a draft handed to its signer), until it is issued.
+    signer_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    signer_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Why the signer returned the draft to the office ("" when not returned).
+    return_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: Secret content: a State body numbers it in its own sequence.
     secret: Mapped[bool] = mapped_column(Boolean, default=False)
     draft: Mapped[dict[str, Any]] = mapped_column(JSON)

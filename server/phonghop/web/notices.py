@@ -158,6 +158,9 @@ def notice_view(notice: Notice, meeting: Meeting) -> dict[str, Any]:
         "issue_date": notice.issue_date.isoformat() if notice.issue_date else None,
         "issued_at": iso(notice.issued_at),
         "signed": notice.signed,
+        "signer_user_id": notice.signer_user_id,
+        "signer_signed_at": iso(notice.signer_signed_at),
+        "return_reason": notice.return_reason,
         "meeting": {"id": meeting.id, "title": meeting.title, "starts_at": iso(meeting.starts_at)},
         "created_at": iso(notice.created_at),
         "updated_at": iso(notice.updated_at),
@@ -172,6 +175,7 @@ async def _detail(uow: UnitOfWork, request: Request, notice: Notice, meeting: Me
         {**w, "message": translate(f"notice.warning.{w['code']}", lang, **w.get("params", {}))}
         for w in notice.warnings
     ]
+    candidates = await notices.signer_candidates(uow, notice) if notice.state == notices.DRAFT else []
     return {
         **notice_view(notice, meeting),
         "sequence_key": notice.sequence_key,
@@ -179,6 +183,7 @@ async def _detail(uow: UnitOfWork, request: Request, notice: Notice, meeting: Me
         "draft": notice.draft,
         "warnings": warnings,
         "files": await notices.file_info(uow, notice.id),
+        "signer_candidates": [{"id": u.id, "full_name": u.full_name, "title": u.title} for u in candidates],
     }
 
 
@@ -333,7 +338,7 @@ async def _read_detail(request: Request, notice_id: int) -> dict[str, Any]:
 
 async def list_notices(request: Request) -> Response:
     state = request.query_params.get("state") or None
-    if state not in (None, notices.DRAFT, notices.ISSUED):
+    if state is not None and state not in notices.STATES:
         raise InvalidInput("invalid_query", field="state")
     query = request.query_params.get("q", "")
     if len(query) > 200:
@@ -387,15 +392,73 @@ class IssueIn(Body):
     pin: Annotated[str, Field(max_length=64)] | None = None
 
 
+def _has_json(request: Request) -> bool:
+    """The body is optional: read only when one is sent (``read_json`` stays in each
+    endpoint, where the API description finds its model)."""
+    return "json" in request.headers.get("content-type", "")
+
+
 async def issue_notice(request: Request) -> Response:
     notice_id = path_int(request, "notice_id")
-    pin = None
-    if "json" in request.headers.get("content-type", ""):
-        pin = (await read_json(request, IssueIn)).pin
+    pin = (await read_json(request, IssueIn)).pin if _has_json(request) else None
     async with app_state(request).db.unit() as uow:
         info = await authenticate(request, uow)
         await notices.issue(uow, info.actor, notice_id, today=office_today(request), pin=pin)
     return JSONResponse(await _read_detail(request, notice_id))
+
+
+class SignatureRequestIn(Body):
+    signer_user_id: int
+
+
+class ReturnIn(Body):
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+async def request_signature(request: Request) -> Response:
+    body = await read_json(request, SignatureRequestIn)
+    notice_id = path_int(request, "notice_id")
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow)
+        await notices.request_signature(uow, info.actor, notice_id, body.signer_user_id)
+    return JSONResponse(await _read_detail(request, notice_id))
+
+
+async def withdraw_signature_request(request: Request) -> Response:
+    notice_id = path_int(request, "notice_id")
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow)
+        await notices.withdraw_signature_request(uow, info.actor, notice_id)
+    return JSONResponse(await _read_detail(request, notice_id))
+
+
+async def return_notice(request: Request) -> Response:
+    body = await read_json(request, ReturnIn)
+    notice_id = path_int(request, "notice_id")
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow)
+        notice = await notices.return_to_office(uow, info.actor, notice_id, body.reason)
+        meeting = await uow.session.get(Meeting, notice.meeting_id)
+        assert meeting is not None
+        view = notice_view(notice, meeting)
+    return JSONResponse(view)
+
+
+async def sign_notice(request: Request) -> Response:
+    notice_id = path_int(request, "notice_id")
+    pin = (await read_json(request, IssueIn)).pin if _has_json(request) else None
+    async with app_state(request).db.unit() as uow:
+        info = await authenticate(request, uow)
+        await notices.sign_as_signer(uow, info.actor, notice_id, pin=pin)
+    return JSONResponse(await _read_detail(request, notice_id))
+
+
+async def signature_requests(request: Request) -> Response:
+    """The notices handed to the signed-in user to sign ("Thông báo chờ ký")."""
+    async with app_state(request).db.unit(write=False) as uow:
+        info = await authenticate(request, uow)
+        rows = await notices.signature_requests(uow, info.actor)
+        return JSONResponse({"notices": [notice_view(n, m) for n, m in rows]})
 
 
 _MEDIA = {
@@ -448,10 +511,15 @@ routes: list[BaseRoute] = [
     Route(M + "/conclusions/{item_id:int}", put_conclusion, methods=["PUT"]),
     Route(M + "/notices", draft_notice, methods=["POST"]),
     Route("/api/notices", list_notices, methods=["GET"]),
+    Route("/api/notices/signature-requests", signature_requests, methods=["GET"]),
     Route(N, get_notice, methods=["GET"]),
     Route(N, patch_notice, methods=["PATCH"]),
     Route(N, delete_notice, methods=["DELETE"]),
     Route(N + "/issue", issue_notice, methods=["POST"]),
+    Route(N + "/actions/request_signature", request_signature, methods=["POST"]),
+    Route(N + "/actions/withdraw_signature_request", withdraw_signature_request, methods=["POST"]),
+    Route(N + "/actions/return", return_notice, methods=["POST"]),
+    Route(N + "/actions/sign", sign_notice, methods=["POST"]),
     Route(N + "/edxml", notice_edxml, methods=["GET"]),
     Route(N + "/{kind:str}", notice_file, methods=["GET"]),
 ]

@@ -10,13 +10,14 @@ one topic each:
 * :mod:`.drafting` — a draft from what the closed meeting recorded;
 * :mod:`.editing` — changing or discarding a draft;
 * :mod:`.issuing` — numbering, laying out, signing and freezing;
+* :mod:`.signer` — a draft handed to its signer, who returns or signs it in their session;
 * :mod:`.reading` — one notice, its files, the list;
 * :mod:`.exchange` — an issued notice as an edXML package for other document systems.
 
 The names below are what the web layer and the other services use.
 """
 
-from phonghop.domain.notice_edits import DRAFT, ISSUED, DraftChanges, PointText
+from phonghop.domain.notice_edits import DRAFT, ISSUED, STATES, DraftChanges, PointText
 from phonghop.services.notices.drafting import DraftOptions, draft_from_meeting, meeting_record
 from phonghop.services.notices.editing import delete_draft, update_draft
 from phonghop.services.notices.exchange import notice_package
@@ -34,12 +35,21 @@ from phonghop.services.notices.settings import (
     settings_view,
     signing_status,
 )
+from phonghop.services.notices.signer import (
+    request_signature,
+    return_to_office,
+    sign_as_signer,
+    signature_requests,
+    signer_candidates,
+    withdraw_signature_request,
+)
 
 __all__ = [
     "DRAFT",
     "ISSUED",
     "RENDER_LOCK",
     "SETTINGS_KEY",
+    "STATES",
     "BodyConfig",
     "DraftChanges",
     "DraftOptions",
@@ -62,7 +72,13 @@ __all__ = [
     "notice_package",
     "put_settings",
     "render",
+    "request_signature",
+    "return_to_office",
     "settings_view",
+    "sign_as_signer",
+    "signature_requests",
+    "signer_candidates",
     "signing_status",
     "update_draft",
+    "withdraw_signature_request",
 ]

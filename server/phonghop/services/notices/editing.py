@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from phonghop.domain import notice as nd
-from phonghop.domain.notice_edits import ISSUED, DraftChanges, apply_changes
+from phonghop.domain.notice_edits import DraftChanges, apply_changes, require_draft
 from phonghop.domain.permissions import Actor, require_office, require_same_body
-from phonghop.errors import Conflict, NotFound
+from phonghop.errors import NotFound
 from phonghop.services.audit import record_audit
 from phonghop.storage.db import UnitOfWork
 from phonghop.storage.models import Notice, utcnow
@@ -16,6 +16,12 @@ from phonghop.storage.models import Notice, utcnow
 async def lock_notice(uow: UnitOfWork, actor: Actor, notice_id: int) -> Notice:
     """The notice, locked until commit (two offices issuing it at once queue here)."""
     require_office(actor)
+    return await lock_any_notice(uow, actor, notice_id)
+
+
+async def lock_any_notice(uow: UnitOfWork, actor: Actor, notice_id: int) -> Notice:
+    """The notice of the actor's body, locked until commit, whoever the actor is: the
+    caller checks what they may do with it."""
     notice = await uow.session.scalar(
         select(Notice)
         .where(Notice.id == notice_id)
@@ -29,10 +35,10 @@ async def lock_notice(uow: UnitOfWork, actor: Actor, notice_id: int) -> Notice:
 
 
 async def update_draft(uow: UnitOfWork, actor: Actor, notice_id: int, changes: DraftChanges) -> Notice:
-    """Edit a draft's structured fields; an issued notice is refused (``notice_issued``)."""
+    """Edit a draft's structured fields; an issued notice is refused (``notice_issued``),
+    and so is one in its signer's hands (see :func:`require_draft`)."""
     notice = await lock_notice(uow, actor, notice_id)
-    if notice.state == ISSUED:
-        raise Conflict("notice_issued")
+    require_draft(notice.state)
     draft = apply_changes(nd.NoticeDraft.from_dict(notice.draft), changes)
     notice.draft = draft.to_dict()
     notice.summary = draft.summary
@@ -44,9 +50,9 @@ async def update_draft(uow: UnitOfWork, actor: Actor, notice_id: int, changes: D
 
 
 async def delete_draft(uow: UnitOfWork, actor: Actor, notice_id: int) -> None:
-    """Discard a draft; an issued notice is kept for ever (``notice_issued``)."""
+    """Discard a draft; an issued notice is kept for ever (``notice_issued``), one in its
+    signer's hands is withdrawn first (see :func:`require_draft`)."""
     notice = await lock_notice(uow, actor, notice_id)
-    if notice.state == ISSUED:
-        raise Conflict("notice_issued")
+    require_draft(notice.state)
     await uow.session.delete(notice)
     record_audit(uow, actor, "notice.deleted", target_type="notice", target_id=notice_id)

@@ -8,13 +8,20 @@ the PDF and the DOCX: two app instances issuing at once queue on that row, and a
 after the number was taken rolls the counter back with everything else, so no number is
 given twice or skipped. The unique constraint on (body, sequence, number) is the last
 line of defence. An issued notice never changes again.
+
+A notice its signer signed in their own session (:mod:`.signer`) is not laid out again:
+the number and date are written into the empty fields of the signed PDF as an
+incremental update (the signer's certification signature permits form filling), and
+the body's signature with the seal is added after it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import threading
+from collections.abc import AsyncIterator
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -23,13 +30,20 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from phonghop.domain import notice as nd
-from phonghop.domain.notice_edits import ISSUED
+from phonghop.domain.notice_edits import AWAITING_SIGNATURE, ISSUED, SIGNER_SIGNED
 from phonghop.domain.permissions import Actor
-from phonghop.errors import Conflict, InvalidInput, Unavailable
+from phonghop.errors import Conflict, InvalidInput, NotFound, Unavailable
 from phonghop.events import AUDIENCE_CONTROLLERS
 from phonghop.notices import build_document, write_docx, write_pdf
 from phonghop.notices._pyhanko import signers
-from phonghop.notices.signing import load_pkcs12_signer, open_token, sign_pdf_with
+from phonghop.notices.pdf import DATE_FIELD, NUMBER_FIELD, write_field_appearance, write_seal_appearance
+from phonghop.notices.signing import (
+    fill_text_fields,
+    load_pkcs12_signer,
+    open_token,
+    seal_pdf_with,
+    sign_pdf_with,
+)
 from phonghop.notices.stamp import SignatureStamp
 from phonghop.services import followup
 from phonghop.services.audit import record_audit
@@ -42,6 +56,8 @@ from phonghop.storage.models import Notice, NoticeCounter, NoticeFile, utcnow
 
 #: The reason written into the PAdES signature when the body sets none.
 _DEFAULT_SIGNING_REASON = "Ban hành thông báo kết luận"
+#: The kind of the stored PDF its signer signed, before the office numbers it.
+SIGNED_FILE = "signed"
 
 #: reportlab keeps per-document font state in module globals: one layout at a time per
 #: process (notices and the printed invitations), off the event loop.
@@ -100,6 +116,28 @@ def _file(notice_id: int, kind: str, content: bytes) -> NoticeFile:
     )
 
 
+@contextlib.asynccontextmanager
+async def signer_of(
+    config: BodyConfig, signer_name: str, pin: str | None
+) -> AsyncIterator[signers.Signer | None]:
+    """The key that signs for ``signer_name`` (see :func:`_signer`), their token opened
+    with ``pin`` for the ``async with`` block only; every failure (a wrong PIN, a missing
+    token) comes on entry, before anything is numbered or stored."""
+    signer = _signer(config, signer_name, pin)
+    token = config.signing.token_of(signer_name) if config.signing is not None else None
+    session = None
+    if token is not None and pin:
+        session = await asyncio.to_thread(
+            open_token, token.module_path, token.token_label, token.key_label, token.cert_label, pin
+        )
+        signer = session.signer
+    try:
+        yield signer
+    finally:
+        if session is not None:
+            await asyncio.to_thread(session.close)
+
+
 def _signer(config: BodyConfig, signer_name: str, pin: str | None) -> signers.Signer | None:
     """The signer of a notice whose signature block names ``signer_name``: their token
     when the settings give them one (``pin`` required: ``notice_token_pin_required``),
@@ -142,35 +180,32 @@ async def issue(
     notice = await lock_notice(uow, actor, notice_id)
     if notice.state == ISSUED:
         raise Conflict("notice_issued")
+    if notice.state == AWAITING_SIGNATURE:
+        raise Conflict("notice_awaiting_signature")
     _, config = await load_body_config(uow, notice.body_id)
     draft = nd.NoticeDraft.from_dict(notice.draft)
     if draft.format is not config.settings.format:
         raise Conflict("notice_format_changed", draft=draft.format.value, body=config.settings.format.value)
     key = nd.numbering_sequence(draft.format, config.body, today, secret=notice.secret)
     signer_name = draft.signature.signer_name
-    signer = _signer(config, signer_name, pin)
-    token = config.signing.token_of(signer_name) if config.signing is not None else None
-    session = None
-    if token is not None and pin:
-        session = await asyncio.to_thread(
-            open_token, token.module_path, token.token_label, token.key_label, token.cert_label, pin
-        )
-        signer = session.signer
-    try:
-        number = await next_number(uow, notice.body_id, key)
-        issued = nd.issue_notice(draft, number, today)
-        stamp = None
-        if signer is not None:
-            stamp = await stamp_for(uow, notice.body_id, config.body, signer_name, now or utcnow())
-        files = await render(issued, config, "pdf", "docx", stamp=stamp)
-        if signer is not None and config.signing is not None:
-            reason = config.signing.reason or _DEFAULT_SIGNING_REASON
-            files["pdf"] = await asyncio.to_thread(
-                sign_pdf_with, files["pdf"], signer, reason=reason, location=config.body.place
-            )
-    finally:
-        if session is not None:
-            await asyncio.to_thread(session.close)
+    signed_at = now or utcnow()
+    if notice.state == SIGNER_SIGNED:
+        number, issued, files = await _number_signed(uow, notice, config, draft, key, today, signed_at)
+        signed = True
+    else:
+        async with signer_of(config, signer_name, pin) as signer:
+            number = await next_number(uow, notice.body_id, key)
+            issued = nd.issue_notice(draft, number, today)
+            stamp = None
+            if signer is not None:
+                stamp = await stamp_for(uow, notice.body_id, config.body, signer_name, signed_at)
+            files = await render(issued, config, "pdf", "docx", stamp=stamp)
+            if signer is not None and config.signing is not None:
+                reason = config.signing.reason or _DEFAULT_SIGNING_REASON
+                files["pdf"] = await asyncio.to_thread(
+                    sign_pdf_with, files["pdf"], signer, reason=reason, location=config.body.place
+                )
+        signed = signer is not None
     notice.state = ISSUED
     notice.draft = issued.to_dict()
     notice.summary = issued.summary
@@ -180,7 +215,7 @@ async def issue(
     notice.issue_date = today
     notice.issued_at = utcnow()
     notice.issued_by = actor.user_id
-    notice.signed = signer is not None
+    notice.signed = signed
     uow.session.add_all([_file(notice.id, kind, content) for kind, content in files.items()])
     try:
         await uow.session.flush()
@@ -213,3 +248,59 @@ async def issue(
         audience=AUDIENCE_CONTROLLERS,
     )
     return notice
+
+
+def _fill_number_and_date(signed_pdf: bytes, issued: nd.NoticeDraft, config: BodyConfig) -> bytes:
+    settings = config.settings
+    sizes = {NUMBER_FIELD: settings.size_number, DATE_FIELD: settings.size_date}
+
+    def appearance(name: str, text: str, width: float, height: float) -> bytes:
+        return write_field_appearance(text, width, height, sizes[name], italic=name == DATE_FIELD)
+
+    with RENDER_LOCK:
+        values = {NUMBER_FIELD: issued.number_line, DATE_FIELD: issued.date_line}
+        return fill_text_fields(signed_pdf, values, appearance)
+
+
+def _seal(pdf: bytes, signer: signers.Signer, config: BodyConfig, stamp: SignatureStamp | None) -> bytes:
+    assert config.signing is not None
+    appearance = None
+    if stamp is not None and stamp.seal_png is not None:
+        seal = stamp
+
+        def appearance(width: float, height: float) -> bytes:
+            with RENDER_LOCK:
+                return write_seal_appearance(seal, width, height)
+
+    reason = config.signing.reason or _DEFAULT_SIGNING_REASON
+    return seal_pdf_with(pdf, signer, reason=reason, location=config.body.place, appearance=appearance)
+
+
+async def _number_signed(
+    uow: UnitOfWork,
+    notice: Notice,
+    config: BodyConfig,
+    draft: nd.NoticeDraft,
+    key: str,
+    today: date,
+    signed_at: datetime,
+) -> tuple[int, nd.NoticeDraft, dict[str, bytes]]:
+    """Number a notice its signer signed: the number and date written into the signed
+    PDF's fields, then the body's signature (with the seal where one was uploaded) where
+    the body has a certificate; the DOCX laid out as for any issued notice."""
+    stored = await uow.session.get(NoticeFile, (notice.id, SIGNED_FILE))
+    if stored is None:
+        raise NotFound("notice_file_not_found")
+    body_signer = None
+    signing = config.signing
+    if signing is not None and signing.pkcs12_path:  # loaded before the number is taken
+        pkcs12, passphrase = signing_key(signing)
+        body_signer = load_pkcs12_signer(pkcs12, passphrase)
+    number = await next_number(uow, notice.body_id, key)
+    issued = nd.issue_notice(draft, number, today)
+    pdf = await asyncio.to_thread(_fill_number_and_date, stored.content, issued, config)
+    if body_signer is not None:
+        stamp = await stamp_for(uow, notice.body_id, config.body, draft.signature.signer_name, signed_at)
+        pdf = await asyncio.to_thread(_seal, pdf, body_signer, config, stamp)
+    files = await render(issued, config, "docx")
+    return number, issued, {"pdf": pdf, **files}

@@ -9,23 +9,26 @@ from typing import Any
 from sqlalchemy import func, select
 
 from phonghop.domain import notice as nd
-from phonghop.domain.notice_edits import ISSUED
+from phonghop.domain.notice_edits import ISSUED, SIGNER_SIGNED, WITH_SIGNER
 from phonghop.domain.permissions import Actor, require_office, require_same_body
 from phonghop.domain.text import fold, matches, normalize
-from phonghop.errors import Conflict, NotFound
-from phonghop.services.notices.issuing import render
+from phonghop.errors import Conflict, NotFound, PermissionDenied
+from phonghop.services.notices.issuing import SIGNED_FILE, render
 from phonghop.services.notices.settings import load_body_config
 from phonghop.storage.db import UnitOfWork
 from phonghop.storage.models import Meeting, Notice, NoticeFile
 
 
 async def get_notice(uow: UnitOfWork, actor: Actor, notice_id: int) -> tuple[Notice, Meeting]:
-    """A notice of the actor's body and its meeting; office staff only."""
-    require_office(actor)
+    """A notice of the actor's body and its meeting; office staff only, and the user a
+    notice was handed to for signing while it is in their hands."""
     notice = await uow.session.get(Notice, notice_id)
     if notice is None:
-        raise NotFound("notice_not_found")
+        raise NotFound("notice_not_found") if actor.is_staff else PermissionDenied("office_required")
     require_same_body(actor, notice.body_id, "notice")
+    in_hands = notice.state in WITH_SIGNER and actor.user_id is not None
+    if not (in_hands and notice.signer_user_id == actor.user_id):
+        require_office(actor)
     meeting = await uow.session.get(Meeting, notice.meeting_id)
     assert meeting is not None  # a meeting with notices cannot be deleted
     return notice, meeting
@@ -42,10 +45,16 @@ def file_name(notice: Notice, kind: str) -> str:
 
 async def notice_file(uow: UnitOfWork, actor: Actor, notice_id: int, kind: str) -> tuple[bytes, str]:
     """The notice's PDF or DOCX and a file name: the stored bytes of an issued notice
-    (the same bytes at every download), or a draft laid out now, without a number."""
+    (the same bytes at every download), the PDF its signer signed while the office has
+    not yet numbered it, or a draft laid out now, without a number."""
     if kind not in ("pdf", "docx"):
         raise NotFound("notice_file_not_found")
     notice, _meeting = await get_notice(uow, actor, notice_id)
+    if notice.state == SIGNER_SIGNED and kind == "pdf":
+        stored = await uow.session.get(NoticeFile, (notice.id, SIGNED_FILE))
+        if stored is None:
+            raise NotFound("notice_file_not_found")
+        return stored.content, file_name(notice, kind)
     if notice.state == ISSUED:
         stored = await uow.session.get(NoticeFile, (notice.id, kind))
         if stored is None:
