@@ -149,5 +149,16 @@ def test_tasks_change_on_every_open_console(
         expect(clerk.get_by_test_id("task-status")).to_have_text("Hoàn thành đúng hạn")
         expect(clerk.get_by_test_id("report-form")).to_have_count(0)
         expect(card(page, "done_on_time")).to_contain_text("1")
+
+        # The office's half-typed reason to send the task back is kept too; the clerk's
+        # page, untouched now, shows the task reopened.
+        page.goto(f"{server.url}/console/#/tasks/{task_id}")
+        reason = page.get_by_test_id("reopen-reason")
+        reason.fill("Thiếu số liệu quý IV")
+        call_api(page, "POST", f"/api/tasks/{task_id}/reopen", {"reason": "Cần bổ sung số liệu"})
+        expect(page.get_by_test_id("changes-bar")).to_be_visible()
+        expect(reason).to_have_value("Thiếu số liệu quý IV")
+        expect(clerk.get_by_test_id("task-status")).to_have_text("Đang thực hiện")
+        expect(clerk.get_by_test_id("report-form")).to_be_visible()
     finally:
         clerk_context.close()
