@@ -42,6 +42,13 @@ UPDATE = os.environ.get("PHONGHOP_UPDATE_SCREENS", "") not in ("", "0")
 MASK_COLOR = "#FF00FF"
 CHANNEL_THRESHOLD = 32
 MAX_DIFF_FRACTION = 0.0002
+#: The browser build the references were drawn with (``Browser.version``), written with them.
+BUILD_FILE = REFERENCES / "BROWSER"
+#: Another build (Debian updates its chromium) draws text a little differently, not the
+#: layout: compared then at this looser tolerance, which a moved or missing control,
+#: a wrap or a new colour still exceeds, and the failure says so.
+OTHER_BUILD_THRESHOLD = 64
+OTHER_BUILD_FRACTION = 0.01
 
 
 def differing_pixels(actual: Image.Image, reference: Image.Image, threshold: int) -> Image.Image:
@@ -109,6 +116,7 @@ def compare_screen(
     if not reference_path.exists():
         if UPDATE:
             _write_reference(actual, reference_path)
+            BUILD_FILE.write_text(_browser_build(target) + "\n")
             return
         pytest.fail(
             f"no reference for the screen {name!r} ({reference_path}); the screenshot is {shown}. "
@@ -116,12 +124,20 @@ def compare_screen(
         )
     with Image.open(reference_path) as stored:
         reference = stored.convert("RGB")
+    build = _browser_build(target)
+    drawn_by = BUILD_FILE.read_text().strip() if BUILD_FILE.exists() else ""
+    if build != drawn_by and not UPDATE:
+        threshold = max(threshold, OTHER_BUILD_THRESHOLD)
+        max_fraction = max(max_fraction, OTHER_BUILD_FRACTION)
     why, diff = compare_images(actual, reference, threshold=threshold, max_fraction=max_fraction)
     if why is None:
         return
     if UPDATE:
         _write_reference(actual, reference_path)
+        BUILD_FILE.write_text(build + "\n")
         return
+    if build != drawn_by:
+        why += f" (references drawn by {drawn_by or 'an unknown build'}, this is {build})"
     actual_path = SCREENS / f"{name}.actual.png"
     actual.save(actual_path)
     where = f"drawn: {actual_path}"
@@ -146,6 +162,12 @@ def hold_width(locator: Locator, width: str) -> None:
         })""",
         width,
     )
+
+
+def _browser_build(target: Page | Locator) -> str:
+    page = getattr(target, "page", target)  # a Locator's page
+    browser = page.context.browser
+    return f"chromium {browser.version}" if browser is not None else "unknown"
 
 
 def _write_reference(image: Image.Image, path: Path) -> None:
