@@ -195,8 +195,8 @@ async function route() {
     else if (where.view === "password") renderPasswordPage(ctx, token);
     else if (where.view === "statistics") await renderStatisticsPage(ctx, token, where.query);
     else if (where.view === "drafts") await renderDraftsPage(ctx, token);
-    else if (where.view === "tasks") await renderTasksPage(ctx, token, where.query);
-    else if (where.view === "task") await renderTaskDetail(ctx, token, where.id);
+    else if (where.view === "tasks") keep(await renderTasksPage(ctx, token, where.query));
+    else if (where.view === "task") keep(await renderTaskDetail(ctx, token, where.id));
     else if (where.view === "opinions") await renderOpinionList(ctx, token);
     else if (where.view === "consultation") await renderConsultation(ctx, token, where.id);
     else if (where.view === "comments") keep(await renderCommentTable(ctx, token, where.id));

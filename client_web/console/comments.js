@@ -6,7 +6,7 @@ import { apiUrl, get, post, put } from "../shared/api.js";
 import { showError, showNotice } from "../shared/banner.js";
 import { confirmAction } from "../shared/dialog.js";
 import { busy, field, h } from "../shared/dom.js";
-import { watchScreen } from "../shared/changes.js";
+import { redrawOnChange } from "../shared/changes.js";
 import { language, t } from "../shared/i18n.js";
 
 const KINDS = ["accepted", "explained", "rejected"];
@@ -159,7 +159,7 @@ function draw(ctx, token, view) {
     view.document.unit_name ? t("comments.unit", { unit: view.document.unit_name }) : t("comments.no_unit"),
     t("comments.counts", { total: view.total, answered: view.answered }),
   ];
-  ctx.mount(
+  return ctx.mount(
     token,
     h("nav", { class: "crumbs" }, h("a", { href: `#/meetings/${view.document.meeting_id}/documents` }, view.document.meeting_title)),
     h(
@@ -181,11 +181,13 @@ function draw(ctx, token, view) {
 export async function renderCommentTable(ctx, token, documentId) {
   const view = await get(`/api/documents/${documentId}/comments`);
   draw(ctx, token, view);
-  return watchScreen(ctx, "comment_table", documentId, async () => {
-    const next = ctx.begin();
-    const fresh = await get(`/api/documents/${documentId}/comments`).catch(() => null);
-    if (fresh) draw(ctx, next, fresh);
-  });
+  return redrawOnChange(
+    ctx,
+    "comment_table",
+    documentId,
+    () => get(`/api/documents/${documentId}/comments`),
+    (token, fresh) => draw(ctx, token, fresh),
+  );
 }
 
 // Exported for the tablet-free tests of the layout (none yet); kept small on purpose.

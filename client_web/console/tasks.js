@@ -7,6 +7,7 @@
 
 import { ApiError, apiUrl, csrfToken, get, post } from "../shared/api.js";
 import { showNotice } from "../shared/banner.js";
+import { redrawOnChange } from "../shared/changes.js";
 import { busy, field, h } from "../shared/dom.js";
 import { language, t } from "../shared/i18n.js";
 import { formatDateTime, formatDay } from "../shared/time.js";
@@ -140,13 +141,28 @@ function taskTable(tasks) {
   );
 }
 
+/** The dashboard's data: the report (of `bodyId`, or the user's own body) and, for the
+ * office, the bodies under it. */
+async function loadDashboard(ctx, bodyId) {
+  const report = await get(`/api/tasks/report${bodyId ? `?body_id=${encodeURIComponent(bodyId)}` : ""}`);
+  const bodies = ctx.isOffice ? (await get("/api/bodies/subordinate")).bodies : [];
+  return { report, bodies };
+}
+
+/** The dashboard, kept up to date: a task created (a notice issued), changed or reported
+ * on another console redraws it with the same filters (they live in the route). */
 export async function renderTasksPage(ctx, token, query) {
+  const bodyId = query.get("body") ?? "";
+  const load = () => loadDashboard(ctx, bodyId);
+  const draw = (next, data) => drawDashboard(ctx, next, query, data);
+  draw(token, await load());
+  return redrawOnChange(ctx, "tasks", null, load, draw);
+}
+
+function drawDashboard(ctx, token, query, { report, bodies }) {
   const bodyId = query.get("body") ?? "";
   const unit = query.get("unit") ?? "";
   const status = query.get("status") ?? "";
-  const report = await get(`/api/tasks/report${bodyId ? `?body_id=${encodeURIComponent(bodyId)}` : ""}`);
-  const bodies = ctx.isOffice ? (await get("/api/bodies/subordinate")).bodies : [];
-
   const go = (changes) => {
     const next = new URLSearchParams({ body: bodyId, unit, status, ...changes });
     for (const [k, v] of [...next]) if (!v) next.delete(k);
@@ -183,7 +199,7 @@ export async function renderTasksPage(ctx, token, query) {
       (!status || (status === "awaiting" ? task.awaiting_acceptance : task.status === status)),
   );
   const empty = report.tasks.length === 0;
-  ctx.mount(
+  return ctx.mount(
     token,
     h(
       "div",
@@ -364,9 +380,10 @@ function officeActions(ctx, task) {
     },
     t("tasks.reopen"),
   );
+  // A form (never submitted: its buttons act), so that a half-typed reason counts as typing.
   return h(
-    "section",
-    { class: "panel task-office" },
+    "form",
+    { class: "panel task-office", "data-testid": "task-office", on: { submit: (event) => event.preventDefault() } },
     h("h2", {}, t("tasks.office_title")),
     task.awaiting_acceptance
       ? h("p", {}, t("tasks.awaiting_hint"))
@@ -398,10 +415,19 @@ function historyList(task) {
   );
 }
 
+/** One task, kept up to date: a report, a state change, an acceptance on another console
+ * redraws it, unless the report or reopening form here has been typed in (then a bar
+ * offers the reload). */
 export async function renderTaskDetail(ctx, token, id) {
-  const task = await get(`/api/tasks/${id}`);
+  const load = () => get(`/api/tasks/${id}`);
+  const draw = (next, task) => drawTask(ctx, next, task);
+  draw(token, await load());
+  return redrawOnChange(ctx, "tasks", id, load, draw);
+}
+
+function drawTask(ctx, token, task) {
   const dl = (label, value) => [h("dt", {}, label), h("dd", {}, value)];
-  ctx.mount(
+  return ctx.mount(
     token,
     h(
       "div",

@@ -97,24 +97,48 @@ export function debounce(fn, ms = 300) {
   };
 }
 
+/** What the user is at in #main: the scroll position and the focused control (by its
+ * name or test id), to be given back after a redraw. */
+function whereTheUserIs(main) {
+  const active = document.activeElement;
+  let focus = null;
+  if (active && main.contains(active)) {
+    const testid = active.getAttribute("data-testid");
+    const name = active.getAttribute("name");
+    if (testid) focus = `[data-testid="${CSS.escape(testid)}"]`;
+    else if (name) focus = `[name="${CSS.escape(name)}"]`;
+  }
+  return { x: window.scrollX, y: window.scrollY, focus };
+}
+
+function giveBack(main, where) {
+  window.scrollTo(where.x, where.y);
+  const found = where.focus ? main.querySelectorAll(where.focus) : [];
+  if (found.length === 1) found[0].focus({ preventScroll: true });
+}
+
 /**
  * Keeps the screen in #main up to date with the signals of `topic` (`id`, or null: any):
  * `rerender()` fetches and draws it again, unless the user is typing in one of its forms
- * (a form that had input): then a bar offers the reload, and nothing typed is wiped.
- * Returns the function that stops (call it when leaving the screen).
+ * (a form that had input): then a bar offers the reload, and nothing typed is wiped. The
+ * scroll position and the focused control are kept; filters live in the route, which the
+ * redraw reads again. Returns the function that stops (call it when leaving the screen):
+ * a signal still waiting in the debounce then draws nothing over the next screen.
  */
 export function watchScreen(ctx, topic, id, rerender) {
   if (!ctx.changes) return () => {};
   const main = document.getElementById("main");
+  let stopped = false;
   const mark = (event) => event.target.closest?.("form")?.setAttribute("data-dirty", "");
   main.addEventListener("input", mark);
-  const refresh = (force) => {
+  const refresh = async (force) => {
+    if (stopped) return;
     if (!force && main.querySelector("form[data-dirty]")) {
       if (!main.querySelector("[data-testid=changes-bar]")) {
         main.prepend(
           h(
             "div",
-            { class: "panel changes-bar", "data-testid": "changes-bar" },
+            { class: "panel changes-bar", "data-testid": "changes-bar", role: "status" },
             h("span", {}, t("changes.changed_elsewhere"), " "),
             h("button", { type: "button", class: "btn", text: t("changes.reload"), on: { click: () => refresh(true) } }),
           ),
@@ -122,11 +146,27 @@ export function watchScreen(ctx, topic, id, rerender) {
       }
       return;
     }
-    rerender();
+    const where = whereTheUserIs(main);
+    const drawn = await rerender();
+    if (!stopped && drawn !== false) giveBack(main, where);
   };
   const stop = ctx.changes.watch(topic, id, debounce(() => refresh(false)));
   return () => {
+    stopped = true;
     stop();
     main.removeEventListener("input", mark);
   };
+}
+
+/**
+ * watchScreen for a screen drawn by `draw(token, data)` from `load()`: on a signal it
+ * loads again and draws with a fresh render token (so a screen the user moved to meanwhile
+ * wins); a failed load leaves what is shown.
+ */
+export function redrawOnChange(ctx, topic, id, load, draw) {
+  return watchScreen(ctx, topic, id, async () => {
+    const token = ctx.begin();
+    const fresh = await load().catch(() => null);
+    return fresh ? draw(token, fresh) : false;
+  });
 }
