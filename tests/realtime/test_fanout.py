@@ -19,6 +19,7 @@ from websockets.exceptions import ConnectionClosed
 from phonghop import metrics
 from phonghop.app import create_app
 from phonghop.config import Settings
+from phonghop.realtime._transport import taken_unparsed
 from phonghop.realtime.hub import Hub
 from tests.factories import PASSWORD, seed_world
 
@@ -301,6 +302,31 @@ async def test_page_reports_are_taken_in_the_protocol_callback(strict_server: Se
         assert conn.view == (9, 4, False)
     taken = {k: metrics.viewer_reports[k] - before.get(k, 0) for k in ("direct", "app")}
     assert taken == {"direct": 3, "app": 1}
+
+
+# The event loop `phonghop serve` runs on (uvicorn's "auto": uvloop, a locked dependency).
+@pytest.mark.parametrize("anyio_backend", [pytest.param(("asyncio", {"use_uvloop": True}), id="uvloop")])
+async def test_a_report_in_a_read_of_its_own_skips_the_parser_on_the_real_event_loop(server: Server) -> None:
+    """uvicorn's event loop (uvloop where installed) calls the protocol's data_received it
+    knew when the protocol was set: the tap has it take the new one. Each report is sent
+    once the server has taken the one before, so each is a read of its own."""
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        h, mid, users = await _new_meeting(client)
+        _, tablet = await _member1_tablet(client, h, mid, users)
+    before, unparsed = dict(metrics.viewer_reports), taken_unparsed[0]
+    ws_url = server.url.replace("http", "ws") + f"/ws/meetings/{mid}"
+    async with connect(ws_url, additional_headers={"Cookie": tablet}, compression=None) as ws:
+        await _hello(ws)
+        (conn,) = server.hub.rooms[mid].conns
+        for page in (1, 2):
+            await ws.send(
+                json.dumps({"type": "viewer.report", "document_id": 9, "page": page, "following": True})
+            )
+            async with asyncio.timeout(30):  # nothing else is sent before the server took it
+                while conn.view != (9, page, True):
+                    await asyncio.sleep(0.01)
+    assert taken_unparsed[0] - unparsed == 2
+    assert metrics.viewer_reports["direct"] - before.get("direct", 0) == 2
 
 
 async def test_a_malformed_report_goes_the_usual_way(server: Server) -> None:

@@ -104,6 +104,14 @@ def _between_frames(conn: Any) -> bool:
     return getattr(waiting, "gi_code", None) is _BETWEEN_FRAMES
 
 
+def _refresh(proto: Any) -> None:
+    """Have the transport call the protocol's ``data_received`` as it now is: uvloop's
+    transports keep the bound method they found when the protocol was set."""
+    transport = proto.transport
+    if transport is not None and not transport.is_closing():
+        transport.set_protocol(proto)
+
+
 def tap_text(proto: Any, take: Callable[[bytes], bool]) -> Callable[[], None] | None:
     """Offer each complete text message of this connection to ``take`` before uvicorn
     queues it for the ASGI app; a message ``take`` returns True for is consumed there.
@@ -168,11 +176,13 @@ def tap_text(proto: Any, take: Callable[[bytes], bool]) -> Callable[[], None] | 
 
     if whole:
         proto.data_received = data_received
+        _refresh(proto)
 
     def remove() -> None:
         if proto.__dict__.get("send_receive_event_to_app") is offer:
             del proto.send_receive_event_to_app
         if proto.__dict__.get("data_received") is data_received:
             del proto.data_received
+            _refresh(proto)
 
     return remove
