@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from phonghop.realtime import protocol as p
@@ -14,20 +15,20 @@ MISSING = object()
 VALUES: list[Any] = [MISSING, None, 0, 1, 7, -3, 2**63 - 1, 2**63, True, False, 1.0, "7", "", [], {}]
 
 
-def test_the_fast_check_agrees_with_the_model() -> None:
-    accepted = 0
-    for command_id, document_id, page, following in itertools.product(
-        [MISSING, None, 5, "x", True, 2**63], VALUES, VALUES, [MISSING, True, False, 1, None]
-    ):
-        frame = {"type": "viewer.report"}
-        for key, value in (
-            ("id", command_id),
-            ("document_id", document_id),
-            ("page", page),
-            ("following", following),
-        ):
+def _frames(ids: list[Any]) -> Iterator[dict[str, Any]]:
+    """Reports with every combination of these ids and of the values above (a missing
+    field left out)."""
+    for values in itertools.product(ids, VALUES, VALUES, [MISSING, True, False, 1, None]):
+        frame: dict[str, Any] = {"type": "viewer.report"}
+        for key, value in zip(("id", "document_id", "page", "following"), values, strict=True):
             if value is not MISSING:
                 frame[key] = value
+        yield frame
+
+
+def test_the_fast_check_agrees_with_the_model() -> None:
+    accepted = 0
+    for frame in _frames([MISSING, None, 5, "x", True, 2**63]):
         raw = json.dumps(frame)
         fast = fast_report(json.loads(raw))
         if fast is None:
@@ -66,18 +67,7 @@ def _writings(frame: dict[str, Any]) -> list[bytes]:
 
 def test_the_compact_reading_agrees_with_the_json_one() -> None:
     read = 0
-    for command_id, document_id, page, following in itertools.product(
-        [MISSING, None, 5], VALUES, VALUES, [MISSING, True, False, 1, None]
-    ):
-        frame: dict[str, Any] = {"type": "viewer.report"}
-        for key, value in (
-            ("id", command_id),
-            ("document_id", document_id),
-            ("page", page),
-            ("following", following),
-        ):
-            if value is not MISSING:
-                frame[key] = value
+    for frame in _frames([MISSING, None, 5]):
         for raw in _writings(frame):
             compact = compact_report(raw)
             if compact is None:
