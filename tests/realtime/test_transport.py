@@ -19,7 +19,7 @@ import uvicorn
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from uvicorn.server import ServerState
 
-from phonghop.realtime._transport import taken_unparsed, tap_text
+from phonghop.realtime._transport import release_handshake, taken_unparsed, tap_text
 
 pytestmark = pytest.mark.anyio
 
@@ -207,3 +207,23 @@ async def test_a_refused_frame_goes_to_the_app_and_a_control_frame_to_the_parser
     assert ws.app == ['{"type":"hello"}', _report(5).decode()]
     assert ws.taken == [_report(6)]
     assert b"are you there" in bytes(ws.transport.written)  # the pong
+
+
+async def test_the_handshake_is_dropped_after_the_accept_and_the_connection_goes_on(ws: _Socket) -> None:
+    assert ws.proto.request is not None and ws.proto.response is not None
+    release_handshake(ws.proto)
+    assert ws.proto.request is None and ws.proto.response is None
+    ws.read(_frame(b'{"type":"hello"}'))
+    await ws.settle()
+    ws.read(_frame(_report(7)))
+    ws.read(_frame((1000).to_bytes(2, "big"), opcode=0x8))  # the tablet closes
+    await ws.settle()
+    assert ws.app == ['{"type":"hello"}'] and ws.taken == [_report(7)]
+    assert bytes([0x88, 2]) + (1000).to_bytes(2, "big") in bytes(ws.transport.written)  # answered
+
+
+async def test_a_handshake_not_yet_accepted_is_kept() -> None:
+    proto = _Socket().proto  # connected, no request read yet
+    proto.request = object()
+    release_handshake(proto)
+    assert proto.request is not None

@@ -49,6 +49,16 @@ def text_frame(payload: bytes) -> bytes:
     return bytes((0x81, 127)) + n.to_bytes(8, "big") + payload
 
 
+def release_handshake(proto: Any) -> None:
+    """Drop the handshake's request and response, with their headers, that uvicorn's
+    protocol keeps for the life of the connection but reads only until the accept: a few
+    KB per tablet, 1,600 tablets for a whole congress day."""
+    if proto is not None and getattr(proto, "handshake_complete", False):
+        for name in ("request", "response"):
+            if getattr(proto, name, None) is not None:
+                setattr(proto, name, None)
+
+
 class RawWriter:
     """Writes frames straight to one uvicorn websocket transport."""
 

@@ -20,7 +20,7 @@ from phonghop.domain.meeting import MeetingAction
 from phonghop.domain.permissions import Actor, can_run_meeting
 from phonghop.errors import NotFound, PermissionDenied, PhonghopError, Unauthenticated
 from phonghop.realtime import protocol as p
-from phonghop.realtime._transport import SCOPE_KEY, tap_text
+from phonghop.realtime._transport import SCOPE_KEY, release_handshake, tap_text
 from phonghop.realtime.bucket import TokenBucket
 from phonghop.realtime.hub import RESYNC_CLOSE, Connection, Hub, dumps, message_for
 from phonghop.realtime.replay import resume_events
@@ -192,6 +192,7 @@ async def meeting_socket(websocket: WebSocket) -> None:
     if refusal is not None or actor is None:
         await websocket.close(refusal or 4401)
         return
+    release_handshake(websocket.scope.get(SCOPE_KEY))
     conn = Connection(
         websocket,
         meeting_id=meeting_id,
