@@ -153,9 +153,13 @@ def launch_chromium(*extra_args: str, env: dict[str, str | float | bool] | None 
     Playwright or Chromium is reported by :func:`tests.conftest.service_missing` (a failure
     in CI)."""
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         service_missing("Playwright", "pip install playwright")
+    # What a page shows is awaited up to 15 s, not Playwright's 5: CI runs the whole suite
+    # on two cores, where a tablet under that load once took more than 5 s to show a vote
+    # result (test_polls). A passing check returns as soon as it holds.
+    expect.set_options(timeout=15_000)
     if not Path(CHROMIUM).exists():
         service_missing("Chromium", f"{CHROMIUM} not found: apt-get install chromium")
     playwright = sync_playwright().start()
