@@ -199,7 +199,15 @@ def _with_csp(route: Route) -> None:
     if route.request.resource_type != "document":
         route.continue_()
         return
-    response = route.fetch()
+    try:
+        response = route.fetch()
+    except Exception as exc:
+        # Playwright's fetch reuses a kept-alive connection, which the server may be closing
+        # at that very moment (idle for its keep-alive time): a browser would send the page
+        # request again on a new connection, and so does this, once, for a page (a GET).
+        if "ECONNRESET" not in str(exc) or route.request.method != "GET":
+            raise
+        response = route.fetch()
     route.fulfill(response=response, headers={**response.headers, "content-security-policy": CSP})
 
 

@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from phonghop.domain.meeting import Attendance, Classification, MeetingAction, MeetingState
+from phonghop.domain.notice_edits import STATES as NOTICE_STATES
 from phonghop.domain.permissions import MeetingRole, UserRole
 from phonghop.domain.poll import PollOutcome, PollState, PollType, standard_options
 
@@ -57,7 +58,7 @@ DYNAMIC_KEYS: dict[str, set[str]] = {
     "tablet.invitation.substitute.{}": {"pending", "accepted", "refused"},
     "tablet.invitation.choose.{}": {"confirmed", "absent", "substitute"},
     "tablet.invitation.missing.{}": {"reason", "substitute_name", "substitute_title"},
-    "notices.state.{}": {"draft", "issued"},
+    "notices.state.{}": set(NOTICE_STATES),
     "admin.layout.{}": {  # console/admin.js LAYOUT_FIELDS
         "margin_top_mm",
         "margin_bottom_mm",
